@@ -1,0 +1,184 @@
+"""The artifacts checks read (a captured site) and the findings they return.
+
+This is the contract between the crawler (which fills a ``CapturedSite``), the storage layer (which
+persists it and can rebuild it for ``recheck``) and the checks (pure functions of it). Nothing here
+fetches or writes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    PARTIAL = "partial"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class CrawlStatus(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"
+    UNREACHABLE = "unreachable"
+    BLOCKED = "blocked"
+    NO_PORTAL = "no_portal"
+
+
+class FailureClass(StrEnum):
+    """Why a page (or a whole site) could not be fetched; exported as-is."""
+
+    DNS = "dns"
+    CONNECT_REFUSED = "connect_refused"
+    CONNECTION_RESET = "connection_reset"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    HTTP_STATUS = "http_status"
+    ROBOTS = "robots"
+    TOO_LARGE = "too_large"
+    NOT_HTML = "not_html"
+    OUT_OF_SCOPE = "out_of_scope"
+    PRIVATE_ADDRESS = "private_address"
+    REDIRECT_LOOP = "redirect_loop"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    DECOMPRESSION_BOMB = "decompression_bomb"
+    BUDGET = "budget"
+    TRAP = "trap"
+    PROTOCOL = "protocol"
+    OTHER = "other"
+
+
+class Need(StrEnum):
+    """Captured data a check relies on; the crawler/gatherers provide each when asked."""
+
+    PAGES = "pages"  # static HTML of the crawled pages
+    HOME = "home"  # the home page fetch (status, timing, redirects)
+    SITEMAP = "sitemap"  # robots.txt + sitemap.xml probe
+    RENDERED = "rendered"  # DOM after scripts ran (Chromium)
+    MOBILE = "mobile"  # home page rendered at 390 px (Chromium)
+    AXE = "axe"  # axe-core results on the home page (Chromium)
+    SEARCH = "search"  # site-search probe (submits the search form)
+    HTTPS = "https"  # HTTPS and HTTP→HTTPS probe
+    DNS = "dns"  # AAAA lookup
+    LINK_STATUS = "link_status"  # status of internal links not crawled as pages
+
+
+@dataclass
+class CapturedPage:
+    """One fetched URL as the crawler saw it. ``html`` is decoded, NFC-normalised text."""
+
+    url: str
+    final_url: str
+    status: int | None
+    """HTTP status of the final response; None when no response arrived (see ``error``)."""
+    error: str | None = None
+    """A ``FailureClass`` value when the fetch failed or was refused."""
+    content_type: str | None = None
+    encoding: str | None = None
+    """Charset the body was decoded with (``utf-8``, ``windows-1258``, ...)."""
+    legacy_font_encoding: str | None = None
+    """``tcvn3`` or ``vni`` when the text is in a legacy Vietnamese font encoding."""
+    html: str | None = None
+    body_digest: str | None = None
+    """``sha256:<hex>`` of the raw body bytes as received (the evidence snapshot)."""
+    depth: int = 0
+    referrer: str | None = None
+    link_text: str | None = None
+    """Text of the link that first led here (anchor text, or title/alt)."""
+    ttfb_seconds: float | None = None
+    elapsed_seconds: float | None = None
+    fetched_at: datetime | None = None
+    redirects: list[str] = field(default_factory=list)
+    """URLs passed through before ``final_url``."""
+    rendered_html: str | None = None
+    """DOM serialised after scripts ran, when the page was rendered in Chromium."""
+    size_bytes: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300 and self.error is None
+
+
+@dataclass
+class CapturedSite:
+    """Everything captured for one unit in one run: the input of every check."""
+
+    unit_code: str
+    unit_level: str
+    """``province``, ``district`` or ``commune``."""
+    portal_url: str | None
+    scope: str | None = None
+    """URL prefix the crawl stayed inside (None: the portal's origin)."""
+    home_url: str | None = None
+    crawl_status: CrawlStatus = CrawlStatus.OK
+    crawl_error: str | None = None
+    pages: dict[str, CapturedPage] = field(default_factory=dict)
+    """By requested (normalised) URL, in fetch order."""
+    budget_exhausted: bool = False
+    """True when a page/depth/byte/time budget cut the crawl short."""
+    robots_txt: str | None = None
+    sitemap: dict[str, Any] | None = None
+    """``{"url": str, "status": int|None, "ok": bool, "urls": [str, ...], "error": str|None}``."""
+    probes: dict[str, Any] = field(default_factory=dict)
+    """Results of the declared needs other than pages, keyed by ``Need`` value, e.g.
+    ``probes["search"] = {"form_url": ..., "query": ..., "result_url": ..., "result_html": ..., "error": ...}``,
+    ``probes["mobile"] = {"viewport_meta": ..., "scroll_width": 390, "client_width": 390}``,
+    ``probes["axe"] = {"violations": [{"id":..., "impact":..., "nodes": n}]}``,
+    ``probes["https"] = {...}``, ``probes["dns"] = {"aaaa": [...]} or {"error": ...}``,
+    ``probes["link_status"] = {url: status_or_error}``. A missing key means the need was not met
+    (browser off, probe failed): the check returns ``unknown``."""
+    audited_at: datetime | None = None
+    """Reference time for freshness checks (the crawl's start, timezone-aware)."""
+    other_unit_scopes: list[str] = field(default_factory=list)
+    """Scopes of other units inside this portal (a district leaves its communes' sub-sites out)."""
+
+    @property
+    def home(self) -> CapturedPage | None:
+        return self.pages.get(self.home_url) if self.home_url else None
+
+
+@dataclass
+class Evidence:
+    url: str
+    excerpt: str | None = None
+    snapshot: str | None = None
+    """``sha256:<hex>`` of the page body the finding relied on."""
+    screenshot: str | None = None
+    """``sha256:<hex>`` of the PNG with the element outlined; None when none was taken."""
+    locator: str | None = None
+    """A CSS selector of the matched element, usable in a browser (``document.querySelector``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "excerpt": self.excerpt,
+            "snapshot": self.snapshot,
+            "screenshot": self.screenshot,
+            "locator": self.locator,
+        }
+
+
+@dataclass
+class Finding:
+    check: str
+    status: Status
+    value: Any = None
+    evidence: list[Evidence] = field(default_factory=list)
+    reason: str | None = None
+    """Short explanation (English), e.g. "not implemented yet", "no portal", "no Q&A section found"."""
+    looked_at: list[str] = field(default_factory=list)
+    """For a fail: the URLs the auditor examined."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "status": str(self.status),
+            "value": self.value,
+            "reason": self.reason,
+            "evidence": [e.to_json() for e in self.evidence],
+            "looked_at": self.looked_at,
+        }
