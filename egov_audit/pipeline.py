@@ -1,0 +1,384 @@
+"""Service functions that wire crawler → storage → checks → scoring → reports.
+
+The CLI, the scheduler and (later) the review app call these; nothing here parses arguments or prints
+(progress goes through a callback), so every step can be called from a test directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+
+import checks
+from checks.model import CapturedSite, CrawlStatus, Finding, Need, Status
+from crawler import SiteTarget, crawl_site
+from crawler.warc import WarcRecorder
+from egov_audit.errors import InputError
+from egov_audit.settings import Settings
+from storage import repo
+from storage.blobs import BlobStore
+from storage.db import open_database, session
+
+log = logging.getLogger("egov_audit")
+
+ProgressCallback = Callable[[str, dict[str, Any]], None]
+"""Called with an event name ("unit_started", "page", "unit_finished", ...) and its details."""
+
+
+@dataclass
+class Workspace:
+    """The database and evidence store of one data directory."""
+
+    settings: Settings
+    engine: Engine
+    blobs: BlobStore
+
+    @classmethod
+    def open(cls, settings: Settings) -> Workspace:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = open_database(settings.database_url)
+        return cls(settings=settings, engine=engine, blobs=BlobStore(settings.evidence_dir / "blobs"))
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.settings.evidence_dir / "warc"
+
+
+@dataclass
+class AuditOptions:
+    unit_codes: list[str] = field(default_factory=list)
+    province: str | None = None
+    all_units: bool = False
+    framework: str | None = None
+    screenshots: bool = True
+    use_browser: bool = True
+    fresh: bool = False
+    """Start a new run even when an unfinished one exists (otherwise it is resumed)."""
+
+
+@dataclass
+class UnitOutcome:
+    code: str
+    crawl_status: str
+    pages: int
+    error: str | None
+    findings: list[Finding]
+
+
+@dataclass
+class AuditOutcome:
+    run_id: str
+    resumed: bool
+    units: list[UnitOutcome]
+
+    @property
+    def pages(self) -> int:
+        return sum(u.pages for u in self.units)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a unit could not be audited (unreachable or blocked); no_portal alone is fine."""
+        bad = {CrawlStatus.UNREACHABLE.value, CrawlStatus.BLOCKED.value}
+        return 1 if any(u.crawl_status in bad for u in self.units) else 0
+
+
+def _scope_of(unit: Any) -> str | None:
+    return unit.scope or unit.portal_url
+
+
+def other_unit_scopes(unit: Any, all_units: Iterable[Any]) -> list[str]:
+    """Scopes of other units nested inside this unit's site (a district leaves its communes' sub-sites out)."""
+    own = _scope_of(unit)
+    if not own:
+        return []
+    own_host = urlsplit(own).netloc.lower()
+    nested = []
+    for other in all_units:
+        if other.code == unit.code or not other.scope:
+            continue
+        if urlsplit(other.scope).netloc.lower() == own_host and other.scope != own:
+            nested.append(other.scope)
+    return sorted(nested)
+
+
+def _select_units(s: Any, options: AuditOptions) -> list[Any]:
+    if options.unit_codes:
+        units = repo.list_units(s, codes=options.unit_codes)
+        missing = sorted(set(options.unit_codes) - {u.code for u in units})
+        if missing:
+            raise InputError("--unit", f"unknown unit code(s): {', '.join(missing)} (import them with `units import`)")
+        return units
+    if options.province:
+        units = repo.list_units(s, province=options.province)
+        if not units:
+            raise InputError("--province", f"no units of province {options.province!r} in the database")
+        return units
+    if options.all_units:
+        return repo.list_units(s)
+    raise InputError("audit", "say which units to audit: --unit CODE, --province CODE or --all")
+
+
+def _check_options(ws: Workspace, framework_name: str | None, level: str) -> checks.CheckOptions:
+    """Thresholds from config/checks.yaml, overridden by the framework that applies to the unit's tier."""
+    from scoring import load_framework
+
+    name = framework_name or default_framework_for(level, None)
+    overrides: dict[str, Any] = {}
+    if name:
+        try:
+            overrides = load_framework(name, ws.settings.config_dir).check_options
+        except InputError:
+            raise
+    return checks.CheckOptions.from_config(ws.settings.config_dir, overrides)
+
+
+def default_framework_for(level: str, year: int | None) -> str:
+    """The framework of CRITERIA.md §4 that applies to a tier and evaluation year."""
+    if level in ("district", "province"):
+        return "qd2392-district"
+    if year is not None and year >= 2025:
+        return "nd224-commune"
+    return "qd2392-commune"
+
+
+class _StoringSink:
+    """Persists every exchange as it arrives (page row + body blob + WARC records), so a killed run
+    keeps everything it fetched and a resumed run refetches nothing."""
+
+    def __init__(self, ws: Workspace, run_id: str, unit_code: str, warc: WarcRecorder,
+                 progress: ProgressCallback | None) -> None:
+        self.ws, self.run_id, self.unit_code, self.warc, self.progress = ws, run_id, unit_code, warc, progress
+        self.count = 0
+
+    def record(self, exchange: Any) -> None:
+        self.warc.record(exchange)
+        page = exchange.page
+        if page is None:  # robots.txt / sitemap fetches: WARC only
+            return
+        with session(self.ws.engine) as s:
+            repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
+                             self.ws.blobs, exchange.body)
+        self.count += 1
+        if self.progress:
+            self.progress("page", {"unit": self.unit_code, "url": page.url, "status": page.status,
+                                   "error": page.error})
+
+
+async def _gather_browser_probes(browser: Any, site: CapturedSite, needs: set[Need]) -> None:
+    """Fill the rendering probes the checks declared (mobile view, axe-core) from the shared browser."""
+    home = site.home
+    if browser is None or home is None or not home.ok:
+        return
+    url = home.final_url or home.url
+    if Need.MOBILE in needs:
+        site.probes[Need.MOBILE.value] = await browser.mobile_probe(url)
+    if Need.AXE in needs:
+        site.probes[Need.AXE.value] = await browser.axe_probe(url)
+
+
+async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]) -> None:
+    """One screenshot per (page, element) that proves or disproves a finding, stored once per digest."""
+    shot_cache: dict[tuple[str, str | None], str | None] = {}
+    for finding in findings:
+        if finding.status not in (Status.PASS, Status.PARTIAL):
+            continue
+        for evidence in finding.evidence[:1]:
+            key = (evidence.url, evidence.locator)
+            if key not in shot_cache:
+                png = await browser.screenshot(evidence.url, evidence.locator)
+                shot_cache[key] = ws.blobs.put(png) if png else None
+            evidence.screenshot = shot_cache[key]
+
+
+async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any], options: AuditOptions,
+                      browser: Any, limiter: Any, progress: ProgressCallback | None) -> UnitOutcome:
+    settings = ws.settings
+    with session(ws.engine) as s:
+        resume_site = repo.load_site(s, run_id, unit.code, ws.blobs) if repo.stored_urls(s, run_id, unit.code) else None
+        repo.start_unit_crawl(s, run_id, unit.code)
+    if progress:
+        progress("unit_started", {"unit": unit.code, "name": unit.name, "resumed_pages": len(resume_site.pages) if resume_site else 0})
+    target = SiteTarget(unit_code=unit.code, unit_level=unit.level, portal_url=unit.portal_url or None,
+                        scope=unit.scope or None, other_unit_scopes=other_unit_scopes(unit, all_units))
+    warc_dir = ws.warc_dir / run_id
+    warc_dir.mkdir(parents=True, exist_ok=True)
+    segment = 0
+    while (warc_dir / f"{unit.code}-{segment:02d}.warc.gz").exists():
+        segment += 1
+    warc_path = warc_dir / f"{unit.code}-{segment:02d}.warc.gz"
+    warc = WarcRecorder(warc_path)
+    sink = _StoringSink(ws, run_id, unit.code, warc, progress)
+    try:
+        site = await crawl_site(target, settings.crawler, sink,
+                                resume=resume_site.pages if resume_site else None, limiter=limiter)
+    finally:
+        warc.close()
+    warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
+
+    check_options = _check_options(ws, options.framework, unit.level)
+    needs = checks.needs_for(checks.CHECK_IDS)
+    if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
+        await _gather_network_probes(site, settings)
+        if options.use_browser:
+            await _gather_browser_probes(browser, site, needs)
+    findings = checks.run_checks(site, options=check_options)
+    if browser is not None and options.screenshots:
+        await _take_screenshots(browser, ws, findings)
+    with session(ws.engine) as s:
+        repo.finish_unit_crawl(s, run_id, site, warc_files)
+        repo.save_findings(s, run_id, unit.code, findings)
+    pages = sum(1 for p in site.pages.values() if p.status is not None)
+    if progress:
+        progress("unit_finished", {"unit": unit.code, "status": str(site.crawl_status), "pages": pages,
+                                   "error": site.crawl_error})
+    return UnitOutcome(unit.code, str(site.crawl_status), pages, site.crawl_error, findings)
+
+
+async def _gather_network_probes(site: CapturedSite, settings: Settings) -> None:
+    from crawler import probes
+
+    host = urlsplit(site.home_url or site.portal_url or "").hostname
+    if not host:
+        return
+    site.probes[Need.DNS.value] = await probes.dns_probe(host)
+    site.probes[Need.HTTPS.value] = await probes.https_probe(host, settings.crawler)
+
+
+async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback | None = None) -> AuditOutcome:
+    """Crawl and check the selected units in one run (resuming an unfinished run unless ``fresh``)."""
+    from crawler import HostLimiter
+
+    with session(ws.engine) as s:
+        units = _select_units(s, options)
+        all_units = repo.list_units(s)
+        unfinished = None if options.fresh else repo.find_unfinished_run(s)
+        if options.fresh:
+            for stale in repo.unfinished_runs(s):
+                repo.finish_run(s, stale.id, "abandoned")
+        if unfinished is not None:
+            run_id, resumed = unfinished.id, True
+        else:
+            run = repo.create_run(s, options=dataclasses.asdict(options),
+                                  settings=_settings_snapshot(ws.settings), framework_name=options.framework)
+            run_id, resumed = run.id, False
+        done = repo.finished_unit_codes(s, run_id) if resumed else set()
+    if progress:
+        progress("run_started", {"run": run_id, "resumed": resumed, "units": len(units), "already_done": len(done)})
+
+    browser_cm = None
+    browser = None
+    if options.use_browser:
+        from egov_audit.browser import Browser
+
+        browser_cm = Browser(ws.settings.browser)
+        try:
+            browser = await browser_cm.__aenter__()
+        except Exception as exc:  # noqa: BLE001 - a missing browser degrades rendering checks to unknown
+            log.warning("Chromium could not start (%s); rendering checks will be unknown", exc)
+            browser_cm = browser = None
+    limiter = HostLimiter(ws.settings.crawler)
+    semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
+    outcomes: list[UnitOutcome] = []
+
+    async def one(unit: Any) -> None:
+        async with semaphore:
+            outcomes.append(await _audit_unit(ws, run_id, unit, all_units, options, browser, limiter, progress))
+
+    try:
+        await asyncio.gather(*(one(u) for u in units if u.code not in done))
+    finally:
+        if browser_cm is not None:
+            await browser_cm.__aexit__(None, None, None)
+    with session(ws.engine) as s:
+        repo.finish_run(s, run_id, "finished")
+        for code in done:
+            crawl = repo.unit_crawl(s, run_id, code)
+            outcomes.append(UnitOutcome(code, crawl.status, crawl.pages, crawl.error, []))
+    outcomes.sort(key=lambda o: o.code)
+    return AuditOutcome(run_id=run_id, resumed=resumed, units=outcomes)
+
+
+def _settings_snapshot(settings: Settings) -> dict[str, Any]:
+    data = dataclasses.asdict(settings)
+    return json.loads(json.dumps(data, default=str))
+
+
+def recheck(ws: Workspace, run_id: str, framework: str | None = None) -> list[tuple[str, list[Finding]]]:
+    """Re-run the checks on what a past run captured, without the network; replaces its findings."""
+    results = []
+    with session(ws.engine) as s:
+        codes = sorted(repo.finished_unit_codes(s, run_id))
+        if not codes:
+            raise InputError("--run", f"run {run_id!r} has no audited units")
+        units = {u.code: u for u in repo.list_units(s, codes=codes)}
+        for code in codes:
+            site = repo.load_site(s, run_id, code, ws.blobs)
+            old = {f["check"]: f for f in repo.load_findings(s, run_id, code)}
+            level = units[code].level if code in units else site.unit_level
+            findings = checks.run_checks(site, options=_check_options(ws, framework, level))
+            # Screenshots belong to the evidence of the original run; keep them where the page still proves it.
+            for finding in findings:
+                before = old.get(finding.check)
+                if not before:
+                    continue
+                shots = {(e.get("url"), e.get("locator")): e.get("screenshot") for e in before.get("evidence", [])}
+                for evidence in finding.evidence:
+                    evidence.screenshot = shots.get((evidence.url, evidence.locator))
+            repo.save_findings(s, run_id, code, findings)
+            results.append((code, findings))
+    return results
+
+
+def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
+    """Score every unit of the framework's tier with the latest findings, self-reports and decisions."""
+    from scoring import load_framework, score_units, scores_export
+    from scoring.engine import UnitInput
+
+    framework = load_framework(framework_name, ws.settings.config_dir)
+    tier_levels = {"district": {"district", "province"}, "commune": {"commune"}}[framework.tier]
+    with session(ws.engine) as s:
+        repo.register_framework(s, framework.name, framework.version, framework.content)
+        units = [u for u in repo.list_units(s) if u.level in tier_levels]
+        latest = repo.latest_findings_by_unit(s, [u.code for u in units])
+        unit_inputs = [
+            UnitInput(code=u.code, name=u.name, level=u.level, province_code=u.province_code,
+                      parent_code=u.parent_code, crawl_status=latest[u.code][0] if u.code in latest else None)
+            for u in units
+        ]
+        findings = {code: {f["check"]: _FindingView(f["status"], f["value"]) for f in rows}
+                    for code, (_, rows) in latest.items()}
+        selfreports = repo.load_selfreports(s, year)
+        decisions = repo.load_decisions(s, framework_name=framework.name, year=year)
+        unit_scores = score_units(framework, unit_inputs, findings, selfreports, decisions, year)
+        export = scores_export(framework, year, unit_scores)
+        repo.save_scores(s, framework.id, year, export["units"])
+    return export
+
+
+@dataclass
+class _FindingView:
+    status: str
+    value: Any
+
+
+def latest_scores(ws: Workspace, year: int | None = None) -> list[dict[str, Any]]:
+    """The stored score exports of the latest (or given) year, one per framework."""
+    with session(ws.engine) as s:
+        return repo.load_score_exports(s, year=year)
+
+
+def findings_export(ws: Workspace, run_id: str | None = None) -> dict[str, Any]:
+    with session(ws.engine) as s:
+        run_id = run_id or repo.latest_run_id(s)
+        if run_id is None:
+            raise InputError("findings", "no audit run yet: run `egov-audit audit` first")
+        return repo.findings_export(s, run_id)

@@ -1,0 +1,145 @@
+"""The command line end to end: the demo job, exports, and bad input giving exit code 2 with nothing changed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from checks.catalogue import CHECK_IDS
+from egov_audit.cli import main
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _table_counts(db_file: Path) -> dict[str, int]:
+    con = sqlite3.connect(db_file)
+    try:
+        names = [r[0] for r in con.execute("select name from sqlite_master where type='table'")]
+        return {n: con.execute(f'select count(*) from "{n}"').fetchone()[0] for n in names}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One full demo (with Chromium screenshots) shared by the tests of this module."""
+    data = tmp_path_factory.mktemp("demo-data")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["--data-dir", str(data), "demo"])
+    return code, out.getvalue(), data / "demo"
+
+
+def test_demo_prints_ranking_and_report_paths(demo_run):
+    code, output, demo_dir = demo_run
+    assert code == 0, output
+    assert "HTML report:" in output and "JSON findings:" in output
+    html = (demo_dir / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html  # crawled content is escaped
+    scores = json.loads((demo_dir / "reports" / "scores.json").read_text(encoding="utf-8"))
+    assert scores
+
+
+def test_demo_findings_list_every_check_for_every_audited_unit(demo_run):
+    _, _, demo_dir = demo_run
+    export = json.loads((demo_dir / "reports" / "findings.json").read_text(encoding="utf-8"))
+    assert set(export["run"]) >= {"id", "started_at", "finished_at"}
+    assert len(export["units"]) >= 7
+    statuses = {u["crawl"]["status"] for u in export["units"]}
+    assert "unreachable" in statuses and "ok" in statuses
+    for unit in export["units"]:
+        ids = [f["check"] for f in unit["findings"]]
+        assert sorted(ids) == sorted(CHECK_IDS), unit["code"]
+        for finding in unit["findings"]:
+            if finding["status"] == "pass":
+                assert finding["evidence"] and all(e["url"] for e in finding["evidence"]), (unit["code"], finding)
+    screenshots = [e["screenshot"] for u in export["units"] for f in u["findings"] for e in f["evidence"]
+                   if e.get("screenshot")]
+    assert screenshots, "the demo takes screenshots of evidence pages"
+    blob = demo_dir / "evidence" / "blobs"
+    assert any(blob.rglob(screenshots[0].split(":", 1)[1]))
+
+
+def test_findings_command_exports_latest_run(demo_run, tmp_path):
+    _, _, demo_dir = demo_run
+    out = tmp_path / "f.json"
+    assert main(["--data-dir", str(demo_dir), "findings", "--format", "json", "--out", str(out)]) == 0
+    export = json.loads(out.read_text(encoding="utf-8"))
+    assert all(len(u["findings"]) == len(CHECK_IDS) for u in export["units"])
+
+
+def test_demo_reuses_its_data_directory(demo_run):
+    _, _, demo_dir = demo_run
+    code = main(["--data-dir", str(demo_dir.parent), "demo", "--no-browser"])
+    assert code == 0
+    assert not list(demo_dir.rglob("*.open")) and not list(demo_dir.rglob("*.tmp"))
+
+
+def _units_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text("code,name,level,province_code,parent_code,portal_url,scope\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_bad_units_file_exits_2_names_row_and_changes_nothing(tmp_path, capsys):
+    data = tmp_path / "d"
+    good = _units_csv(tmp_path / "good.csv", ["27,Bắc Ninh,province,27,,,",
+                                              "258,Huyện Yên Phong,district,27,27,https://yenphong.bacninh.gov.vn/,"])
+    assert main(["--data-dir", str(data), "units", "import", str(good)]) == 0
+    before = _table_counts(data / "egov-audit.sqlite3")
+    bad = _units_csv(tmp_path / "bad.csv", ["27,Bắc Ninh,province,27,,,",
+                                            "259,Huyện Việt Yên,district,27,27,not a url,",
+                                            "258,Huyện Yên Phong,district,27,27,https://yenphong.bacninh.gov.vn/,"])
+    assert main(["--data-dir", str(data), "units", "import", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "row 3" in err and "portal_url" in err
+    assert _table_counts(data / "egov-audit.sqlite3") == before
+
+
+def test_bad_survey_file_exits_2_names_cell_and_changes_nothing(tmp_path, capsys):
+    data = tmp_path / "d"
+    units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,",
+                                            "258,Huyện Yên Phong,district,27,27,https://yenphong.bacninh.gov.vn/,"])
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    survey = tmp_path / "survey.csv"
+    survey.write_text("unit_code,year,staff_total,staff_with_computer,broadband_internet\n"
+                      "258,2024,20,25,có\n", encoding="utf-8")
+    before = _table_counts(data / "egov-audit.sqlite3")
+    assert main(["--data-dir", str(data), "selfreport", "import", str(survey)]) == 2
+    err = capsys.readouterr().err
+    assert "survey.csv" in err and "row 2" in err and "staff_with_computer" in err
+    assert _table_counts(data / "egov-audit.sqlite3") == before
+
+
+def test_broken_framework_file_exits_2_names_key_and_changes_nothing(tmp_path, capsys):
+    data = tmp_path / "d"
+    units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,"])
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    from config import CONFIG_DIR
+
+    text = (CONFIG_DIR / "frameworks" / "qd2392-district.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("info.news", "info.newz", 1), encoding="utf-8")
+    before = _table_counts(data / "egov-audit.sqlite3")
+    assert main(["--data-dir", str(data), "score", "--framework", str(broken), "--year", "2024"]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml" in err and "info.newz" in err
+    assert _table_counts(data / "egov-audit.sqlite3") == before
+
+
+def test_audit_without_selection_is_bad_input(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "d"), "audit"]) == 2
+    assert "--unit" in capsys.readouterr().err
+
+
+def test_bad_config_file_is_bad_input(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[crawler]\nmax_pages = 'many'\n", encoding="utf-8")
+    assert main(["--config", str(cfg), "--data-dir", str(tmp_path / "d"), "units", "list"]) == 2
+    assert "max_pages" in capsys.readouterr().err
