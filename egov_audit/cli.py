@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["html", "xlsx", "csv", "json"], required=True)
     report.add_argument("--out", type=Path, required=True)
     report.add_argument("--year", type=_year)
+
+    schedule = sub.add_parser("schedule", help="run the nightly jobs (audit all units, score, reports)")
+    schedule.add_argument("--at", metavar="HH:MM", help="local time of the nightly audit (default from settings)")
+    schedule.add_argument("--once", action="store_true", help="run the nightly job now, once, and exit")
     return parser
 
 
@@ -194,6 +198,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             findings = None
         path = write_report(args.format, scores, findings, args.out)
         print(path)
+        return EXIT_OK
+    if args.command == "schedule":
+        from egov_audit.schedule import build_scheduler, nightly_job
+
+        if args.at:
+            settings.schedule.audit_at = args.at
+        if args.once:
+            return nightly_job(settings).exit_code
+        scheduler = build_scheduler(settings)
+        print(f"nightly audit at {settings.schedule.audit_at} ({settings.schedule.timezone}); Ctrl-C to stop")
+        scheduler.start()
         return EXIT_OK
     raise InputError(args.command, "unknown command")
 

@@ -179,10 +179,15 @@ async def _gather_browser_probes(browser: Any, site: CapturedSite, needs: set[Ne
     if browser is None or home is None or not home.ok:
         return
     url = home.final_url or home.url
+    # A probe that failed leaves its key out: the check then says `unknown`, never `fail`.
     if Need.MOBILE in needs:
-        site.probes[Need.MOBILE.value] = await browser.mobile_probe(url)
+        result = await browser.mobile_probe(url)
+        if "error" not in result:
+            site.probes[Need.MOBILE.value] = result
     if Need.AXE in needs:
-        site.probes[Need.AXE.value] = await browser.axe_probe(url)
+        result = await browser.axe_probe(url)
+        if "error" not in result:
+            site.probes[Need.AXE.value] = result
 
 
 async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]) -> None:
@@ -279,12 +284,13 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
     if options.use_browser:
         from egov_audit.browser import Browser
 
-        browser_cm = Browser(ws.settings.browser)
-        try:
+        ws.settings.browser.screenshots = options.screenshots
+        if await Browser.available(ws.settings.browser):
+            browser_cm = Browser(ws.settings.browser,
+                                 allow_private_networks=ws.settings.crawler.allow_private_networks)
             browser = await browser_cm.__aenter__()
-        except Exception as exc:  # noqa: BLE001 - a missing browser degrades rendering checks to unknown
-            log.warning("Chromium could not start (%s); rendering checks will be unknown", exc)
-            browser_cm = browser = None
+        else:
+            log.warning("Chromium could not start; rendering checks will be unknown")
     limiter = HostLimiter(ws.settings.crawler)
     semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
     outcomes: list[UnitOutcome] = []
@@ -346,7 +352,7 @@ def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
     framework = load_framework(framework_name, ws.settings.config_dir)
     tier_levels = {"district": {"district", "province"}, "commune": {"commune"}}[framework.tier]
     with session(ws.engine) as s:
-        repo.register_framework(s, framework.name, framework.version, framework.content)
+        repo.register_framework(s, framework.id, framework.version, framework.content)
         units = [u for u in repo.list_units(s) if u.level in tier_levels]
         latest = repo.latest_findings_by_unit(s, [u.code for u in units])
         unit_inputs = [
@@ -357,7 +363,7 @@ def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
         findings = {code: {f["check"]: _FindingView(f["status"], f["value"]) for f in rows}
                     for code, (_, rows) in latest.items()}
         selfreports = repo.load_selfreports(s, year)
-        decisions = repo.load_decisions(s, framework_name=framework.name, year=year)
+        decisions = repo.load_decisions(s, framework_name=framework.id, year=year)
         unit_scores = score_units(framework, unit_inputs, findings, selfreports, decisions, year)
         export = scores_export(framework, year, unit_scores)
         repo.save_scores(s, framework.id, year, export["units"])

@@ -1,0 +1,366 @@
+"""Storage behaves as ARCHITECTURE.md promises, identically on SQLite and on a real PostgreSQL 15."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel, select
+
+from checks.model import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
+from storage import repo
+from storage.blobs import BlobStore
+from storage.db import current_revision, open_database, session
+from storage.models import Page, Unit
+from tests.pg import new_database, postgres_url  # noqa: F401  (fixture)
+
+TABLES = {"unit", "framework", "audit_run", "unit_crawl", "page", "finding", "self_report",
+          "reviewer_decision", "score", "alembic_version"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'nested' / 'dir' / 'egov.sqlite3'}"
+    return new_database(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def engine(db_url: str):
+    engine = open_database(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> BlobStore:
+    return BlobStore(tmp_path / "evidence")
+
+
+def _units() -> list[repo.UnitRow]:
+    return [
+        repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24"),
+        repo.UnitRow("07420", "Phường Kinh Bắc", "commune", "24", "24", "https://kinhbac.bacninh.gov.vn/"),
+        repo.UnitRow("07421", "Xã Tam Giang", "commune", "24", "24", "https://bacninh.gov.vn/",
+                     "https://bacninh.gov.vn/web/xa-tam-giang/"),
+    ]
+
+
+def test_migration_creates_all_tables(engine: sa.Engine) -> None:
+    assert TABLES <= set(sa.inspect(engine).get_table_names())
+    assert current_revision(engine) == "0001"
+
+
+def test_sqlite_file_gets_its_parent_directory(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "egov.sqlite3"
+    open_database(f"sqlite:///{target}").dispose()
+    assert target.is_file()
+
+
+def test_migrating_twice_is_a_no_op_and_keeps_data(db_url: str) -> None:
+    first = open_database(db_url)
+    with session(first) as s:
+        repo.upsert_units(s, _units())
+    first.dispose()
+    second = open_database(db_url)
+    assert current_revision(second) == "0001"
+    with session(second) as s:
+        assert [u.code for u in repo.list_units(s)] == ["07420", "07421", "24"]
+    second.dispose()
+
+
+def test_models_and_migration_agree(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_session_rolls_back_when_the_block_raises(engine: sa.Engine) -> None:
+    with pytest.raises(RuntimeError), session(engine) as s:
+        repo.upsert_units(s, _units())
+        raise RuntimeError("boom")
+    with session(engine) as s:
+        assert repo.list_units(s) == []
+
+
+def test_foreign_keys_are_enforced_on_both_backends(engine: sa.Engine) -> None:
+    with pytest.raises(sa.exc.IntegrityError), session(engine) as s:
+        run = repo.create_run(s, {}, {})
+        repo.start_unit_crawl(s, run.id, "99999")
+
+
+def test_units_upsert_and_filters(engine: sa.Engine) -> None:
+    with session(engine) as s:
+        assert repo.upsert_units(s, _units()) == (3, 0)
+    changed = _units()[1]
+    changed.name = "Phường Kinh Bắc (mới)"
+    with session(engine) as s:
+        assert repo.upsert_units(s, [changed]) == (0, 1)
+    with session(engine) as s:
+        assert [u.name for u in repo.list_units(s, codes=["07420"])] == ["Phường Kinh Bắc (mới)"]
+        assert len(repo.list_units(s, province="24")) == 3
+        assert repo.list_units(s, province="01") == []
+        updated = repo.get_unit(s, "07420").updated_at
+        assert updated.tzinfo is not None and updated.utcoffset() == timedelta(0)
+
+
+def test_framework_registration_is_idempotent_and_refuses_changed_content(engine: sa.Engine) -> None:
+    with session(engine) as s:
+        assert repo.register_framework(s, "qd2392-district", "1", "a: 1\n") == "qd2392-district@1"
+        assert repo.register_framework(s, "qd2392-district", "1", "a: 1\n") == "qd2392-district@1"
+        with pytest.raises(repo.FrameworkChangedError):
+            repo.register_framework(s, "qd2392-district", "1", "a: 2\n")
+        stored = repo.get_framework(s, "qd2392-district@1")
+        assert stored.digest.startswith("sha256:") and stored.content == "a: 1\n"
+
+
+def test_runs_can_be_found_unfinished_and_finished(engine: sa.Engine) -> None:
+    with session(engine) as s:
+        run = repo.create_run(s, {"units": ["07420"]}, {"max_pages": 5}, framework_name="nd224-commune")
+    assert len(run.id) == 32
+    with session(engine) as s:
+        assert repo.find_unfinished_run(s).id == run.id
+        assert repo.latest_run_id(s) == run.id
+        repo.finish_run(s, run.id, "finished")
+    with session(engine) as s:
+        assert repo.find_unfinished_run(s) is None
+        stored = repo.get_run(s, run.id)
+        assert stored.status == "finished" and stored.finished_at >= stored.started_at
+        assert stored.started_at.tzinfo is not None
+        assert json.loads(stored.options_json) == {"units": ["07420"]}
+
+
+def _page(url: str, **kw) -> CapturedPage:
+    defaults = dict(final_url=url, status=200, content_type="text/html; charset=utf-8", encoding="utf-8",
+                    depth=1, referrer="https://kinhbac.bacninh.gov.vn/", link_text="Giới thiệu",
+                    ttfb_seconds=0.12, elapsed_seconds=0.3,
+                    fetched_at=datetime(2026, 3, 5, 1, 15, tzinfo=UTC), redirects=[])
+    defaults.update(kw)
+    return CapturedPage(url=url, **defaults)
+
+
+def test_units_pages_findings_round_trip_and_export(engine: sa.Engine, blobs: BlobStore) -> None:
+    home = "https://kinhbac.bacninh.gov.vn/"
+    about = "https://kinhbac.bacninh.gov.vn/gioi-thieu"
+    legacy = "https://kinhbac.bacninh.gov.vn/cu"
+    # NFD text in a UTF-8 body must come back NFC; a windows-1258 body must be decoded with its charset.
+    nfd_html = unicodedata.normalize("NFD", "<h1>Giới thiệu chung</h1>")
+    legacy_body = unicodedata.normalize("NFD", "<p>Hòa Bình</p>").encode("cp1258")
+    with session(engine) as s:
+        repo.upsert_units(s, _units())
+        run = repo.create_run(s, {}, {})
+        repo.start_unit_crawl(s, run.id, "07420")
+        repo.record_page(s, run.id, "07420", _page(home, depth=0, referrer=None, redirects=["http://kinhbac.bacninh.gov.vn/"],
+                                                   rendered_html="<html>rendered</html>"),
+                         {"Content-Type": "text/html"}, blobs, b"<html>home</html>")
+        repo.record_page(s, run.id, "07420", _page(about), {"Server": "nginx"}, blobs, nfd_html.encode("utf-8"))
+        repo.record_page(s, run.id, "07420", _page(legacy, encoding="windows-1258",
+                                                   content_type="text/html; charset=windows-1258"),
+                         None, blobs, legacy_body)
+        # The sink may see a URL twice (resume): still one row.
+        repo.record_page(s, run.id, "07420", _page(about, status=200), {"Server": "nginx"}, blobs,
+                         nfd_html.encode("utf-8"))
+        repo.record_page(s, run.id, "07420", _page("https://kinhbac.bacninh.gov.vn/mat", status=None,
+                                                   error="timeout", content_type=None, encoding=None),
+                         None, blobs, None)
+    with session(engine) as s:
+        assert repo.stored_urls(s, run.id, "07420") == {home, about, legacy, "https://kinhbac.bacninh.gov.vn/mat"}
+        assert len(s.exec(select(Page)).all()) == 4
+        home_row = s.exec(select(Page).where(Page.url == home)).one()
+        assert repo.page_headers(blobs, home_row) == {"Content-Type": "text/html"}
+    site = CapturedSite(unit_code="07420", unit_level="commune", portal_url=home, home_url=home,
+                        crawl_status=CrawlStatus.PARTIAL, crawl_error=None, budget_exhausted=True,
+                        robots_txt="User-agent: *\nDisallow:", sitemap={"url": home + "sitemap.xml", "status": 200,
+                                                                        "ok": True, "urls": [about], "error": None},
+                        probes={"dns": {"aaaa": []}, "mobile": {"viewport_meta": "width=device-width"}})
+    site.pages = {u: _page(u) for u in (home, about, legacy, "https://kinhbac.bacninh.gov.vn/mat")}
+    findings = [
+        Finding("info.introduction", Status.PASS, evidence=[Evidence(about, "Giới thiệu chung", "sha256:" + "a" * 64,
+                                                                      None, "main h1")]),
+        Finding("fresh.news", Status.FAIL, value=120, reason="newest news is old", looked_at=[home]),
+    ]
+    with session(engine) as s:
+        repo.finish_unit_crawl(s, run.id, site, ["run-07420-00000.warc.gz"])
+        repo.save_findings(s, run.id, "07420", [Finding("info.introduction", Status.UNKNOWN)])
+        repo.save_findings(s, run.id, "07420", findings)  # replaces, never duplicates
+        repo.finish_run(s, run.id, "finished")
+
+    with session(engine) as s:
+        loaded = repo.load_site(s, run.id, "07420", blobs)
+    assert list(loaded.pages) == [home, about, legacy, "https://kinhbac.bacninh.gov.vn/mat"]
+    assert loaded.pages[about].html == unicodedata.normalize("NFC", nfd_html)
+    assert loaded.pages[legacy].html == "<p>Hòa Bình</p>"
+    assert loaded.pages[home].html == "<html>home</html>"
+    assert loaded.pages[home].rendered_html == "<html>rendered</html>"
+    assert loaded.pages[home].redirects == ["http://kinhbac.bacninh.gov.vn/"]
+    assert loaded.pages[home].body_digest == blobs.put(b"<html>home</html>")
+    assert loaded.pages[about].fetched_at == datetime(2026, 3, 5, 1, 15, tzinfo=UTC)
+    assert loaded.pages["https://kinhbac.bacninh.gov.vn/mat"].error == "timeout"
+    assert loaded.pages["https://kinhbac.bacninh.gov.vn/mat"].html is None
+    assert loaded.home is loaded.pages[home]
+    assert loaded.crawl_status is CrawlStatus.PARTIAL and loaded.budget_exhausted
+    assert loaded.sitemap == site.sitemap and loaded.robots_txt == site.robots_txt and loaded.probes == site.probes
+    assert loaded.audited_at is not None and loaded.audited_at.tzinfo is not None
+
+    with session(engine) as s:
+        exported = repo.findings_export(s, run.id)
+    assert set(exported["run"]) >= {"id", "started_at", "finished_at"}
+    assert datetime.fromisoformat(exported["run"]["finished_at"]).tzinfo is not None
+    (unit,) = exported["units"]
+    assert {k: unit[k] for k in ("code", "name", "level", "portal_url")} == {
+        "code": "07420", "name": "Phường Kinh Bắc", "level": "commune", "portal_url": home}
+    assert unit["crawl"] == {"status": "partial", "pages": 4, "error": None}
+    assert [f["check"] for f in unit["findings"]] == ["info.introduction", "fresh.news"]
+    first, second = unit["findings"]
+    assert first["status"] == "pass" and first["value"] is None
+    assert first["evidence"] == [{"url": about, "excerpt": "Giới thiệu chung", "snapshot": "sha256:" + "a" * 64,
+                                  "screenshot": None, "locator": "main h1"}]
+    assert second == {"check": "fresh.news", "status": "fail", "value": 120, "reason": "newest news is old",
+                      "evidence": [], "looked_at": [home]}
+    json.dumps(exported)  # the export is plain JSON
+
+
+def test_other_units_scopes_inside_a_portal_are_rebuilt(engine: sa.Engine, blobs: BlobStore) -> None:
+    with session(engine) as s:
+        repo.upsert_units(s, [repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24", None, "https://bacninh.gov.vn/"),
+                              *_units()[1:]])
+        run = repo.create_run(s, {}, {})
+        site = repo.load_site(s, run.id, "24", blobs)
+    assert site.other_unit_scopes == ["https://bacninh.gov.vn/web/xa-tam-giang/"]
+    assert site.pages == {} and site.scope is None
+
+
+def test_self_reports_replace_per_unit_and_year(engine: sa.Engine) -> None:
+    with session(engine) as s:
+        repo.upsert_units(s, _units())
+        repo.save_selfreports(s, [repo.SelfReportRow("07420", 2025, "staff_total", 20),
+                                  repo.SelfReportRow("07420", 2025, "it_plan", True),
+                                  repo.SelfReportRow("07420", 2024, "staff_total", 18)])
+        repo.save_selfreports(s, [repo.SelfReportRow("07420", 2025, "staff_total", 21)])
+    with session(engine) as s:
+        assert repo.load_selfreports(s, 2025) == {"07420": {"staff_total": 21}}
+        assert repo.load_selfreports(s, 2024) == {"07420": {"staff_total": 18}}
+
+
+def test_reviewer_decisions_are_history_and_the_latest_wins(engine: sa.Engine) -> None:
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    with session(engine) as s:
+        repo.upsert_units(s, _units())
+        with pytest.raises(ValueError):
+            repo.add_decision(s, unit_code="07420", status="pass", reason="  ", reviewer="lan")
+        with pytest.raises(ValueError):
+            repo.add_decision(s, unit_code="07420", status="great", reason="x", reviewer="lan")
+        repo.add_decision(s, unit_code="07420", check_id="interact.qa", status="fail", reason="no answers",
+                          reviewer="lan", decided_at=t0)
+        repo.add_decision(s, unit_code="07420", check_id="interact.qa", status="pass", reason="answers on page 2",
+                          reviewer="minh", decided_at=t0 + timedelta(hours=1))
+        repo.add_decision(s, unit_code="07421", year=2025, status="exclude", reason="merged unit", reviewer="lan",
+                          decided_at=t0)
+    with session(engine) as s:
+        latest = repo.load_decisions(s)
+        history = repo.load_decisions(s, unit_code="07420", latest_only=False)
+        other_year = repo.load_decisions(s, unit_code="07421", year=2024)
+    assert [(d["unit_code"], d["status"], d["reviewer"]) for d in latest] == [
+        ("07421", "exclude", "lan"), ("07420", "pass", "minh")]
+    assert [d["status"] for d in history] == ["fail", "pass"]
+    assert history[1]["decided_at"] == t0 + timedelta(hours=1)
+    assert other_year == []
+
+
+def test_scores_replace_per_framework_and_year(engine: sa.Engine) -> None:
+    with session(engine) as s:
+        repo.upsert_units(s, _units())
+        repo.save_scores(s, "nd224-commune@1", 2025, [
+            {"unit_code": "07421", "achieved_level": None, "readiness_level": 3, "total": 10, "rank": None,
+             "ranked": False, "indicators": {"x": 1}},
+            {"unit_code": "07420", "achieved_level": "II", "readiness_level": 1, "total": 71.5, "rank": 1,
+             "ranked": True, "details": {"points": {"I": 40}}},
+        ])
+        repo.save_scores(s, "nd224-commune@1", 2024, [{"unit_code": "07420", "total": 1, "rank": 1}])
+        repo.save_scores(s, "nd224-commune@1", 2025, [
+            {"unit_code": "07420", "achieved_level": "III", "readiness_level": 1, "total": 80, "rank": 1,
+             "ranked": True, "details": {}},
+            {"unit_code": "07421", "achieved_level": None, "readiness_level": 3, "total": 10, "rank": None,
+             "ranked": False, "indicators": {"x": 1}},
+        ])
+    with session(engine) as s:
+        scores = repo.load_scores(s, "nd224-commune@1", 2025)
+        everything = repo.load_scores(s)
+    assert [(r["unit_code"], r["achieved_level"], r["rank"], r["ranked"]) for r in scores] == [
+        ("07420", "III", 1, True), ("07421", None, None, False)]
+    assert scores[1]["details"] == {"indicators": {"x": 1}}
+    assert scores[0]["computed_at"].tzinfo is not None
+    assert len(everything) == 3
+
+
+def test_naive_datetimes_are_refused(engine: sa.Engine) -> None:
+    with pytest.raises(sa.exc.StatementError), session(engine) as s:
+        s.add(Unit(code="01", name="Hà Nội", level="province", province_code="01",
+                   updated_at=datetime(2026, 1, 1)))
+        s.flush()
+
+
+def test_blob_store_is_content_addressed_and_fanned_out(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    digest = store.put(b"evidence")
+    hexdigest = digest.removeprefix("sha256:")
+    assert digest == "sha256:" + __import__("hashlib").sha256(b"evidence").hexdigest()
+    assert store.path(digest) == tmp_path / "sha256" / hexdigest[:2] / hexdigest[2:4] / hexdigest
+    assert store.exists(digest) and store.get(digest) == b"evidence"
+    mtime = store.path(digest).stat().st_mtime_ns
+    assert store.put(b"evidence") == digest  # written once
+    assert store.path(digest).stat().st_mtime_ns == mtime
+    assert [p.name for p in store.path(digest).parent.iterdir()] == [hexdigest]  # no temp files left
+    assert store.put(b"") != digest
+    assert not store.exists("sha256:" + "0" * 64)
+    with pytest.raises(KeyError):
+        store.get("sha256:" + "0" * 64)
+    with pytest.raises(ValueError):
+        store.path("md5:abc")
+
+
+def test_resume_and_scoring_helpers(engine: sa.Engine) -> None:
+    site = CapturedSite(unit_code="07420", unit_level="commune", portal_url="https://kinhbac.bacninh.gov.vn/")
+    with session(engine) as s:
+        repo.upsert_units(s, _units())
+        old = repo.create_run(s, {}, {})
+        repo.finish_unit_crawl(s, old.id, site, [])
+        repo.save_findings(s, old.id, "07420", [Finding("interact.qa", Status.FAIL)])
+        repo.finish_run(s, old.id, "finished")
+        new = repo.create_run(s, {}, {})
+        new.started_at = old.started_at + timedelta(days=1)
+        repo.start_unit_crawl(s, new.id, "07421")  # killed mid-crawl: not finished
+        repo.finish_unit_crawl(s, new.id, CapturedSite("07420", "commune", None, crawl_status=CrawlStatus.NO_PORTAL),
+                               [])
+        repo.save_findings(s, new.id, "07420", [Finding("interact.qa", Status.PASS)])
+    with session(engine) as s:
+        assert [r.id for r in repo.unfinished_runs(s)] == [new.id]
+        assert repo.finished_unit_codes(s, new.id) == {"07420"}
+        assert repo.unit_crawl(s, new.id, "07421").status == "running"
+        assert [f["status"] for f in repo.load_findings(s, old.id, "07420")] == ["fail"]
+        latest = repo.latest_findings_by_unit(s, ["07420", "07421"])
+        assert list(latest) == ["07420"]
+        assert latest["07420"][0] == "no_portal" and latest["07420"][1][0]["status"] == "pass"
+        repo.finish_run(s, new.id, "abandoned")
+        with pytest.raises(ValueError):
+            repo.finish_run(s, new.id, "running")
+    with session(engine) as s:
+        assert repo.find_unfinished_run(s) is None
+        assert repo.load_score_exports(s) == []
+        framework_id = repo.register_framework(s, "nd224-commune", "1", "x")
+        repo.save_scores(s, framework_id, 2025, [{"unit_code": "07420", "unit_name": "Phường Kinh Bắc",
+                                                  "achieved_level": "I", "readiness_level": 2, "total": 40,
+                                                  "rank": 1, "ranked": True, "indicators": []}])
+    with session(engine) as s:
+        (export,) = repo.load_score_exports(s)
+    assert export["framework"] == {"id": "nd224-commune@1", "name": "nd224-commune", "version": "1",
+                                   "digest": repo.get_framework(s, framework_id).digest}
+    assert export["year"] == 2025
+    assert export["units"] == [{"unit_code": "07420", "unit_name": "Phường Kinh Bắc", "achieved_level": "I",
+                                "readiness_level": 2, "total": 40.0, "rank": 1, "ranked": True, "indicators": []}]
