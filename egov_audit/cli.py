@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from checks.options import OptionsError
+from checks.vocabulary import VocabularyError
 from egov_audit import __version__
 from egov_audit.errors import InputError
 from egov_audit.settings import Settings, SettingsError, load_settings
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings_from(args)
         return _dispatch(args, settings)
-    except (InputError, SettingsError) as exc:
+    except (InputError, SettingsError, OptionsError, VocabularyError) as exc:
         print(f"egov-audit: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -224,7 +225,7 @@ def _units(args: argparse.Namespace, ws: Any) -> int:
             result = import_units(s, args.file)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        print(f"{args.file}: {result.count} unit(s) imported")
+        print(f"{args.file}: {result.rows} unit(s) imported ({result.inserted} new, {result.updated} updated)")
         return EXIT_OK
     with session(ws.engine) as s:
         for unit in repo.list_units(s):
@@ -249,7 +250,7 @@ def _selfreport(args: argparse.Namespace, ws: Any) -> int:
         return EXIT_OK
     with session(ws.engine) as s:
         result = selfreport.import_selfreports(s, args.file)
-    print(f"{args.file}: {result.count} survey row(s) imported")
+    print(f"{args.file}: {result.rows} survey row(s) imported")
     return EXIT_OK
 
 

@@ -37,12 +37,12 @@ def run_demo(settings: Settings, screenshots: bool = True, use_browser: bool = T
     inputs = settings.data_dir / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
 
-    with DemoProvince.start() as province:
+    with DemoProvince().start() as province:
         units_file = province.units_csv(inputs / "units.csv")
         survey_file = province.survey_csv(inputs / f"survey-{DEMO_YEAR}.csv", DEMO_YEAR)
         with session(ws.engine) as s:
             imported = import_units(s, units_file)
-        print(f"1/5 units import: {imported.count} đơn vị/units from {units_file}", file=out)
+        print(f"1/5 units import: {imported.rows} đơn vị/units from {units_file}", file=out)
         options = pipeline.AuditOptions(all_units=True, screenshots=screenshots and use_browser,
                                         use_browser=use_browser, fresh=True)
         with Progress(sys.stderr) as progress:
@@ -54,7 +54,7 @@ def run_demo(settings: Settings, screenshots: bool = True, use_browser: bool = T
 
     with session(ws.engine) as s:
         surveys = import_selfreports(s, survey_file)
-    print(f"3/5 survey import: {surveys.count} phiếu/forms from {survey_file}", file=out)
+    print(f"3/5 survey import: {surveys.rows} phiếu/forms from {survey_file}", file=out)
 
     exports = [pipeline.score(ws, name, DEMO_YEAR) for name in DEMO_FRAMEWORKS]
     print(f"4/5 score: {', '.join(DEMO_FRAMEWORKS)} for {DEMO_YEAR}", file=out)

@@ -205,7 +205,7 @@ async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]
 
 
 async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any], options: AuditOptions,
-                      browser: Any, limiter: Any, progress: ProgressCallback | None) -> UnitOutcome:
+                      browser: Any, client: Any, limiter: Any, progress: ProgressCallback | None) -> UnitOutcome:
     settings = ws.settings
     with session(ws.engine) as s:
         resume_site = repo.load_site(s, run_id, unit.code, ws.blobs) if repo.stored_urls(s, run_id, unit.code) else None
@@ -220,11 +220,13 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
     while (warc_dir / f"{unit.code}-{segment:02d}.warc.gz").exists():
         segment += 1
     warc_path = warc_dir / f"{unit.code}-{segment:02d}.warc.gz"
-    warc = WarcRecorder(warc_path)
+    with session(ws.engine) as s:
+        known_digests = repo.previous_digests(s, unit.code, run_id)
+    warc = WarcRecorder(warc_path, known_digests=known_digests)
     sink = _StoringSink(ws, run_id, unit.code, warc, progress)
     try:
-        site = await crawl_site(target, settings.crawler, sink,
-                                resume=resume_site.pages if resume_site else None, limiter=limiter)
+        site = await crawl_site(target, settings.crawler, sink, resume=resume_site.pages if resume_site else None,
+                                client=client, limiter=limiter)
     finally:
         warc.close()
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
@@ -232,7 +234,7 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
     check_options = _check_options(ws, options.framework, unit.level)
     needs = checks.needs_for(checks.CHECK_IDS)
     if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
-        await _gather_network_probes(site, settings)
+        await _gather_network_probes(site, settings, client)
         if options.use_browser:
             await _gather_browser_probes(browser, site, needs)
     findings = checks.run_checks(site, options=check_options)
@@ -248,19 +250,21 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
     return UnitOutcome(unit.code, str(site.crawl_status), pages, site.crawl_error, findings)
 
 
-async def _gather_network_probes(site: CapturedSite, settings: Settings) -> None:
+async def _gather_network_probes(site: CapturedSite, settings: Settings, client: Any) -> None:
     from crawler import probes
 
     host = urlsplit(site.home_url or site.portal_url or "").hostname
     if not host:
         return
     site.probes[Need.DNS.value] = await probes.dns_probe(host)
-    site.probes[Need.HTTPS.value] = await probes.https_probe(host, settings.crawler)
+    site.probes[Need.HTTPS.value] = await probes.https_probe(
+        host, client, allow_private_networks=settings.crawler.allow_private_networks,
+        timeout=settings.crawler.timeout_seconds)
 
 
 async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback | None = None) -> AuditOutcome:
     """Crawl and check the selected units in one run (resuming an unfinished run unless ``fresh``)."""
-    from crawler import HostLimiter
+    from crawler import HostLimiter, make_client
 
     with session(ws.engine) as s:
         units = _select_units(s, options)
@@ -291,17 +295,23 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
             browser = await browser_cm.__aenter__()
         else:
             log.warning("Chromium could not start; rendering checks will be unknown")
-    limiter = HostLimiter(ws.settings.crawler)
+    # One client and one limiter for all sites crawled at once, so per-IP limits hold across communes
+    # that share a hosting server.
+    crawl_settings = ws.settings.crawler
+    limiter = HostLimiter(per_host=crawl_settings.per_host_concurrency, per_ip=crawl_settings.per_ip_concurrency)
+    client = make_client(crawl_settings)
     semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
     outcomes: list[UnitOutcome] = []
 
     async def one(unit: Any) -> None:
         async with semaphore:
-            outcomes.append(await _audit_unit(ws, run_id, unit, all_units, options, browser, limiter, progress))
+            outcomes.append(await _audit_unit(ws, run_id, unit, all_units, options, browser, client, limiter,
+                                              progress))
 
     try:
         await asyncio.gather(*(one(u) for u in units if u.code not in done))
     finally:
+        await client.aclose()
         if browser_cm is not None:
             await browser_cm.__aexit__(None, None, None)
     with session(ws.engine) as s:
@@ -350,7 +360,9 @@ def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
     from scoring.engine import UnitInput
 
     framework = load_framework(framework_name, ws.settings.config_dir)
-    tier_levels = {"district": {"district", "province"}, "commune": {"commune"}}[framework.tier]
+    # 2392 rates districts and communes; department portals are entered as `district` (CRITERIA §5), and a
+    # province row only parents its units, so it is never scored.
+    tier_levels = {"district": {"district"}, "commune": {"commune"}}[framework.tier]
     with session(ws.engine) as s:
         repo.register_framework(s, framework.id, framework.version, framework.content)
         units = [u for u in repo.list_units(s) if u.level in tier_levels]
@@ -363,11 +375,24 @@ def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
         findings = {code: {f["check"]: _FindingView(f["status"], f["value"]) for f in rows}
                     for code, (_, rows) in latest.items()}
         selfreports = repo.load_selfreports(s, year)
-        decisions = repo.load_decisions(s, framework_name=framework.id, year=year)
+        decisions = _decisions_by_unit(repo.load_decisions(s, framework_name=framework.id, year=year))
         unit_scores = score_units(framework, unit_inputs, findings, selfreports, decisions, year)
         export = scores_export(framework, year, unit_scores)
         repo.save_scores(s, framework.id, year, export["units"])
     return export
+
+
+def _decisions_by_unit(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Reviewer decisions keyed as scoring expects: unit → check or indicator id (or ``__unit__`` for an
+    exclusion from ranking) → the latest decision. Rows come oldest first, so later ones win."""
+    from scoring.engine import DecisionInput
+
+    by_unit: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        target = row["indicator_id"] or row["check_id"] or "__unit__"
+        by_unit.setdefault(row["unit_code"], {})[target] = DecisionInput(
+            status=row["status"], reason=row["reason"], reviewer=row["reviewer"], decided_at=row["decided_at"])
+    return by_unit
 
 
 @dataclass

@@ -35,6 +35,7 @@ def configure_logging(verbose: bool = False, fmt: str | None = None, stream: Tex
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # httpx logs every request at INFO; the progress events already say what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class Progress:

@@ -58,6 +58,25 @@ class CrawlerSettings:
     concurrent_sites: int = 8
     """Sites crawled at the same time."""
     verify_tls: bool = True
+    backoff_base_seconds: float = 1.0
+    """First retry waits about this long (×0.5–1.5 jitter), doubling each retry, unless Retry-After says."""
+    max_request_seconds: float = 120.0
+    """Wall-time cap of one request including its redirects and body (a slow-drip server)."""
+    max_decompression_ratio: float = 100.0
+    """Decoded/wire size ratio above which a compressed body over 1 MB (or over ``max_bytes``) is a
+    ``decompression_bomb``."""
+    max_query_variants: int = 20
+    """Distinct query strings of one path before further variants count as a crawler trap."""
+    max_repeated_segments: int = 2
+    """A path segment repeated more often than this (``/a/b/a/b/a/``) marks a crawler trap."""
+    trap_page_share: float = 0.1
+    """Share of ``max_pages`` that trap-like URLs (calendars, endless query variants) may use (at least 2)."""
+    fetch_sitemap: bool = True
+    """Fetch /sitemap.xml (and those named in robots.txt) and use its URLs as extra seeds."""
+    max_sitemap_files: int = 10
+    """Sitemap files fetched per site, a sitemap index's children included."""
+    max_sitemap_urls: int = 10_000
+    """URLs kept from sitemaps (``site.sitemap["urls"]``)."""
 
 
 @dataclass
@@ -74,6 +93,16 @@ class BrowserSettings:
     viewport_width: int = 1280
     viewport_height: int = 900
     mobile_width: int = 390
+    """Viewport width (CSS px) of the ``tech.mobile`` probe (a common phone)."""
+    mobile_height: int = 844
+    idle_wait_seconds: float = 2.0
+    """After ``load``, wait at most this long for the network to go quiet (menus filled by AJAX);
+    0 disables the wait. Never an error when the network stays busy."""
+    max_screenshot_height: int = 8000
+    """Tallest full-page screenshot in CSS px; a taller page is cut to a band around the outlined element
+    (very long pages make multi-megabyte images and can crash the renderer)."""
+    user_agent: str | None = None
+    """None: Chromium's own User-Agent (without "Headless") followed by egov-audit's name and contact URL."""
 
 
 @dataclass
@@ -86,6 +115,19 @@ class CheckSettings:
 
 
 @dataclass
+class ScheduleSettings:
+    """The nightly job run by ``egov-audit schedule``."""
+
+    audit_at: str = "01:30"
+    """Local time (HH:MM, Asia/Ho_Chi_Minh) the nightly audit starts."""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    year: int = 0
+    """Evaluation year scored after the audit; 0 = the current year."""
+    frameworks: str = ""
+    """Comma-separated framework ids to score; empty = the default one of each tier present."""
+
+
+@dataclass
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("EGOV_AUDIT_DATA", "egov-audit-data")))
     db_url: str | None = None
@@ -93,6 +135,7 @@ class Settings:
     crawler: CrawlerSettings = field(default_factory=CrawlerSettings)
     browser: BrowserSettings = field(default_factory=BrowserSettings)
     checks: CheckSettings = field(default_factory=CheckSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     config_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "config")
 
     @property
@@ -110,7 +153,8 @@ class Settings:
         return self.data_dir / "reports"
 
 
-_SECTIONS = {"crawler": CrawlerSettings, "browser": BrowserSettings, "checks": CheckSettings}
+_SECTIONS = {"crawler": CrawlerSettings, "browser": BrowserSettings, "checks": CheckSettings,
+             "schedule": ScheduleSettings}
 
 
 def _coerce(value: Any, template: Any, where: str) -> Any:

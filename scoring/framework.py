@@ -251,6 +251,14 @@ def load_framework(id_or_path: str | Path, config_dir: Path) -> Framework:
     catalogue = load_survey_fields(config_dir)
     v = _Validator(catalogue)
     fw = v.framework(data)
+    if fw is not None and fw.get("check_options"):
+        # The checks own their threshold names: ask them, so a typo is caught here, naming this file.
+        from checks.options import CheckOptions, OptionsError
+
+        try:
+            CheckOptions.from_config(config_dir, fw["check_options"])
+        except OptionsError as exc:
+            v.err("check_options", str(exc))
     if v.problems:
         raise FrameworkError(shown, v.problems)
     assert fw is not None

@@ -12,6 +12,7 @@ import hashlib
 import json
 import unicodedata
 import uuid
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -292,6 +293,19 @@ def page_headers(blobs: BlobStore, page: Page) -> dict[str, str] | None:
     return json.loads(blobs.get(page.headers_digest).decode("utf-8"))
 
 
+def _content_decoded(body: bytes, headers: dict[str, str] | None) -> bytes:
+    """Undo gzip/deflate Content-Encoding: the blob keeps the body exactly as it came over the wire."""
+    encoding = next((v for k, v in (headers or {}).items() if k.lower() == "content-encoding"), "")
+    encoding = encoding.strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return body
+    try:
+        # A body cut at the size cap is a truncated stream: decompressobj returns what it could decode.
+        return zlib.decompressobj(wbits=31 if "gzip" in encoding else 15).decompress(body)
+    except zlib.error:
+        return body
+
+
 def _decode_body(body: bytes, encoding: str | None) -> str:
     try:
         text = body.decode(encoding or "utf-8", errors="replace")
@@ -341,7 +355,8 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
     for row in rows:
         html = None
         if row.body_digest and _is_textual(row.content_type) and blobs.exists(row.body_digest):
-            html = _decode_body(blobs.get(row.body_digest), row.encoding)
+            body = _content_decoded(blobs.get(row.body_digest), page_headers(blobs, row))
+            html = _decode_body(body, row.encoding)
         rendered = None
         if row.rendered_digest and blobs.exists(row.rendered_digest):
             rendered = blobs.get(row.rendered_digest).decode("utf-8")
@@ -708,3 +723,22 @@ def load_score_exports(s: Session, year: int | None = None) -> list[dict[str, An
                      "ranked": row.ranked})
         export["units"].append(unit)
     return list(exports.values())
+
+
+def previous_digests(s: Session, unit_code: str, before_run: str) -> dict[str, tuple[str, datetime]]:
+    """Body digests a unit's pages had in earlier runs → (URL, fetch time) of the first capture, so an
+    unchanged page on a later night becomes a WARC revisit record instead of a second copy."""
+    current = s.get(AuditRun, before_run)
+    query = (
+        select(Page.body_digest, Page.url, Page.fetched_at)
+        .join(AuditRun, AuditRun.id == Page.run_id)
+        .where(Page.unit_code == unit_code, Page.run_id != before_run, Page.body_digest.is_not(None),
+               Page.fetched_at.is_not(None))
+        .order_by(Page.fetched_at)
+    )
+    if current is not None:
+        query = query.where(AuditRun.started_at < current.started_at)
+    known: dict[str, tuple[str, datetime]] = {}
+    for digest, url, fetched_at in s.exec(query):
+        known.setdefault(digest, (url, fetched_at))
+    return known

@@ -3,8 +3,16 @@
 A ``PortalSpec`` says which sections a portal has and in what state (present with content, a
 "Nội dung đang cập nhật" placeholder, a broken link, or absent), how old its news is, whether its Q&A
 has answers, which contact details it publishes, and so on. A ``Portal`` turns a spec into pages in a
-platform *style* (NukeViet 4 or Liferay, modelled on vocabulary.md §4) and answers HTTP requests for
-them; ``Portal.expected_labels()`` says what each covered check of CRITERIA.md §2 should find.
+platform *style* modelled on vocabulary.md §4 (NukeViet 4, Liferay, SharePoint, DotNetNuke, and a newer
+provincial platform) and answers HTTP requests for them; ``Portal.expected_labels()`` says what each
+covered check of CRITERIA.md §2 should find. The labels follow from the spec by rule (the rules are
+commented where they are applied, with the CRITERIA.md clause they rest on), never from a table typed
+per portal, so a labelled farm of many portals (tests/farm/) cannot drift from what it serves.
+
+Besides the plain states a spec may plant the near-misses real portals show: text in NFD or with the
+other tone-mark style, ALL CAPS menus, a menu built by JavaScript, a section linked only from an
+article body or only to another ``.gov.vn`` host, an e-mail address only in a comment or a script, a
+future deadline date, a search form posting to another host.
 
 Dates are computed when a page is served, relative to the ``today`` the server passes in (Asia/Ho_Chi_Minh),
 so the freshness of the sample does not depend on the day the demo runs. Nothing here opens a socket.
@@ -13,7 +21,9 @@ so the freshness of the sample does not depend on the day the demo runs. Nothing
 from __future__ import annotations
 
 import html
+import json
 import random
+import re
 import threading
 import unicodedata
 import zlib
@@ -51,6 +61,8 @@ class SearchMode(StrEnum):
     WORKING = "working"
     BROKEN = "broken"
     """The form exists but never finds anything."""
+    EXTERNAL = "external"
+    """The form submits to another host (CRITERIA §5: the auditor must not follow it, ``unknown``)."""
     ABSENT = "absent"
 
 
@@ -85,6 +97,27 @@ COVERED_CHECKS = (
     "tech.response_time", "tech.unicode",
 )
 
+# Sections whose check is the plain section rule of CRITERIA §2 (present/placeholder/broken/absent) and
+# that a spec may therefore link to another .gov.vn host or only from an article body.
+SIMPLE_SECTIONS = ("introduction", "organization", "map", "direction", "work_schedule", "law_dissemination",
+                   "plans", "projects", "budget", "statistics", "consultation")
+# The sections each covered check reads (for JavaScript-menu portals: which checks need rendering).
+CHECK_SECTIONS: dict[str, tuple[str, ...]] = {
+    "info.introduction": ("introduction",), "info.organization": ("organization",), "info.leaders": ("leaders",),
+    "info.contact": ("contact",), "info.news": ("news",), "info.direction": ("direction",),
+    "info.work_schedule": ("work_schedule",), "info.legal_documents": ("legal_documents",),
+    "info.law_dissemination": ("law_dissemination",), "info.plans": ("plans",), "info.projects": ("projects",),
+    "info.budget": ("budget",), "info.procedures": ("procedures", "services"), "info.map": ("map",),
+    "info.statistics": ("statistics",), "info.english": ("english",), "fresh.news": ("news", "direction"),
+    "fresh.documents": ("legal_documents",), "interact.qa": ("qa",), "interact.question_form": ("qa", "contact"),
+    "interact.consultation": ("consultation",), "interact.downloadable_forms": ("forms",),
+    "interact.email": ("contact",), "interact.hotline": ("contact", "leaders"),
+    "service.levels_shown": ("services",), "tech.sitemap_html": ("sitemap_html",),
+}
+OTHER_GOV_HOST = "https://bacninh.gov.vn/web/guest/"
+"""Where ``external_sections`` point: the province's portal, another .gov.vn host (CRITERIA §5)."""
+EXTERNAL_SEARCH = "https://timkiem.bacninh.gov.vn/tim-kiem"
+
 NATIONAL_SERVICE_PORTAL = "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html"
 PROVINCE_SERVICE_PORTAL = "https://dichvucong.bacninh.gov.vn/"
 DOSSIER_LOOKUP_URL = "https://dichvucong.bacninh.gov.vn/tra-cuu-ho-so"
@@ -111,7 +144,7 @@ class PortalSpec:
     level: str
     """``district`` or ``commune``."""
     style: str = "nukeviet"
-    """``nukeviet`` or ``liferay`` (keys of ``STYLES``)."""
+    """A key of ``STYLES``: ``nukeviet``, ``liferay``, ``sharepoint``, ``dnn`` or ``provincial``."""
     parent_name: str = "tỉnh Bắc Ninh"
     """The enclosing units as written in an address: "huyện Yên Phong, tỉnh Bắc Ninh"."""
     site: str = "guest"
@@ -160,6 +193,25 @@ class PortalSpec:
     untrusted_markup: bool = False
     """Put a harmless <script> and an onerror attribute in the first article (review-app escaping tests)."""
     seed: int | None = None
+    # -- near-misses and text forms (defaults keep the bundled demo as it was)
+    caps_menu: bool = False
+    """Main-menu labels in ALL CAPS ("HỎI ĐÁP")."""
+    nfd: bool = False
+    """Serve every page in Unicode NFD (decomposed) instead of NFC."""
+    old_tones: bool = False
+    """Write the other tone-mark style ("Hoà", "Thuỷ", "Uỷ ban" instead of "Hòa", "Thủy", "Ủy ban")."""
+    js_menu: bool = False
+    """The main menu is inserted by a script: its links are not in the static HTML."""
+    external_sections: tuple[str, ...] = ()
+    """Sections (SIMPLE_SECTIONS) whose menu link points to another .gov.vn host; not served here."""
+    body_only_sections: tuple[str, ...] = ()
+    """Sections (SIMPLE_SECTIONS) served with content but linked only from inside a news article body."""
+    article_mentions_qa: bool = False
+    """A news article's body talks about "hỏi đáp" (a trap when the portal has no Q&A section)."""
+    hidden_email: bool = False
+    """The unit's e-mail appears only in an HTML comment and a script of the footer."""
+    future_deadline: bool = False
+    """A home-page notice carries a deadline date three weeks ahead (must not count as news)."""
 
     def __post_init__(self) -> None:
         if self.level not in ("district", "commune"):
@@ -174,6 +226,18 @@ class PortalSpec:
             self.sections["forms"] = SectionState.PRESENT
         self.search = SearchMode(self.search)
         self.metadata = Metadata(self.metadata)
+        for key in (*self.external_sections, *self.body_only_sections):
+            if key not in SIMPLE_SECTIONS:
+                raise ValueError(f"{self.code}: {key!r} cannot be external or body-only (allowed: {SIMPLE_SECTIONS})")
+        for key in self.external_sections:
+            if self.state(key) is not SectionState.ABSENT:
+                raise ValueError(f"{self.code}: external section {key!r} must be ABSENT locally")
+        for key in self.body_only_sections:
+            if self.state(key) is not SectionState.PRESENT:
+                raise ValueError(f"{self.code}: body-only section {key!r} must be PRESENT (served, not linked)")
+        if self.body_only_sections and not (self.state("news") is SectionState.PRESENT and self.news_ages
+                                            and self.articles_open):
+            raise ValueError(f"{self.code}: body-only sections need an opening news article to link them")
         # Age 0 would put some articles later than "now" in the morning: checks must ignore future dates.
         if any(age < 1 for age in (*self.news_ages, *self.direction_ages, *self.document_ages)):
             raise ValueError(f"{self.code}: ages must be at least 1 day")
@@ -245,12 +309,51 @@ def slugify(text: str, drop_d: bool = False) -> str:
     return "".join(out).strip("-")
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _loose(text: str) -> str:
+    """Fold for the portals' own search: no diacritics, so NFD pages and both tone styles still match."""
+    return slugify(text).replace("-", " ")
+
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+# "oa"/"oe" and "uy" only: "ua" ("của") and "ưa" keep the mark on their first vowel in both styles.
+_OLD_TONE = re.compile(r"(?:([oO])([" + _TONES + r"])([aeAE])|([uU])([" + _TONES + r"])([yY]))(?![^\W\d_])")
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    first, tone, second = (match.group(1), match.group(2), match.group(3)) if match.group(1) else match.group(4, 5, 6)
+    return first + second + tone
+
+
+def other_tone_style(text: str) -> str:
+    """Move the tone mark of "oa", "oe", "uy" without a final consonant to the second vowel ("hòa" → "hoà",
+    "Ủy" → "Uỷ"): the other spelling both real portals and vocabulary.md use."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _OLD_TONE.sub(_move_tone, decomposed))
+
+
+def js_menu_script(element_id: str, entries: list[tuple[str, str, list[tuple[str, str]]]]) -> str:
+    """A script that builds the menu in the browser; the static HTML holds no <a href> for its entries."""
+    data = json.dumps([[label, href, [[t, h] for t, h in kids]] for label, href, kids in entries], ensure_ascii=False)
+    # "</" would end the script element early; JSON allows "<\/".
+    data = data.replace("</", "<\\/")
+    return ("<script>(function(){var items=" + data + ";"
+            "function build(list){var ul=document.createElement('ul');list.forEach(function(it){"
+            "var li=document.createElement('li'),a=document.createElement('a');a.textContent=it[0];"
+            "a.setAttribute('hr'+'ef',it[1]);li.appendChild(a);if(it[2]&&it[2].length){li.appendChild(build(it[2]));}"
+            "ul.appendChild(li);});return ul;}"
+            f"document.getElementById('{element_id}').appendChild(build(items));}})();</script>")
+
+
+QUESTION_FIELDS = (
+    '<p><label>Họ và tên <input type="text" name="name" required></label></p>'
+    '<p><label>Email <input type="email" name="email"></label></p>'
+    '<p><label>Tiêu đề <input type="text" name="title"></label></p>'
+    '<p><label>Nội dung <textarea name="content" rows="6" cols="40" required></textarea></label></p>'
+)
 
 
 # --------------------------------------------------------------------------------------------- styles
@@ -273,6 +376,21 @@ class Style:
 
     def section_path(self, base: str, key: str) -> str:
         return base + self.paths[key]
+
+    def route_key(self, path: str, query: dict[str, list[str]]) -> str:
+        """What identifies a page among this platform's URLs: the path (DotNetNuke adds ``tabid`` & co.)."""
+        return path
+
+    def wrap_body(self, portal: Portal, inner: str, path: str) -> str:
+        """The page inside <body>; ASP.NET platforms wrap it in one big postback form."""
+        return inner
+
+    def section_main(self, title: str, inner: str) -> str:
+        return f"<h1>{esc(title)}</h1>{inner}"
+
+    def question_form(self, action: str) -> str:
+        return (f'<form method="post" action="{esc(action)}" class="ask"><h2>Gửi câu hỏi</h2>{QUESTION_FIELDS}'
+                '<p><button type="submit">Gửi đi</button> <button type="reset">Nhập lại</button></p></form>')
 
     def article_path(self, base: str, article: Article) -> str:
         raise NotImplementedError
@@ -311,10 +429,12 @@ class Style:
             "<!DOCTYPE html>\n"
             f'<html lang="vi"><head><meta charset="utf-8"><title>{esc(title)} - {esc(portal.site_title)}</title>'
             + "".join(meta) + f"<style>{css}{self.css()}</style></head>"
-            f'<body class="{self.name}"><a class="skip" href="#main">Truy cập nội dung luôn</a>'
-            + self.header(portal, today) + self.nav(portal)
-            + f'<div class="wrap"><main id="main">{main}</main><aside>{self.aside(portal, today)}</aside></div>'
-            + self.footer(portal) + "</body></html>"
+            f'<body class="{self.name}">'
+            + self.wrap_body(portal, '<a class="skip" href="#main">Truy cập nội dung luôn</a>'
+                             + self.header(portal, today) + self.nav(portal)
+                             + f'<div class="wrap"><main id="main">{main}</main><aside>{self.aside(portal, today)}</aside></div>'
+                             + self.footer(portal), path)
+            + "</body></html>"
         )
 
     def extra_meta(self) -> list[str]:
@@ -330,23 +450,41 @@ class Style:
     def header(self, portal: Portal, today: date) -> str:
         raise NotImplementedError
 
-    def nav_item(self, portal: Portal, key: str) -> str:
+    def nav_item(self, portal: Portal, key: str, caps: bool = False) -> str:
         href = portal.section_href(key)
-        return f'<a href="{esc(href)}">{esc(self.labels[key])}</a>'
+        label = self.labels[key].upper() if caps else self.labels[key]
+        return f'<a href="{esc(href)}">{esc(label)}</a>'
+
+    def menu_entries(self, portal: Portal) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """The main menu as (label, href, children) after promoting children of absent parents."""
+        linked, caps = portal.linked_sections(), portal.spec.caps_menu
+
+        def entry(key: str) -> tuple[str, str]:
+            return (self.labels[key].upper() if caps else self.labels[key]), portal.section_href(key)
+
+        items: list[tuple[str, str, list[tuple[str, str]]]] = [("TRANG CHỦ" if caps else "Trang chủ", portal.home_path, [])]
+        for parent, children in self.menu:
+            kids = [entry(k) for k in children if k in linked]
+            if parent in linked:
+                items.append((*entry(parent), kids))
+            else:
+                items += [(*kid, []) for kid in kids]
+        if "services" not in linked and portal.spec.public_service_links:
+            items.append(("DỊCH VỤ CÔNG" if caps else "Dịch vụ công", NATIONAL_SERVICE_PORTAL, []))
+        return items
+
+    def menu_markup(self, entries: list[tuple[str, str, list[tuple[str, str]]]]) -> str:
+        items = []
+        for label, href, kids in entries:
+            sub = "".join(f'<li><a href="{esc(h)}">{esc(t)}</a></li>' for t, h in kids)
+            items.append(f'<li><a href="{esc(href)}">{esc(label)}</a>' + (f"<ul>{sub}</ul>" if sub else "") + "</li>")
+        return f'<ul>{"".join(items)}</ul>'
 
     def nav(self, portal: Portal) -> str:
-        linked = portal.linked_sections()
-        items = [f'<li><a href="{esc(portal.home_path)}">Trang chủ</a></li>']
-        for parent, children in self.menu:
-            kids = [k for k in children if k in linked]
-            if parent in linked:
-                sub = "".join(f"<li>{self.nav_item(portal, k)}</li>" for k in kids)
-                items.append(f"<li>{self.nav_item(portal, parent)}" + (f"<ul>{sub}</ul>" if sub else "") + "</li>")
-            else:
-                items += [f"<li>{self.nav_item(portal, k)}</li>" for k in kids]
-        if "services" not in linked and portal.spec.public_service_links:
-            items.append(f'<li><a href="{NATIONAL_SERVICE_PORTAL}">Dịch vụ công</a></li>')
-        return f'<nav class="menu"><ul>{"".join(items)}</ul></nav>'
+        entries = self.menu_entries(portal)
+        if portal.spec.js_menu:
+            return f'<nav class="menu" id="mainmenu"></nav>{js_menu_script("mainmenu", entries)}'
+        return f'<nav class="menu">{self.menu_markup(entries)}</nav>'
 
     def aside(self, portal: Portal, today: date) -> str:
         spec, linked, parts = portal.spec, portal.linked_sections(), []
@@ -402,16 +540,26 @@ class Style:
         if "english" in portal.linked_sections():
             utility.append(self.nav_item(portal, "english"))
         utility.append(f'<a href="{esc(self.login_href(portal))}">Đăng nhập</a>')
-        return (f'<footer><p>{"<br>".join(lines)}</p><p class="utility">{" · ".join(utility)}</p>'
+        hidden = ""
+        if spec.hidden_email:
+            # CRITERIA §5: an address only in HTML source, comments or scripts is not published.
+            hidden = (f"<!-- Email liên hệ: {esc(portal.email)} -->"
+                      f'<script>var lienHe = {{"email": "{esc(portal.email)}"}};</script>')
+        return (f'<footer><p>{"<br>".join(lines)}</p>{hidden}<p class="utility">{" · ".join(utility)}</p>'
                 '<p><a href="#main">Về đầu trang</a></p></footer>')
 
     def login_href(self, portal: Portal) -> str:
         return self.login_path
 
+    def search_action(self, portal: Portal) -> str:
+        if portal.spec.search is SearchMode.EXTERNAL:
+            return EXTERNAL_SEARCH
+        return self.search_path(portal.base_path)
+
     def search_form(self, portal: Portal, value: str = "") -> str:
         if portal.spec.search is SearchMode.ABSENT:
             return ""
-        return (f'<form class="search" method="get" action="{esc(self.search_path(portal.base_path))}" role="search">'
+        return (f'<form class="search" method="get" action="{esc(self.search_action(portal))}" role="search">'
                 f'<input type="text" name="{self.search_param}" value="{esc(value)}" '
                 'placeholder="Nhập từ khóa tìm kiếm..." aria-label="Tìm kiếm">'
                 '<button type="submit">Tìm kiếm</button></form>')
@@ -556,7 +704,234 @@ class LiferayStyle(Style):
                 f"{self.search_form(portal)}</header>")
 
 
-STYLES: dict[str, Style] = {"nukeviet": NukeVietStyle(), "liferay": LiferayStyle()}
+def _vn_words_date(moment: date) -> str:
+    return f"ngày {moment.day} tháng {moment.month} năm {moment.year}"
+
+
+# Labels and menus shared by the three platforms added for the farm; each overrides what differs.
+_FARM_LABELS = {
+    "introduction": "Giới thiệu chung", "organization": "Tổ chức bộ máy", "leaders": "Lãnh đạo UBND",
+    "map": "Bản đồ hành chính", "news": "Tin tức - Sự kiện", "direction": "Thông tin chỉ đạo điều hành",
+    "law_dissemination": "Tuyên truyền pháp luật", "plans": "Quy hoạch - Kế hoạch", "projects": "Đầu tư công",
+    "budget": "Công khai ngân sách", "statistics": "Số liệu thống kê", "legal_documents": "Văn bản",
+    "work_schedule": "Lịch tiếp công dân", "procedures": "Thủ tục hành chính", "services": "Dịch vụ công trực tuyến",
+    "qa": "Hỏi & Đáp", "consultation": "Góp ý dự thảo", "forms": "Biểu mẫu", "contact": "Liên hệ",
+    "english": "English", "sitemap_html": "Sơ đồ trang",
+}
+_FARM_MENU = (
+    ("introduction", ("organization", "leaders", "map")),
+    ("news", ("direction", "law_dissemination")),
+    ("legal_documents", ()),
+    ("procedures", ("services",)),
+    ("qa", ()),
+    ("contact", ()),
+)
+_FARM_BLOCKS = (
+    ("Thông tin công khai", ("plans", "projects", "budget", "statistics", "work_schedule")),
+    ("Tiện ích", ("consultation", "forms")),
+)
+
+
+class _AspNetStyle(Style):
+    """ASP.NET Web Forms platforms: the whole page is one postback <form> with __VIEWSTATE, so a page's
+    search box and any section form share that form (CRITERIA §5: look at the section's content)."""
+
+    form_id = "aspnetForm"
+    hidden_textarea = ""
+    """A hidden textarea the platform leaves in every page's chrome (not a question field)."""
+
+    def wrap_body(self, portal: Portal, inner: str, path: str) -> str:
+        state = zlib.crc32(f"{portal.spec.code}{path}".encode())
+        hidden = ('<div class="aspNetHidden">'
+                  f'<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="/wEPDwUKMTY1NDU2MTA1{state:010d}ZGQ=">'
+                  f'<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="/wEdAAK{state:x}">'
+                  f"{self.hidden_textarea}</div>")
+        return f'<form method="post" action="{esc(path)}" id="{self.form_id}">{hidden}{inner}</form>'
+
+    def question_form(self, action: str) -> str:
+        # No nested <form>: the fields sit in the page's one form, with their own submit button.
+        return ('<div class="hoidap-form" id="ctl00_PlaceHolderMain_ucHoiDap"><h2>Gửi câu hỏi</h2>'
+                f'{QUESTION_FIELDS}<p><input type="submit" name="ctl00$PlaceHolderMain$ucHoiDap$btnGui" '
+                'value="Gửi câu hỏi"></p></div>')
+
+    def search_hidden(self) -> str:
+        return ""
+
+    def search_form(self, portal: Portal, value: str = "") -> str:
+        if portal.spec.search is SearchMode.ABSENT:
+            return ""
+        # formaction/formmethod turn the page's postback form into a GET to the results page;
+        # formnovalidate keeps the question form's required fields from blocking it.
+        return (f'<div class="search" role="search"><input type="text" name="{self.search_param}" value="{esc(value)}" '
+                'placeholder="Nhập từ khóa tìm kiếm..." aria-label="Tìm kiếm">' + self.search_hidden()
+                + f'<input type="submit" name="ctl00$btnSearch" value="Tìm kiếm" formaction="{esc(self.search_action(portal))}" '
+                'formmethod="get" formnovalidate></div>')
+
+
+class SharePointStyle(_AspNetStyle):
+    """SharePoint 2013 portals (Hà Tĩnh, Ninh Thuận): ``/Pages/<name>.aspx`` and
+    ``/portal/Pages/<YYYY-M-D>/<Slug>-<id>.aspx``; dates as ``dd-mm-yyyy``."""
+
+    name = "sharepoint"
+    server_header = "Microsoft-IIS/8.5"
+    search_param = "k"
+    login_path = "/_layouts/15/Authenticate.aspx"
+    hidden_textarea = '<textarea name="__spText1" title="text" style="display:none;"></textarea>'
+    labels = _FARM_LABELS
+    paths = {
+        "introduction": "Pages/gioi-thieu.aspx", "organization": "Pages/to-chuc-bo-may.aspx",
+        "leaders": "Pages/lanh-dao.aspx", "map": "Pages/ban-do-hanh-chinh.aspx", "news": "Pages/tin-tuc.aspx",
+        "direction": "Pages/chi-dao-dieu-hanh.aspx", "law_dissemination": "Pages/tuyen-truyen-phap-luat.aspx",
+        "plans": "Pages/quy-hoach-ke-hoach.aspx", "projects": "Pages/dau-tu-cong.aspx",
+        "budget": "Pages/cong-khai-ngan-sach.aspx", "statistics": "Pages/so-lieu-thong-ke.aspx",
+        "legal_documents": "Pages/van-ban.aspx", "work_schedule": "Pages/lich-tiep-cong-dan.aspx",
+        "procedures": "Pages/thu-tuc-hanh-chinh.aspx", "services": "Pages/dich-vu-cong.aspx",
+        "qa": "Pages/hoidap.aspx", "consultation": "Pages/gop-y-du-thao.aspx", "forms": "Pages/bieu-mau.aspx",
+        "contact": "Pages/lien-he.aspx", "english": "en/Pages/default.aspx", "sitemap_html": "Pages/so-do-trang.aspx",
+    }
+    menu = _FARM_MENU
+    blocks = _FARM_BLOCKS
+
+    def article_path(self, base: str, article: Article) -> str:
+        # The folder date is when the page was created in the library (fixed), not the publication date.
+        slug = article.slug[:1].upper() + article.slug[1:]
+        return f"{base}portal/Pages/2025-{1 + article.id % 12}-{1 + article.id % 28}/{slug}-{article.id}.aspx"
+
+    def search_path(self, base: str) -> str:
+        return base + "Pages/tim-kiem.aspx"
+
+    def file_path(self, base: str, name: str) -> str:
+        return f"{base}VanBan/{name}"
+
+    def list_date(self, moment: datetime) -> str:
+        return moment.strftime("%d-%m-%Y")
+
+    def article_date(self, moment: datetime) -> str:
+        return f"Ngày đăng: {moment:%d-%m-%Y %H:%M}"
+
+    def css(self) -> str:
+        return "header{background:#004b87;color:#fff}nav.menu{background:#0067b8}nav.menu a{color:#fff}"
+
+    def header(self, portal: Portal, today: date) -> str:
+        logo = self.img(portal, "/PublishingImages/logo.png", "Quốc huy")
+        return (f'<header><a href="{esc(portal.home_path)}">{logo}</a>'
+                f'<div class="brand"><span>{esc(portal.site_title.upper())}</span></div>'
+                f'<div class="today">Hôm nay: {WEEKDAYS[today.weekday()]}, {today:%d-%m-%Y}</div>'
+                f"{self.search_form(portal)}</header>")
+
+
+class DotNetNukeStyle(_AspNetStyle):
+    """DotNetNuke skins (Hậu Giang districts): every page is ``/Default.aspx?tabid=<n>``, content sits in
+    module containers with their own titles, and dates are written out ("ngày 5 tháng 3 năm 2026")."""
+
+    name = "dnn"
+    server_header = "Microsoft-IIS/10.0"
+    search_param = "Search"
+    form_id = "Form"
+    hidden_textarea = '<textarea id="dnn_ScrollTop" name="ScrollTop" style="display:none"></textarea>'
+    tabs = {key: 53 + i for i, key in enumerate(SECTION_KEYS)}
+    search_tab = 99
+    login_path = "/Default.aspx?tabid=36&ctl=Login"
+    labels = {**_FARM_LABELS, "news": "Tin hoạt động", "qa": "Hỏi đáp", "work_schedule": "Lịch làm việc",
+              "sitemap_html": "Sơ đồ website", "organization": "Cơ cấu tổ chức"}
+    paths = {key: f"Default.aspx?tabid={tab}" for key, tab in tabs.items()}
+    menu = _FARM_MENU
+    blocks = _FARM_BLOCKS
+    _ROUTE_PARAMS = ("tabid", "ctl", "mid", "ItemID")
+
+    def route_key(self, path: str, query: dict[str, list[str]]) -> str:
+        if path.lower() != "/default.aspx":
+            return path
+        params = [f"{name}={query[name][0]}" for name in self._ROUTE_PARAMS if query.get(name)]
+        return "/Default.aspx" + ("?" + "&".join(params) if params else "")
+
+    def article_path(self, base: str, article: Article) -> str:
+        tab = self.tabs[article.section]
+        return f"{base}Default.aspx?tabid={tab}&ctl=Detail&mid={400 + tab}&ItemID={article.id}"
+
+    def search_path(self, base: str) -> str:
+        return f"{base}Default.aspx?tabid={self.search_tab}"
+
+    def search_action(self, portal: Portal) -> str:
+        # A GET form drops the action's query string, so the tab travels as a hidden field.
+        return EXTERNAL_SEARCH if portal.spec.search is SearchMode.EXTERNAL else portal.base_path + "Default.aspx"
+
+    def search_hidden(self) -> str:
+        return f'<input type="hidden" name="tabid" value="{self.search_tab}">'
+
+    def file_path(self, base: str, name: str) -> str:
+        return f"{base}Portals/0/VanBan/{name}"
+
+    def list_date(self, moment: datetime) -> str:
+        return _vn_words_date(moment)
+
+    def article_date(self, moment: datetime) -> str:
+        return f"Cập nhật lúc {moment:%H:%M} {_vn_words_date(moment)}"
+
+    def section_main(self, title: str, inner: str) -> str:
+        mid = zlib.crc32(title.encode()) % 900 + 100
+        return (f'<div class="DnnModule DnnModule-DNN_HTML DnnModule-{mid}"><a name="{mid}"></a><div class="c_container">'
+                f'<h2 class="c_title"><span id="dnn_ctr{mid}_dnnTITLE_titleLabel" class="Head">{esc(title)}</span></h2>'
+                f'<div id="dnn_ctr{mid}_ContentPane" class="c_content">{inner}</div></div></div>')
+
+    def nav(self, portal: Portal) -> str:
+        entries = self.menu_entries(portal)
+        if portal.spec.js_menu:
+            return f'<div id="dnn_MainMenu" class="main-menu"></div>{js_menu_script("dnn_MainMenu", entries)}'
+        return f'<div id="dnn_MainMenu" class="main-menu">{self.menu_markup(entries)}</div>'
+
+    def css(self) -> str:
+        return ".header{background:#7b1fa2;color:#fff}.main-menu{background:#4a148c}.main-menu a{color:#fff}"
+
+    def header(self, portal: Portal, today: date) -> str:
+        logo = self.img(portal, "/Portals/0/logo.png", "Logo UBND")
+        return (f'<div id="dnn_HeaderPane" class="header"><a href="{esc(portal.home_path)}">{logo}</a>'
+                f'<div class="brand"><span>{esc(portal.site_title.upper())}</span></div>'
+                f'<div class="today">{WEEKDAYS[today.weekday()]}, {_vn_words_date(today)}</div>'
+                f"{self.search_form(portal)}</div>")
+
+
+class ProvincialStyle(Style):
+    """The newer provincial platforms of 2025-2026 commune sites: ``/<section>/`` listings and articles at
+    ``/<section>/<slug>-<long numeric id>.htm``; dates with a time (``05/03/2026 08:15``)."""
+
+    name = "provincial"
+    server_header = "nginx"
+    search_param = "keyword"
+    login_path = "/dang-nhap.htm"
+    labels = {**_FARM_LABELS, "news": "Tin tức", "qa": "Hỏi đáp", "introduction": "Giới thiệu",
+              "work_schedule": "Lịch công tác", "consultation": "Lấy ý kiến người dân"}
+    paths = {key: slugify(label) + "/" for key, label in labels.items()} | {"qa": "hoi-dap/", "english": "en/"}
+    menu = _FARM_MENU
+    blocks = _FARM_BLOCKS
+
+    def article_path(self, base: str, article: Article) -> str:
+        long_id = f"{article.id}{zlib.crc32(article.slug.encode()) % 10**9:09d}"
+        return f"{base}{self.paths[article.section]}{article.slug}-{long_id}.htm"
+
+    def search_path(self, base: str) -> str:
+        return base + "tim-kiem.htm"
+
+    def file_path(self, base: str, name: str) -> str:
+        return f"{base}upload/files/{name}"
+
+    def list_date(self, moment: datetime) -> str:
+        return moment.strftime("%d/%m/%Y %H:%M")
+
+    def article_date(self, moment: datetime) -> str:
+        return moment.strftime("%d/%m/%Y %H:%M")
+
+    def css(self) -> str:
+        return "header{background:#00695c;color:#fff}nav.menu{background:#004d40}nav.menu a{color:#fff}"
+
+    def header(self, portal: Portal, today: date) -> str:
+        logo = self.img(portal, "/assets/images/logo.png", "Quốc huy")
+        return (f'<header class="site-header"><a href="{esc(portal.home_path)}">{logo}</a>'
+                f'<div class="brand"><span>{esc(portal.site_title)}</span></div>{self.search_form(portal)}</header>')
+
+
+STYLES: dict[str, Style] = {"nukeviet": NukeVietStyle(), "liferay": LiferayStyle(), "sharepoint": SharePointStyle(),
+                            "dnn": DotNetNukeStyle(), "provincial": ProvincialStyle()}
 
 FLUID_CSS = (
     "*{box-sizing:border-box}body{margin:0;font-family:Arial,sans-serif;font-size:15px;line-height:1.5}"
@@ -688,10 +1063,29 @@ class Portal:
     # -- navigation model
 
     def linked_sections(self) -> set[str]:
-        return {key for key in SECTION_KEYS if self.spec.state(key) is not SectionState.ABSENT}
+        """Sections with a navigation link: served ones (minus those linked only from an article body),
+        plus those whose link points to another .gov.vn host."""
+        spec = self.spec
+        served = {key for key in SECTION_KEYS if spec.state(key) is not SectionState.ABSENT}
+        return (served - set(spec.body_only_sections)) | set(spec.external_sections)
 
     def section_href(self, key: str) -> str:
+        if key in self.spec.external_sections:
+            return OTHER_GOV_HOST + slugify(self.style.labels[key])
         return self.style.section_path(self.base_path, key)
+
+    def static_sections(self) -> set[str]:
+        """Linked sections whose link is in the static HTML (not only in a script-built menu)."""
+        linked = self.linked_sections()
+        if not self.spec.js_menu:
+            return linked
+        static = {key for _, keys in self.style.blocks for key in keys} | {"sitemap_html", "english"}
+        return linked & static
+
+    def rendering_dependent_checks(self) -> set[str]:
+        """Checks whose label relies on a section only a rendered (script-run) page links to."""
+        hidden = self.linked_sections() - self.static_sections()
+        return {check for check, keys in CHECK_SECTIONS.items() if hidden & set(keys)}
 
     def article_href(self, article: Article) -> str:
         return self.style.article_path(self.base_path, article)
@@ -709,7 +1103,8 @@ class Portal:
         paths = [self.home_path]
         for key in SECTION_KEYS:
             state = self.spec.state(key)
-            if state in (SectionState.PRESENT, SectionState.PLACEHOLDER) and not self.section_href(key).startswith("http"):
+            if (state in (SectionState.PRESENT, SectionState.PLACEHOLDER) and key not in self.spec.body_only_sections
+                    and not self.section_href(key).startswith("http")):
                 paths.append(self.section_href(key))
         if self.spec.articles_open:
             paths += [self.article_href(a) for a in self.articles]
@@ -731,10 +1126,21 @@ class Portal:
     def handle(self, method: str, target: str, today: date | None = None) -> Response:
         """Answer one request; ``today`` (Asia/Ho_Chi_Minh) anchors every date on the page."""
         today = today or vn_today()
+        response = self._handle(method, target, today)
+        if response.content_type.startswith("text/html") and (self.spec.old_tones or self.spec.nfd):
+            text = response.body.decode("utf-8")
+            if self.spec.old_tones:
+                text = other_tone_style(text)
+            if self.spec.nfd:
+                text = unicodedata.normalize("NFD", text)
+            response = Response(response.status, text.encode("utf-8"), response.content_type, response.headers)
+        return response
+
+    def _handle(self, method: str, target: str, today: date) -> Response:
         parts = urlsplit(target)
         path, query = parts.path or "/", parse_qs(parts.query)
         if method == "POST":
-            return self._post(path)
+            return self._post(self.style.route_key(path, query))
         if path == "/robots.txt":
             return Response(200, self.robots_txt().encode(), "text/plain; charset=utf-8")
         if path == "/sitemap.xml":
@@ -753,7 +1159,7 @@ class Portal:
             return Response(200, IMAGES[path], "image/png")
         if path + "/" == self.base_path:
             return Response(301, b"", headers=(("Location", self.base_path),))
-        page = self._page(path, query, today)
+        page = self._page(self.style.route_key(path, query), query, today)
         if page is None:
             return self._not_found(today, path)
         status, html_text = page
@@ -790,8 +1196,9 @@ class Portal:
     def _page(self, path: str, query: dict[str, list[str]], today: date) -> tuple[int, str] | None:
         style = self.style
         if path == self.home_path:
+            # Without any article the home page's DC.date is today's: a non-article date fresh.news must ignore.
             return 200, style.layout(self, title="Trang chủ", main=self._home(today), today=today, path=path,
-                                     dc_date=self.newest_article_date(today), home=True)
+                                     dc_date=self.newest_article_date(today) or today, home=True)
         if path == style.login_href(self) and not path.startswith("http"):
             main = ('<h1>Đăng nhập</h1><form method="post" action="#"><input name="login" aria-label="Tên đăng nhập">'
                     '<input type="password" name="password" aria-label="Mật khẩu"><button>Đăng nhập</button></form>')
@@ -805,8 +1212,8 @@ class Portal:
                 if state in (SectionState.ABSENT, SectionState.BROKEN):
                     return None
                 title = style.labels[key] if key != "news" else ("Tin hoạt động" if style.name == "nukeviet" else style.labels[key])
-                main = f"<h1>{esc(title)}</h1>" + (PLACEHOLDER_HTML if state is SectionState.PLACEHOLDER
-                                                   else getattr(self, f"_section_{key}", self._section_listing)(key, today))
+                main = style.section_main(title, PLACEHOLDER_HTML if state is SectionState.PLACEHOLDER
+                                          else getattr(self, f"_section_{key}", self._section_listing)(key, today))
                 return 200, style.layout(self, title=title, main=main, today=today, path=path)
         if self.spec.articles_open:
             for article in self.articles:
@@ -836,6 +1243,11 @@ class Portal:
         direction = [a for a in self.articles if a.section == "direction"]
         if direction:
             parts.append(f"<section><h2>{esc(style.block_title('Chỉ đạo điều hành'))}</h2>{self._item_list(direction[:3], today)}</section>")
+        if spec.future_deadline:
+            # CRITERIA §5: a future date (a deadline) is not a publication date.
+            deadline = today + timedelta(days=21)
+            parts.append(f"<section><h2>{esc(style.block_title('Thông báo'))}</h2><ul><li>Thông báo tuyển dụng công chức "
+                         f"cấp xã: hạn nộp hồ sơ đến hết ngày {deadline:%d/%m/%Y}.</li></ul></section>")
         if self.documents:
             rows = "".join(f"<li>{esc(d.number)}: {esc(d.summary)}</li>" for d in self.documents[:3])
             parts.append(f"<section><h2>{esc(style.block_title('Văn bản mới'))}</h2><ul>{rows}</ul></section>")
@@ -853,6 +1265,15 @@ class Portal:
                 "khăn, vướng mắc, phấn đấu hoàn thành thắng lợi các chỉ tiêu năm.</p>",
                 "<p><em>Văn phòng HĐND và UBND</em></p>"]
         first = self.articles[0] if self.articles else None
+        if article is first and spec.article_mentions_qa:
+            # Words of the Q&A vocabulary in an article body do not make a Q&A section (CRITERIA §5).
+            body.append("<p>Tại hội nghị, lãnh đạo đã hỏi đáp trực tiếp với nhân dân; các thắc mắc về Hỏi đáp chính "
+                        "sách được giải đáp ngay tại chỗ.</p>")
+        if article is first and spec.body_only_sections:
+            # A link only inside an article body counts for nothing (CRITERIA §5).
+            links = ", ".join(f'<a href="{esc(self.section_href(k))}">{esc(self.style.labels[k])}</a>'
+                              for k in spec.body_only_sections)
+            body.append(f"<p>Bạn đọc xem thêm tại chuyên mục {links}.</p>")
         if spec.untrusted_markup and article is first:
             # Crawled HTML is untrusted: this harmless script and onerror handler let the review app's
             # tests prove that captured pages are escaped or sandboxed, never executed.
@@ -943,12 +1364,7 @@ class Portal:
                 f"{rows}</table></div>")
 
     def _question_form(self, action: str) -> str:
-        return (f'<form method="post" action="{esc(action)}" class="ask"><h2>Gửi câu hỏi</h2>'
-                '<p><label>Họ và tên <input type="text" name="name" required></label></p>'
-                '<p><label>Email <input type="email" name="email"></label></p>'
-                '<p><label>Tiêu đề <input type="text" name="title"></label></p>'
-                '<p><label>Nội dung <textarea name="content" rows="6" cols="40" required></textarea></label></p>'
-                '<p><button type="submit">Gửi đi</button> <button type="reset">Nhập lại</button></p></form>')
+        return self.style.question_form(action)
 
     def _section_qa(self, key: str, today: date) -> str:
         entries = []
@@ -1013,10 +1429,10 @@ class Portal:
 
     def _search(self, keyword: str, today: date) -> str:
         form = self.style.search_form(self, keyword)
-        needle = _fold(keyword.strip())
+        needle = _loose(keyword.strip())
         hits = []
         if needle and self.spec.search is SearchMode.WORKING:
-            hits = [a for a in self.articles if needle in _fold(a.title) or needle in _fold(a.lead)]
+            hits = [a for a in self.articles if needle in _loose(a.title) or needle in _loose(a.lead)]
         if not hits:
             return f"<h1>Kết quả tìm kiếm</h1>{form}<p>Không tìm thấy kết quả nào phù hợp với từ khóa.</p>"
         return (f"<h1>Kết quả tìm kiếm</h1>{form}<p>Tìm thấy {len(hits)} kết quả.</p>"
@@ -1045,6 +1461,13 @@ class Portal:
         present, fail, partial, passed = SectionState.PRESENT, "fail", "partial", "pass"
 
         def section(key: str) -> str:
+            # CRITERIA §5: a labelled navigation link to another .gov.vn host is partial for an information
+            # section; a link only inside an article body counts for nothing (so: no such section).
+            if key in spec.external_sections:
+                return partial
+            if key in spec.body_only_sections:
+                return fail
+            # CRITERIA §2 section rule: content = pass; placeholder or 4xx = partial; not linked = fail.
             return {SectionState.PRESENT: passed, SectionState.PLACEHOLDER: partial,
                     SectionState.BROKEN: partial, SectionState.ABSENT: fail}[state(key)]
 
@@ -1105,9 +1528,14 @@ class Portal:
         labels["tech.https"] = fail  # served over plain HTTP on loopback
         labels["tech.gov_domain"] = fail  # 127.0.0.1 is not under .gov.vn
         labels["tech.sitemap_xml"] = flag(spec.sitemap_xml)
-        labels["tech.search"] = {SearchMode.WORKING: passed, SearchMode.BROKEN: partial, SearchMode.ABSENT: fail}[spec.search]
+        # CRITERIA §2 tech.search: works = pass, finds nothing = partial; §5: action on another host = unknown.
+        labels["tech.search"] = {SearchMode.WORKING: passed, SearchMode.BROKEN: partial, SearchMode.EXTERNAL: "unknown",
+                                 SearchMode.ABSENT: fail}[spec.search]
         labels["tech.mobile"] = flag(spec.viewport)
-        labels["tech.metadata"] = {Metadata.ALL: passed, Metadata.HOME: partial, Metadata.NONE: fail}[spec.metadata]
+        # CRITERIA §5 tech.metadata: Dublin Core on the home page and on at least one article = pass, one = partial.
+        home_dc = spec.metadata is not Metadata.NONE
+        article_dc = spec.metadata is Metadata.ALL and spec.articles_open and bool(self.articles)
+        labels["tech.metadata"] = count(int(home_dc) + int(article_dc), 2)
         labels["tech.images_alt"] = flag(spec.images_alt)
         labels["tech.response_time"] = passed
         labels["tech.unicode"] = passed
@@ -1131,6 +1559,9 @@ IMAGES: dict[str, bytes] = {
     "/themes/egov/images/logo.png": assets.png(64, 64, (200, 30, 30), (250, 200, 40)),
     "/o/bacninh-theme/images/logo.png": assets.png(64, 64, (13, 71, 161), (250, 200, 40)),
     "/images/banner.png": assets.png(480, 120, (46, 125, 50), (129, 199, 132)),
+    "/PublishingImages/logo.png": assets.png(64, 64, (0, 75, 135), (250, 200, 40)),
+    "/Portals/0/logo.png": assets.png(64, 64, (123, 31, 162), (250, 200, 40)),
+    "/assets/images/logo.png": assets.png(64, 64, (0, 105, 92), (250, 200, 40)),
     "/images/hoat-dong.png": assets.png(240, 160, (120, 144, 156), (176, 190, 197)),
     "/images/ban-do-hanh-chinh.png": assets.png(320, 240, (255, 236, 179), (161, 136, 127)),
 }

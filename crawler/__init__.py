@@ -1,0 +1,13 @@
+"""The crawler: fetches a unit's pages politely and safely and judges nothing.
+
+``await crawl_site(target, settings.crawler, sink, resume=None) -> CapturedSite``. Policy pieces live in
+their own modules (``urls``, ``frontier``, ``politeness``, ``safety``, ``encoding``, ``links``,
+``sitemap``, ``fetch``) and are composed by the fetch loop in ``site``; evidence goes to an
+``ExchangeSink`` such as ``crawler.warc.WarcRecorder``.
+"""
+
+from crawler.exchange import Exchange, ExchangeSink
+from crawler.politeness import HostLimiter
+from crawler.site import SiteTarget, crawl_site, make_client
+
+__all__ = ["Exchange", "ExchangeSink", "HostLimiter", "SiteTarget", "crawl_site", "make_client"]

@@ -1,0 +1,100 @@
+"""Link extraction from HTML, with navigation links told apart from the rest.
+
+Navigation links (inside nav/header/footer/menu elements, or elements whose id/class says menu/nav)
+are fetched first so a small budget still reaches every section of the portal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler.urls import normalize_url
+
+# Linked files whose bodies the checks never need (they only look at the links).
+SKIP_EXTENSIONS = frozenset(
+    ".pdf .doc .docx .xls .xlsx .ppt .pptx .odt .ods .odp .rtf .zip .rar .7z .gz .tgz .tar .bz2 .xz "
+    ".jpg .jpeg .png .gif .bmp .webp .svg .ico .tif .tiff .mp3 .mp4 .avi .mov .wmv .flv .webm .wav "
+    ".exe .msi .apk .iso .dmg .css .js .json .woff .woff2 .ttf .eot .signed .sig".split()
+)
+_NAV_TAGS = {"nav", "header", "footer", "menu"}
+_NAV_WORDS = re.compile(r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|mainmenu|topmenu|header|footer|sidebar)", re.I)
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Link:
+    url: str
+    """Normalised absolute URL."""
+    text: str
+    nav: bool
+
+
+def is_skipped_file(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    dot = path.rfind(".")
+    return dot > path.rfind("/") and path[dot:] in SKIP_EXTENSIONS
+
+
+def _is_nav(element: etree._Element) -> bool:
+    for ancestor in element.iterancestors():
+        tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
+        if tag in _NAV_TAGS or ancestor.get("role") in ("navigation", "menubar", "menu"):
+            return True
+        marker = f"{ancestor.get('id') or ''} {ancestor.get('class') or ''}"
+        if marker.strip() and _NAV_WORDS.search(marker):
+            return True
+    return False
+
+
+def _text_of(element: etree._Element) -> str:
+    text = _SPACE.sub(" ", element.text_content()).strip()
+    if not text:
+        text = element.get("title") or ""
+        if not text:
+            for img in element.iter("img"):
+                text = img.get("alt") or img.get("title") or ""
+                if text:
+                    break
+    return text.strip()[:300]
+
+
+def extract_links(html: str, base_url: str) -> list[Link]:
+    """All http(s) links of a page (a, area, frame, iframe), normalised, first occurrence wins.
+
+    A link found both in navigation and elsewhere counts as navigation.
+    """
+    if not html or not html.strip():
+        return []
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    base = base_url
+    for base_el in doc.iter("base"):
+        href = base_el.get("href")
+        if href:
+            base = normalize_url(href, base_url) or base_url
+        break
+    found: dict[str, Link] = {}
+    for element in doc.iter("a", "area", "frame", "iframe"):
+        raw = element.get("href") if element.tag in ("a", "area") else element.get("src")
+        if not raw:
+            continue
+        url = normalize_url(raw, base)
+        if url is None:
+            continue
+        # Frames carry the page layout: treat them as navigation.
+        nav = element.tag in ("frame", "iframe") or _is_nav(element)
+        text = _text_of(element) if element.tag in ("a", "area") else ""
+        existing = found.get(url)
+        if existing is None:
+            found[url] = Link(url=url, text=text, nav=nav)
+        elif nav and not existing.nav:
+            existing.nav = True
+            existing.text = existing.text or text
+    return list(found.values())

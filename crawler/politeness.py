@@ -1,0 +1,92 @@
+"""Politeness: per-host and per-IP concurrency, per-host delay, Retry-After and backoff.
+
+One ``HostLimiter`` is shared by every site crawled in the same event loop, so two communes hosted on
+the same server (same IP, different host names) together never get more than ``per_ip`` concurrent
+requests, and a slow host only delays its own requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+class HostLimiter:
+    """Concurrency slots per host name and per IP address, and start spacing per host."""
+
+    def __init__(
+        self,
+        per_host: int = 2,
+        per_ip: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_host = max(1, per_host)
+        self.per_ip = max(1, per_ip)
+        self._clock = clock
+        self._host_sems: dict[str, asyncio.Semaphore] = {}
+        self._ip_sems: dict[str, asyncio.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    def _sem(self, table: dict[str, asyncio.Semaphore], key: str, size: int) -> asyncio.Semaphore:
+        sem = table.get(key)
+        if sem is None:
+            sem = table[key] = asyncio.Semaphore(size)
+        return sem
+
+    @asynccontextmanager
+    async def slot(self, host: str, ip: str | None, delay: float) -> AsyncIterator[None]:
+        """Hold one request slot for ``host`` (and ``ip``), starting at least ``delay`` after the last.
+
+        Locks are always taken host first, then IP, so sites sharing an IP cannot deadlock.
+        """
+        host_sem = self._sem(self._host_sems, host, self.per_host)
+        async with host_sem:
+            ip_sem = self._sem(self._ip_sems, ip, self.per_ip) if ip else None
+            if ip_sem is not None:
+                await ip_sem.acquire()
+            try:
+                # Reserve the next start time before sleeping: concurrent waiters get successive slots.
+                now = self._clock()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + max(0.0, delay)
+                if start > now:
+                    await asyncio.sleep(start - now)
+                yield
+            finally:
+                if ip_sem is not None:
+                    ip_sem.release()
+
+    def pause(self, host: str, seconds: float) -> None:
+        """No request to ``host`` starts for ``seconds`` (after a 429/503 with Retry-After)."""
+        now = self._clock()
+        self._next_start[host] = max(self._next_start.get(host, now), now + max(0.0, seconds))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(attempt: int, base: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter around it (0.5×–1.5×), so retries do not synchronise."""
+    rng = rng or random
+    return base * (2**attempt) * rng.uniform(0.5, 1.5)

@@ -1,0 +1,150 @@
+"""Unit tests of the crawler's policy pieces: URLs, scope, decoding, traps, politeness, safety, probes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import httpx
+
+from crawler.encoding import decode_body, detect_legacy_font_encoding
+from crawler.frontier import Frontier, trap_reason
+from crawler.links import extract_links, is_skipped_file
+from crawler.politeness import HostLimiter, parse_retry_after
+from crawler.probes import dns_probe, https_probe
+from crawler.safety import is_forbidden_address
+from crawler.sitemap import parse_sitemap
+from crawler.urls import Scope, normalize_url
+from tests.test_crawler_farm import Farm, encode_cp1258, encode_tcvn3, encode_vni, page
+
+PHRASE = "Ủy ban nhân dân xã Tân Hòa thông báo lịch tiếp công dân định kỳ của Chủ tịch"
+
+
+def test_normalize_url() -> None:
+    n = normalize_url
+    assert n("HTTP://Example.GOV.vn:80/a/./b/../c?b=2&a=1#top") == "http://example.gov.vn/a/c?a=1&b=2"
+    assert n("https://x.gov.vn:443") == "https://x.gov.vn/"
+    assert n("http://x.gov.vn:8080/") == "http://x.gov.vn:8080/"
+    assert n("/tin-tuc?utm_source=fb&utm_medium=x&fbclid=1&gclid=2&id=5", "http://x.gov.vn/") == "http://x.gov.vn/tin-tuc?id=5"
+    assert n("http://x.gov.vn/p;jsessionid=ABC123?PHPSESSID=9&sid=1&sessionid=2&ASP.NET_SessionId=3") == "http://x.gov.vn/p"
+    assert n("http://x.gov.vn/(S(abcdef123))/default.aspx") == "http://x.gov.vn/default.aspx"
+    assert n("http://x.gov.vn/tin tức") == "http://x.gov.vn/tin%20t%E1%BB%A9c"
+    assert n("mailto:ubnd@x.gov.vn") is None and n("javascript:void(0)") is None
+
+
+def test_scope_www_and_exclusions() -> None:
+    district = Scope.build("http://huyen.gov.vn/", None, ["http://huyen.gov.vn/xa-an-binh"])
+    assert district.contains("https://www.huyen.gov.vn/tin-tuc")
+    assert not district.contains("http://huyen.gov.vn/xa-an-binh/tin")
+    assert district.contains("http://huyen.gov.vn/xa-an-binh-2/")  # prefix without slash is a path segment
+    assert not district.contains("http://tinh.gov.vn/")
+    commune = Scope.build("http://huyen.gov.vn/", "https://huyen.gov.vn/xa-an-binh/", [])
+    assert commune.contains("http://www.huyen.gov.vn/xa-an-binh/lien-he")
+    assert not commune.contains("http://huyen.gov.vn/tin-tuc")
+
+
+def test_decoding_order_and_nfc() -> None:
+    meta = b'<meta charset="windows-1258">' + encode_cp1258("Hòa")
+    assert decode_body(meta, "text/html").encoding == "windows-1258"
+    # Header wins over meta; a wrong utf-8 declaration falls through to the next evidence.
+    wrong = b'<meta charset="windows-1258">' + encode_cp1258("Tân Hòa")
+    assert decode_body(wrong, "text/html; charset=utf-8").encoding == "windows-1258"
+    nfd = "Hòa".encode().replace("ò".encode(), "o\u0300".encode())
+    assert decode_body(nfd, "text/html; charset=utf-8").text == "Hòa"
+    guessed = decode_body(("<p>" + PHRASE * 5 + "</p>").encode("utf-8"), None)
+    assert PHRASE in guessed.text
+
+
+def test_legacy_font_detection() -> None:
+    assert detect_legacy_font_encoding(encode_tcvn3(PHRASE).decode("cp1252")) == "tcvn3"
+    assert detect_legacy_font_encoding(encode_vni(PHRASE)) == "vni"
+    assert detect_legacy_font_encoding("<p>" + encode_vni(PHRASE) + "</p>") == "vni"
+    # No false alarms on real Vietnamese, copyright signs or foreign names.
+    assert detect_legacy_font_encoding(PHRASE * 3) is None
+    assert detect_legacy_font_encoding("Bản quyền © 2025 UBND. Müller® Schröder Søren hợp tác. " * 2) is None
+    assert detect_legacy_font_encoding("<script>var x='nh©n d©n x·';</script><p>Trang chủ</p>") is None
+
+
+def test_links_nav_and_files() -> None:
+    html = page("Trang chủ", '<a href="/bai-1">Bài 1</a><a href="/gioi-thieu">Giới thiệu</a>',
+                '<a href="/gioi-thieu">Giới thiệu</a><a href="/lien-he"><img alt="Liên hệ"></a>')
+    links = {link.url: link for link in extract_links(html, "http://x.gov.vn/")}
+    assert links["http://x.gov.vn/gioi-thieu"].nav and not links["http://x.gov.vn/bai-1"].nav
+    assert links["http://x.gov.vn/lien-he"].text == "Liên hệ"
+    assert is_skipped_file("http://x.gov.vn/files/QD-123.PDF") and not is_skipped_file("http://x.gov.vn/a.aspx")
+
+
+def test_trap_rules() -> None:
+    assert trap_reason("http://x.gov.vn/lich?ngay=1&thang=2&nam=2025", 2) == "calendar"
+    assert trap_reason("http://x.gov.vn/a/b/a/b/a/b", 2) == "repeating path segments"
+    assert trap_reason("http://x.gov.vn/tin-tuc/2025/01", 2) is None
+    frontier = Frontier(max_pages=20, max_query_variants=3, trap_share=0.1, max_repeated_segments=2)
+    results = [frontier.add(f"http://x.gov.vn/tim?page={i}", 1, False, None, None) for i in range(8)]
+    assert results[:3] == [None, None, None]
+    # Two more variants fit in the trap budget (10% of 20 pages, at least 2); the rest are refused.
+    assert frontier.trap_budget == 2
+    assert results[3:] == [None, None] + ["too many query variants"] * 3
+    assert len(frontier) == 3 + frontier.trap_budget
+    frontier.add("http://x.gov.vn/b", 2, False, None, None)
+    frontier.add("http://x.gov.vn/a", 2, True, None, None)
+    order = [frontier.pop().url for _ in range(len(frontier))]
+    assert order.index("http://x.gov.vn/a") < order.index("http://x.gov.vn/b")
+
+
+def test_retry_after_and_safety() -> None:
+    now = datetime(2025, 1, 1, 0, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("Wed, 01 Jan 2025 00:00:30 GMT", now) == 30.0
+    assert parse_retry_after("soon") is None
+    for bad in ("127.0.0.1", "10.1.2.3", "192.168.1.1", "172.16.0.1", "169.254.169.254", "::1", "fe80::1",
+                "224.0.0.1", "0.0.0.0", "100.64.0.1", "::ffff:127.0.0.1", "240.0.0.1"):
+        assert is_forbidden_address(bad), bad
+    for good in ("203.162.0.1", "14.225.0.1", "2001:ee0::1"):
+        assert not is_forbidden_address(good), good
+
+
+async def test_host_limiter_shares_ip_between_hosts() -> None:
+    limiter = HostLimiter(per_host=2, per_ip=1)
+    inflight = peak = 0
+
+    async def hit(host: str) -> None:
+        nonlocal inflight, peak
+        async with limiter.slot(host, "203.162.0.1", 0.0):
+            inflight += 1
+            peak = max(peak, inflight)
+            await asyncio.sleep(0.005)
+            inflight -= 1
+
+    await asyncio.gather(*(hit(h) for h in ("xa-a.gov.vn", "xa-b.gov.vn") * 3))
+    assert peak == 1
+
+
+async def test_host_limiter_spaces_starts() -> None:
+    fake_now = [100.0]
+    limiter = HostLimiter(clock=lambda: fake_now[0])
+    async with limiter.slot("x.gov.vn", None, 5.0):
+        pass
+    limiter.pause("x.gov.vn", 30.0)
+    assert limiter._next_start["x.gov.vn"] == 130.0
+
+
+def test_sitemap_parsing() -> None:
+    urls, children, err = parse_sitemap(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> http://x.gov.vn/a </loc></url></urlset>')
+    assert urls == ["http://x.gov.vn/a"] and children == [] and err is None
+    urls, children, err = parse_sitemap(b"<sitemapindex><sitemap><loc>http://x.gov.vn/s1.xml</loc></sitemap></sitemapindex>")
+    assert children == ["http://x.gov.vn/s1.xml"]
+    assert parse_sitemap(b"<html><body>404</body></html>")[2] is not None
+    assert parse_sitemap(b"")[2] == "empty"
+
+
+async def test_probes() -> None:
+    redirect = (301, [("Location", "https://127.0.0.1/"), ("Content-Length", "0")], b"")
+    with Farm({"/": redirect}) as farm:
+        async with httpx.AsyncClient(trust_env=False) as client:
+            refused = await https_probe(f"127.0.0.1:{farm.port}", client)
+            result = await https_probe(f"127.0.0.1:{farm.port}", client, allow_private_networks=True)
+    assert refused["https_error"] == "private_address" and farm.log.count("/") == 1
+    assert result["https_ok"] is False and result["https_error"] in ("tls", "protocol", "connection_reset")
+    assert result["http_status"] == 301 and result["http_redirects_to_https"] is True
+    assert "error" in await dns_probe("no-such-host.invalid")
+    assert "aaaa" in await dns_probe("localhost") or "error" in await dns_probe("localhost")
