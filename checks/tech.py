@@ -96,7 +96,8 @@ def unicode_encoding(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 
 @register("tech.response_time", Need.PAGES)
 def response_time(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
-    times = [p.ttfb_seconds for p in analysis.site.pages.values() if p.ttfb_seconds is not None and p.status is not None]
+    timed = [p for p in analysis.site.pages.values() if p.ttfb_seconds is not None and p.status is not None]
+    times = [p.ttfb_seconds for p in timed if p.ttfb_seconds is not None]
     if not times:
         return Finding("tech.response_time", Status.UNKNOWN, reason="no timings recorded")
     median = round(stats.median(times), 3)
@@ -106,7 +107,10 @@ def response_time(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
         status = Status.PARTIAL
     else:
         status = Status.FAIL
-    return Finding("tech.response_time", status, value=median, reason=f"median TTFB over {len(times)} pages")
+    slowest = max(timed, key=lambda p: p.ttfb_seconds or 0.0)
+    evidence = [page_evidence(analysis, slowest, f"slowest of {len(times)} pages: {slowest.ttfb_seconds:.3f} s to first byte")]
+    return Finding("tech.response_time", status, value=median, evidence=evidence,
+                   reason=f"median TTFB over {len(times)} pages")
 
 
 @register("tech.images_alt", Need.PAGES)
@@ -146,6 +150,9 @@ def images_alt(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     if first_bad:
         page, img = first_bad
         evidence.append(page_evidence(analysis, page, f"<img src={img.get('src')!r}> without alt", img))
+    elif analysis.site.home is not None:
+        # A share over every page has no single proving element: point at the home page the count began on.
+        evidence.append(page_evidence(analysis, analysis.site.home, f"{good} of {total} images have a text alternative"))
     return Finding("tech.images_alt", status, value=share, evidence=evidence, reason=f"{good} of {total} images")
 
 

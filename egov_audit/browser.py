@@ -372,52 +372,68 @@ class Browser:
         found (or the selector is invalid) the page is shot anyway with ``found: False``. ``box`` is in
         the coordinates of the returned image. ``png`` is None when screenshots are off.
         """
+        return (await self.screenshot_results(url, [locator], full_page))[locator]
+
+    async def screenshot_results(
+        self, url: str, locators: list[str | None], full_page: bool = True
+    ) -> dict[str | None, dict[str, Any]]:
+        """``screenshot_result`` for several elements of one page, with one navigation: each element is
+        outlined alone, shot, and its outline removed (navigation dominates the cost of a screenshot)."""
         if not self.settings.screenshots:
-            return {"png": None, "found": None, "box": None, "error": "screenshots are turned off"}
+            off = {"png": None, "found": None, "box": None, "error": "screenshots are turned off"}
+            return {locator: dict(off) for locator in locators}
 
         async def work() -> dict[str, Any]:
             async with self._page(url) as (page, response):
-                found: bool | None = None
-                box: dict[str, float] | None = None
-                note: str | None = None
-                if locator:
-                    try:
-                        box = await page.evaluate(
-                            _OUTLINE_JS, {"selector": locator, "outline": OUTLINE_STYLE}
-                        )
-                        found = box is not None
-                    except PlaywrightError as exc:
-                        found, note = False, f"invalid selector: {_message(exc)}"
-                clip = None
-                top = 0.0
-                if full_page:
-                    height = float(await page.evaluate(_DOC_HEIGHT_JS))
-                    limit = float(self.settings.max_screenshot_height)
-                    if height > limit:
-                        width = float(await page.evaluate("document.documentElement.scrollWidth"))
-                        centre = (box["y"] + box["height"] / 2) if box else 0.0
-                        top = max(0.0, min(centre - limit / 2, height - limit))
-                        clip = {"x": 0, "y": top, "width": width, "height": limit}
-                else:
-                    # The element was scrolled into view; report its box in viewport coordinates.
-                    top = float(await page.evaluate("window.scrollY"))
-                if box is not None:
-                    box = {**box, "y": box["y"] - top}
-                    if not full_page:
-                        box["x"] -= float(await page.evaluate("window.scrollX"))
-                png = await page.screenshot(full_page=full_page, clip=clip, type="png", animations="disabled")
-                return {
-                    "png": png,
-                    "found": found,
-                    "box": box,
-                    "final_url": page.url,
-                    "status": response.status if response else None,
-                    "error": note,
-                }
+                shots = {}
+                for locator in dict.fromkeys(locators):
+                    shots[locator] = await self._shoot(page, response, locator, full_page)
+                return {"shots": shots}
 
         result = await self._guarded(work)
-        result.setdefault("png", None)
-        return result
+        if "shots" in result:
+            return result["shots"]
+        return {locator: {"png": None, "found": None, "box": None, **result} for locator in locators}
+
+    async def _shoot(self, page: Page, response: Response | None, locator: str | None,
+                     full_page: bool) -> dict[str, Any]:
+        found: bool | None = None
+        box: dict[str, float] | None = None
+        note: str | None = None
+        if locator:
+            try:
+                box = await page.evaluate(_OUTLINE_JS, {"selector": locator, "outline": OUTLINE_STYLE})
+                found = box is not None
+            except PlaywrightError as exc:
+                found, note = False, f"invalid selector: {_message(exc)}"
+        clip = None
+        top = 0.0
+        if full_page:
+            height = float(await page.evaluate(_DOC_HEIGHT_JS))
+            limit = float(self.settings.max_screenshot_height)
+            if height > limit:
+                width = float(await page.evaluate("document.documentElement.scrollWidth"))
+                centre = (box["y"] + box["height"] / 2) if box else 0.0
+                top = max(0.0, min(centre - limit / 2, height - limit))
+                clip = {"x": 0, "y": top, "width": width, "height": limit}
+        else:
+            # The element was scrolled into view; report its box in viewport coordinates.
+            top = float(await page.evaluate("window.scrollY"))
+        if box is not None:
+            box = {**box, "y": box["y"] - top}
+            if not full_page:
+                box["x"] -= float(await page.evaluate("window.scrollX"))
+        png = await page.screenshot(full_page=full_page, clip=clip, type="png", animations="disabled")
+        if found:
+            await page.evaluate(_UNOUTLINE_JS, {"selector": locator})
+        return {
+            "png": png,
+            "found": found,
+            "box": box,
+            "final_url": page.url,
+            "status": response.status if response else None,
+            "error": note,
+        }
 
     async def screenshot(self, url: str, locator: str | None = None, full_page: bool = True) -> bytes | None:
         """PNG bytes of ``url`` with ``locator`` outlined (see ``screenshot_result``); None on failure."""
@@ -542,6 +558,11 @@ _OUTLINE_JS = """({selector, outline}) => {
   el.scrollIntoView({block: 'center', inline: 'center'});
   const r = el.getBoundingClientRect();
   return {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height};
+}"""
+
+_UNOUTLINE_JS = """({selector}) => {
+  const el = document.querySelector(selector);
+  if (el) { el.style.removeProperty('outline'); el.style.removeProperty('outline-offset'); }
 }"""
 
 _DOC_HEIGHT_JS = """() => Math.max(

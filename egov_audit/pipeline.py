@@ -191,17 +191,24 @@ async def _gather_browser_probes(browser: Any, site: CapturedSite, needs: set[Ne
 
 
 async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]) -> None:
-    """One screenshot per (page, element) that proves or disproves a finding, stored once per digest."""
-    shot_cache: dict[tuple[str, str | None], str | None] = {}
+    """Screenshots of the pages that prove a finding, the matched element outlined; one navigation per
+    page for all its elements, each image stored once per digest."""
+    wanted: dict[str, list[str | None]] = {}
     for finding in findings:
-        if finding.status not in (Status.PASS, Status.PARTIAL):
-            continue
-        for evidence in finding.evidence[:1]:
-            key = (evidence.url, evidence.locator)
-            if key not in shot_cache:
-                png = await browser.screenshot(evidence.url, evidence.locator)
-                shot_cache[key] = ws.blobs.put(png) if png else None
-            evidence.screenshot = shot_cache[key]
+        if finding.status in (Status.PASS, Status.PARTIAL) and finding.evidence:
+            evidence = finding.evidence[0]
+            wanted.setdefault(evidence.url, [])
+            if evidence.locator not in wanted[evidence.url]:
+                wanted[evidence.url].append(evidence.locator)
+    digests: dict[tuple[str, str | None], str | None] = {}
+    for url, locators in wanted.items():
+        shots = await browser.screenshot_results(url, locators)
+        for locator, shot in shots.items():
+            digests[(url, locator)] = ws.blobs.put(shot["png"]) if shot.get("png") else None
+    for finding in findings:
+        if finding.status in (Status.PASS, Status.PARTIAL) and finding.evidence:
+            evidence = finding.evidence[0]
+            evidence.screenshot = digests.get((evidence.url, evidence.locator))
 
 
 async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any], options: AuditOptions,
@@ -253,12 +260,13 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
 async def _gather_network_probes(site: CapturedSite, settings: Settings, client: Any) -> None:
     from crawler import probes
 
-    host = urlsplit(site.home_url or site.portal_url or "").hostname
-    if not host:
+    parts = urlsplit(site.home_url or site.portal_url or "")
+    if not parts.hostname:
         return
-    site.probes[Need.DNS.value] = await probes.dns_probe(host)
+    site.probes[Need.DNS.value] = await probes.dns_probe(parts.hostname)
+    # host:port when the portal names a port, so the probe never knocks on ports the unit does not serve.
     site.probes[Need.HTTPS.value] = await probes.https_probe(
-        host, client, allow_private_networks=settings.crawler.allow_private_networks,
+        parts.netloc, client, allow_private_networks=settings.crawler.allow_private_networks,
         timeout=settings.crawler.timeout_seconds)
 
 

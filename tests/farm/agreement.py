@@ -13,6 +13,7 @@ What is compared, and what is not (so a figure never hides a skipped case):
   browser; ``tech.search``: the search probe) gets ``unknown`` from ``run_checks`` and is listed as
   "probe absent", unless the site carries that probe; the HTTPS probe *is* gathered here (it is two
   loopback requests), so ``tech.https`` is measured;
+- ``tech.response_time`` is compared but reported as ``timing``: a wall-clock figure is never asserted;
 - on a portal whose main menu is built by a script, the checks that rest on sections only that menu links
   (``Portal.rendering_dependent_checks()``) are skipped unless the pages were rendered.
 """
@@ -39,6 +40,9 @@ NOT_IMPLEMENTED = "not implemented yet"
 PROBE_ABSENT = ("browser not available", "probe not run")
 # Values compared besides the status; ages may differ by one day when a run straddles midnight in Vietnam.
 VALUE_TOLERANCE = {"fresh.news": 1, "fresh.documents": 1, "service.levels_shown": 0}
+# Wall-clock measures: reported, never asserted (ARCHITECTURE.md: tests never assert wall-clock times; 34
+# portals served and crawled on two shared cores make loopback TTFB depend on the machine's load).
+TIMING_CHECKS = frozenset({"tech.response_time"})
 
 
 def farm_crawler_settings(sites: int) -> CrawlerSettings:
@@ -54,7 +58,7 @@ def farm_crawler_settings(sites: int) -> CrawlerSettings:
 class CheckRow:
     check: str
     state: str = "measured"
-    """``measured``, ``not implemented`` or ``probe absent``."""
+    """``measured``, ``timing`` (compared, not asserted), ``not implemented`` or ``probe absent``."""
     compared: int = 0
     agreed: int = 0
     called_pass: int = 0
@@ -123,7 +127,7 @@ def _value_matches(check: str, expected: object, got: object) -> bool:
 def compare(province: DemoProvince, sites: dict[str, CapturedSite],
             findings: dict[str, list[Finding]]) -> dict[str, CheckRow]:
     labels = province.expected_labels()
-    rows = {check: CheckRow(check) for check in COVERED_CHECKS}
+    rows = {check: CheckRow(check, "timing" if check in TIMING_CHECKS else "measured") for check in COVERED_CHECKS}
     for code, by_unit in findings.items():
         portal = province.portal(code)
         rendered = any(page.rendered_html for page in sites[code].pages.values())

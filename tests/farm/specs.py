@@ -53,7 +53,7 @@ def _specs() -> list[PortalSpec]:
         ("99006", "Xã Bằng An", "sharepoint", "commune", dict(question_form=False)),
         ("99007", "Xã Cách Bi", "dnn", "commune", dict(question_form=False)),
         # An article says "hỏi đáp", but there is no Q&A section (and the form then sits on the contact page).
-        ("99008", "Xã Việt Hùng", "nukeviet", "commune", dict(article_mentions_qa=True, question_form=False)),
+        ("99008", "Xã Việt Hùng", "nukeviet", "commune", dict(article_mentions_qa=True, _drop=("qa",))),
         # News titled "Triển khai kế hoạch …" (5th news item), but no plans section.
         ("99009", "Xã Mộ Đạo", "provincial", "commune", dict(_drop=("plans",))),
         # Leaders' phones but no office phone.
