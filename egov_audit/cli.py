@@ -110,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True)
     report.add_argument("--year", type=_year)
 
+    evidence = sub.add_parser("evidence", help="package or verify the evidence of an audit")
+    ev_sub = evidence.add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)
+    ev_export = ev_sub.add_parser("export", help="one unit's evidence of one run as WACZ (or zipped WARC + index)")
+    ev_export.add_argument("--unit", required=True, metavar="CODE")
+    ev_export.add_argument("--run", metavar="ID", help="default: the latest run")
+    ev_export.add_argument("--format", choices=["wacz", "zip"], default="wacz")
+    ev_export.add_argument("--out", required=True, type=Path)
+    ev_verify = ev_sub.add_parser("verify", help="read WARC files completely and check their payload digests")
+    ev_verify.add_argument("files", nargs="+", type=Path)
+
     schedule = sub.add_parser("schedule", help="run the nightly jobs (audit all units, score, reports)")
     schedule.add_argument("--at", metavar="HH:MM", help="local time of the nightly audit (default from settings)")
     schedule.add_argument("--once", action="store_true", help="run the nightly job now, once, and exit")
@@ -200,6 +210,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         path = write_report(args.format, scores, findings, args.out)
         print(path)
         return EXIT_OK
+    if args.command == "evidence":
+        return _evidence(args, ws)
     if args.command == "schedule":
         from egov_audit.schedule import build_scheduler, nightly_job
 
@@ -252,6 +264,36 @@ def _selfreport(args: argparse.Namespace, ws: Any) -> int:
         result = selfreport.import_selfreports(s, args.file)
     print(f"{args.file}: {result.rows} survey row(s) imported")
     return EXIT_OK
+
+
+def _evidence(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.evidence import export_unit_evidence, verify_warc
+
+    if args.evidence_command == "export":
+        from storage import repo
+        from storage.db import session
+
+        run_id = args.run
+        if run_id is None:
+            with session(ws.engine) as s:
+                run_id = repo.latest_run_id(s)
+            if run_id is None:
+                raise InputError("evidence export", "no audit run yet: run `egov-audit audit` first")
+        path = export_unit_evidence(ws.engine, ws.blobs, ws.settings.evidence_dir, run_id, args.unit,
+                                    args.out, args.format)
+        print(path)
+        return EXIT_OK
+    worst = EXIT_OK
+    for file in args.files:
+        result = verify_warc(file)
+        types = ", ".join(f"{k} {v}" for k, v in sorted(result["types"].items()))
+        state = "ok" if result["ok"] else "DAMAGED"
+        print(f"{file}: {state}: {result['records']} records ({types}); digests checked {result['digests']['checked']}")
+        for problem in result["mismatches"] + result["errors"]:
+            print(f"  {problem}")
+        if not result["ok"]:
+            worst = EXIT_UNITS_FAILED
+    return worst
 
 
 def _write_json(data: dict[str, Any], out: Path | None) -> None:

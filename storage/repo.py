@@ -15,7 +15,7 @@ import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -725,12 +725,12 @@ def load_score_exports(s: Session, year: int | None = None) -> list[dict[str, An
     return list(exports.values())
 
 
-def previous_digests(s: Session, unit_code: str, before_run: str) -> dict[str, tuple[str, datetime]]:
+def previous_digests(s: Session, unit_code: str, before_run: str) -> dict[str, tuple[str, str]]:
     """Body digests a unit's pages had in earlier runs → (URL, fetch time) of the first capture, so an
     unchanged page on a later night becomes a WARC revisit record instead of a second copy."""
     current = s.get(AuditRun, before_run)
     query = (
-        select(Page.body_digest, Page.url, Page.fetched_at)
+        select(Page.body_digest, Page.final_url, Page.fetched_at)
         .join(AuditRun, AuditRun.id == Page.run_id)
         .where(Page.unit_code == unit_code, Page.run_id != before_run, Page.body_digest.is_not(None),
                Page.fetched_at.is_not(None))
@@ -738,7 +738,9 @@ def previous_digests(s: Session, unit_code: str, before_run: str) -> dict[str, t
     )
     if current is not None:
         query = query.where(AuditRun.started_at < current.started_at)
-    known: dict[str, tuple[str, datetime]] = {}
+    known: dict[str, tuple[str, str]] = {}
     for digest, url, fetched_at in s.exec(query):
-        known.setdefault(digest, (url, fetched_at))
+        # The page's fetch start is the WARC-Date of its response record (crawler.warc writes it so).
+        warc_date = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        known.setdefault(digest, (url, warc_date))
     return known

@@ -143,3 +143,45 @@ def test_bad_config_file_is_bad_input(tmp_path, capsys):
     cfg.write_text("[crawler]\nmax_pages = 'many'\n", encoding="utf-8")
     assert main(["--config", str(cfg), "--data-dir", str(tmp_path / "d"), "units", "list"]) == 2
     assert "max_pages" in capsys.readouterr().err
+
+
+def _statuses(export: dict) -> dict[tuple[str, str], tuple[str, object]]:
+    return {(u["code"], f["check"]): (f["status"], f["value"]) for u in export["units"] for f in u["findings"]}
+
+
+def test_recheck_on_stored_evidence_reproduces_the_findings_without_network(demo_run, tmp_path):
+    """The demo's portals are gone once it returns: recheck works from the database and blob store only."""
+    _, _, demo_dir = demo_run
+    before = json.loads((demo_dir / "reports" / "findings.json").read_text(encoding="utf-8"))
+    assert main(["--data-dir", str(demo_dir), "recheck", "--run", before["run"]["id"]]) == 0
+    out = tmp_path / "after.json"
+    assert main(["--data-dir", str(demo_dir), "findings", "--run", before["run"]["id"], "--out", str(out)]) == 0
+    after = json.loads(out.read_text(encoding="utf-8"))
+    assert _statuses(after) == _statuses(before)
+    shots_before = {(u["code"], f["check"]): [e["screenshot"] for e in f["evidence"]]
+                    for u in before["units"] for f in u["findings"]}
+    shots_after = {(u["code"], f["check"]): [e["screenshot"] for e in f["evidence"]]
+                   for u in after["units"] for f in u["findings"]}
+    assert shots_after == shots_before
+
+
+def test_recheck_of_unknown_run_is_bad_input(demo_run, capsys):
+    _, _, demo_dir = demo_run
+    assert main(["--data-dir", str(demo_dir), "recheck", "--run", "no-such-run"]) == 2
+    assert "no-such-run" in capsys.readouterr().err
+
+
+def test_evidence_export_packages_one_unit_as_wacz_and_its_warc_verifies(demo_run, tmp_path, capsys):
+    import zipfile
+
+    _, _, demo_dir = demo_run
+    out = tmp_path / "258.wacz"
+    assert main(["--data-dir", str(demo_dir), "evidence", "export", "--unit", "258", "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as wacz:
+        names = wacz.namelist()
+    assert "datapackage.json" in names and "indexes/index.cdxj" in names
+    assert any(n.startswith("archive/258-") for n in names)
+    warcs = sorted((demo_dir / "evidence" / "warc").rglob("258-*.warc.gz"))
+    capsys.readouterr()
+    assert main(["evidence", "verify", *map(str, warcs)]) == 0
+    assert "DAMAGED" not in capsys.readouterr().out
