@@ -231,19 +231,19 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
         known_digests = repo.previous_digests(s, unit.code, run_id)
     warc = WarcRecorder(warc_path, known_digests=known_digests)
     sink = _StoringSink(ws, run_id, unit.code, warc, progress)
+    check_options = _check_options(ws, options.framework, unit.level)
     try:
         site = await crawl_site(target, settings.crawler, sink, resume=resume_site.pages if resume_site else None,
                                 client=client, limiter=limiter)
+        if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
+            # Probe requests go through the same sink: the WARC shows every request the auditor made.
+            await _gather_network_probes(site, settings, client, limiter, check_options, sink)
+            if options.use_browser:
+                await _gather_browser_probes(browser, site, checks.needs_for(checks.CHECK_IDS))
     finally:
         warc.close()
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
 
-    check_options = _check_options(ws, options.framework, unit.level)
-    needs = checks.needs_for(checks.CHECK_IDS)
-    if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
-        await _gather_network_probes(site, settings, client)
-        if options.use_browser:
-            await _gather_browser_probes(browser, site, needs)
     findings = checks.run_checks(site, options=check_options)
     if browser is not None and options.screenshots:
         await _take_screenshots(browser, ws, findings)
@@ -257,7 +257,10 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
     return UnitOutcome(unit.code, str(site.crawl_status), pages, site.crawl_error, findings)
 
 
-async def _gather_network_probes(site: CapturedSite, settings: Settings, client: Any) -> None:
+async def _gather_network_probes(site: CapturedSite, settings: Settings, client: Any, limiter: Any,
+                                 check_options: checks.CheckOptions, sink: Any) -> None:
+    """The probes the checks declared that need the network but not a browser."""
+    from checks.search_plan import plan_search
     from crawler import probes
 
     parts = urlsplit(site.home_url or site.portal_url or "")
@@ -268,6 +271,11 @@ async def _gather_network_probes(site: CapturedSite, settings: Settings, client:
     site.probes[Need.HTTPS.value] = await probes.https_probe(
         parts.netloc, client, allow_private_networks=settings.crawler.allow_private_networks,
         timeout=settings.crawler.timeout_seconds)
+    # The search probe records "no_form" / "foreign_host" itself; checks stay pure, the crawler judges nothing.
+    site.probes[Need.SEARCH.value] = await probes.search_probe(
+        plan_search(site, check_options), client, settings.crawler, limiter=limiter, sink=sink)
+    site.probes[Need.LINK_STATUS.value] = await probes.link_status_probe(
+        site, client, settings.crawler, limiter=limiter, sink=sink)
 
 
 async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback | None = None) -> AuditOutcome:
