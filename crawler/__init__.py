@@ -8,6 +8,6 @@ their own modules (``urls``, ``frontier``, ``politeness``, ``safety``, ``encodin
 
 from crawler.exchange import Exchange, ExchangeSink
 from crawler.politeness import HostLimiter
-from crawler.site import SiteTarget, crawl_site, make_client
+from crawler.site import Renderer, SiteTarget, crawl_site, make_client
 
-__all__ = ["Exchange", "ExchangeSink", "HostLimiter", "SiteTarget", "crawl_site", "make_client"]
+__all__ = ["Exchange", "ExchangeSink", "HostLimiter", "Renderer", "SiteTarget", "crawl_site", "make_client"]

@@ -5,6 +5,13 @@ page's menus is fetched before the first news item. The trap guard limits URLs t
 without end — the same path with ever more query variants, calendar parameters, repeating path
 segments — to a small share of the page budget instead of refusing them outright (the first few
 calendar pages are real content).
+
+Query variants are counted per (host, path, set of parameter names), and the values of known
+*routing* parameters are part of that identity: DotNetNuke serves a whole portal from
+``/Default.aspx?tabid=N&ItemID=M``, NukeViet from ``/index.php?nv=news&op=...``, Liferay from
+``?p_p_id=...``, so those are different pages, not variants of one. Values of any other parameter
+(``page``, ``sort``, a search term, an unknown token) are variants, bounded by ``max_query_variants``.
+Calendar parameters are traps whatever their company.
 """
 
 from __future__ import annotations
@@ -19,7 +26,15 @@ _CALENDAR_PARAMS = re.compile(
     r"^(?:year|month|day|date|week|ngay|thang|nam|tuan|cal|calendar|lich|fromdate|todate|tungay|denngay)$",
     re.IGNORECASE,
 )
-_DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?(?:/|$)")
+# Parameters that select *which page* a CMS shows (DotNetNuke, NukeViet, Joomla, Liferay, SharePoint and
+# the Vietnamese CMSs seen on .gov.vn portals). Compared lowercased.
+ROUTING_PARAMS = frozenset(
+    "tabid itemid mid ctl nv op id cat catid p_p_id com id_news gd cn tc option view task pageid newsid "
+    "articleid categoryid".split()
+)
+# A date that *ends* the path is a day/month view; a date followed by a slug is an article's address
+# (SharePoint's ``/Pages/2025-7-3/Ke-hoach-...-3474.aspx``, WordPress's ``/2025/07/03/bai-viet/``).
+_DATE_IN_PATH = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?/?$")
 
 
 @dataclass(order=True)
@@ -31,6 +46,20 @@ class QueueItem:
     url: str = field(compare=False)
     referrer: str | None = field(compare=False, default=None)
     link_text: str | None = field(compare=False, default=None)
+
+
+def variant_key(url: str) -> tuple[str, str] | None:
+    """(identity, variant) of a URL with a query: identity = host, path, parameter names and routing
+    values; variant = the values of the other parameters. None when the URL has no query."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return None
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    names = sorted({name.lower() for name, _ in pairs})
+    routing = sorted((name.lower(), value) for name, value in pairs if name.lower() in ROUTING_PARAMS)
+    rest = sorted((name.lower(), value) for name, value in pairs if name.lower() not in ROUTING_PARAMS)
+    identity = f"{parts.netloc}{parts.path}?{'&'.join(names)}#{routing!r}"
+    return identity, repr(rest)
 
 
 def trap_reason(url: str, max_repeated_segments: int) -> str | None:
@@ -78,10 +107,10 @@ class Frontier:
         reason = trap_reason(url, self.max_repeated_segments)
         if reason:
             return reason
-        parts = urlsplit(url)
-        if parts.query:
-            variants = self._variants[f"{parts.netloc}{parts.path}"]
-            if parts.query not in variants and len(variants) >= self.max_query_variants:
+        key = variant_key(url)
+        if key is not None:
+            variants = self._variants[key[0]]
+            if key[1] not in variants and len(variants) >= self.max_query_variants:
                 return "too many query variants"
         return None
 
@@ -90,10 +119,10 @@ class Frontier:
         if url in self._seen:
             return None
         self._seen.add(url)
-        parts = urlsplit(url)
         reason = self.suspicion(url)
-        if parts.query:
-            self._variants[f"{parts.netloc}{parts.path}"].add(parts.query)
+        key = variant_key(url)
+        if key is not None:
+            self._variants[key[0]].add(key[1])
         if reason is not None:
             if self.trap_used >= self.trap_budget:
                 self.trap_refused += 1

@@ -98,3 +98,45 @@ def extract_links(html: str, base_url: str) -> list[Link]:
             existing.nav = True
             existing.text = existing.text or text
     return list(found.values())
+
+
+# Markers of a menu container (narrower than _NAV_WORDS: a link-less header or footer is normal).
+_MENU_WORDS = re.compile(r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|mainmenu|topmenu|megamenu)", re.I)
+# A script that writes markup into the page (DOM building or document.write).
+_DOM_BUILDING = re.compile(
+    r"createElement\s*\(|appendChild\s*\(|insertAdjacentHTML|innerHTML\s*=|document\.write|\.append\s*\(|\.html\s*\(",
+)
+_CONTAINER_TAGS = frozenset("nav menu div ul ol section aside td".split())
+_MENU_IN_SCRIPT = re.compile(r"menu|nav", re.I)
+
+
+def navigation_gap(html: str, in_scope_links: int, min_links: int) -> str | None:
+    """Why the static HTML probably lacks the portal's navigation (so a rendered DOM is needed), or None.
+
+    Three signs, cheapest first: fewer than ``min_links`` in-scope links; a menu container (``<nav>``,
+    ``role=navigation`` or an id/class saying menu/nav) holding no link at all; a script that builds
+    markup and names a menu. Portals whose menu is drawn by a script show at least one of these.
+    """
+    if in_scope_links < min_links:
+        return f"only {in_scope_links} in-scope links"
+    if not html or not html.strip():
+        return None
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    for element in doc.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag not in _CONTAINER_TAGS:
+            continue  # a link-less <button class="navbar-toggler"> or <span class="menu-icon"> is normal
+        marker = f"{element.get('id') or ''} {element.get('class') or ''}"
+        is_menu = tag in ("nav", "menu") or element.get("role") in ("navigation", "menubar", "menu")
+        if not is_menu and not (marker.strip() and _MENU_WORDS.search(marker)):
+            continue
+        if next(element.iter("a"), None) is None:
+            return f"empty menu container <{tag} {marker.strip()[:60]}>"
+    for script in doc.iter("script"):
+        code = script.text or ""
+        if _DOM_BUILDING.search(code) and _MENU_IN_SCRIPT.search(code):
+            return "menu built by a script"
+    return None

@@ -7,17 +7,25 @@ are separate pieces. The crawl judges nothing; it fills a ``CapturedSite`` for t
 Outcome (CRITERIA.md §5): ``no_portal`` when ``portal_url`` is empty; ``blocked`` when robots.txt
 disallows the home page or the home page answers 401/403/429 (after retries); ``unreachable`` when the
 home page could not be fetched (``crawl_error`` = ``"<failure class>: <detail>"``, the class first);
-``partial`` when a budget (pages, bytes, time, trap share) cut the crawl or pages got no answer
-(DNS, refused, reset, timeout, TLS, protocol); ``ok`` otherwise. An HTTP error status on an inner page is
+``partial`` when a budget (pages, bytes, time, trap share, query variants, a body over ``max_bytes`` or
+a decompression bomb) cut the crawl or refused URLs (``budget_exhausted`` is then True), or pages got
+no answer (DNS, refused, reset, timeout, TLS, protocol); ``ok`` otherwise. An HTTP error status on an inner page is
 an answer (a broken page the checks judge), so it does not make the crawl partial; nor does the
 depth limit, which shapes the crawl rather than cutting it short.
+
+JavaScript portals: with a ``renderer`` (the shared Chromium's ``render(url)``), the home page and pages
+at depth 1 whose static HTML lacks navigation (``links.navigation_gap``) are rendered, at most
+``max_renders`` per site; ``page.rendered_html`` keeps the DOM and its links join the frontier as if
+they were in the static HTML.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -31,14 +39,21 @@ from crawler.exchange import ExchangeSink, deliver
 from crawler.failures import NO_ANSWER, FetchRefused
 from crawler.fetch import Fetcher, FetchResult
 from crawler.frontier import Frontier, QueueItem
-from crawler.links import extract_links, is_skipped_file
+from crawler.links import Link, extract_links, is_skipped_file, navigation_gap
 from crawler.politeness import HostLimiter
 from crawler.safety import Resolver
 from crawler.sitemap import maybe_gunzip, parse_sitemap
 from crawler.urls import Scope, normalize_url, origin_of
 from egov_audit.settings import CrawlerSettings
 
+log = logging.getLogger(__name__)
+
+Renderer = Callable[[str], Awaitable[str | None]]
+"""``await renderer(url)`` → the DOM after scripts ran, or None when rendering failed."""
+
 _ROBOTS_MAX_BYTES = 512 * 1024
+# Failures where the crawler itself cut a body at a size budget: the crawl is then partial.
+_SIZE_CUTS = {FailureClass.TOO_LARGE.value, FailureClass.DECOMPRESSION_BOMB.value}
 _BLOCKING_STATUSES = {401, 403, 429}
 
 
@@ -81,13 +96,14 @@ async def crawl_site(
     resume: dict[str, CapturedPage] | None = None,
     client: httpx.AsyncClient | None = None,
     limiter: HostLimiter | None = None,
+    renderer: Renderer | None = None,
 ) -> CapturedSite:
     """Crawl one unit's site and return what was captured; never raises for network failures.
 
     ``sink`` receives every exchange as it happens; ``resume`` holds pages stored by a killed run
     (URL → page with html): they are not refetched, their links rebuild the frontier. Pass a shared
     ``limiter`` (and ``client``) when crawling several sites at once so per-host and per-IP limits
-    hold across them.
+    hold across them. ``renderer`` (optional) renders pages whose static HTML lacks navigation.
     """
     site = CapturedSite(
         unit_code=target.unit_code,
@@ -103,7 +119,7 @@ async def crawl_site(
     own_client = client is None
     http = client or make_client(settings)
     try:
-        crawl = _SiteCrawl(target, settings, site, sink, resume or {}, http, limiter)
+        crawl = _SiteCrawl(target, settings, site, sink, resume or {}, http, limiter, renderer)
         await crawl.run()
     finally:
         if own_client:
@@ -121,8 +137,14 @@ class _SiteCrawl:
         resume: dict[str, CapturedPage],
         client: httpx.AsyncClient,
         limiter: HostLimiter | None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.target = target
+        self.renderer = renderer
+        self.renders = 0
+        # Links parsed while a page was fetched (for the render decision), reused when it is enqueued.
+        self._parsed_links: dict[str, list[Link]] = {}
+        self._home_failure_detail: str | None = None
         self.settings = settings
         self.site = site
         self.sink = sink
@@ -211,8 +233,48 @@ class _SiteCrawl:
             item.url, kind="page", hop_check=self._check_home_hop if home else self._check_hop
         )
         page = self._page_from(result, item)
+        if home:
+            self._home_failure_detail = result.detail  # "why" for crawl_error (DNS message, TLS alert...)
         await self._deliver(result, page)
+        if not home:  # the home page is rendered by run() once its final host has joined the scope
+            await self._maybe_render(page)
         return page, True
+
+    async def _maybe_render(self, page: CapturedPage) -> None:
+        """Render the page in the browser when its static HTML lacks navigation (JavaScript menus)."""
+        settings = self.settings
+        if (
+            self.renderer is None
+            or page.html is None
+            or page.rendered_html is not None
+            or page.depth > 1
+            or self.renders >= settings.max_renders
+            or (page.status is not None and page.status >= 400)
+            or self.scope is None
+        ):
+            return
+        links = self._static_links(page)
+        in_scope = sum(1 for link in links if self.scope.contains(link.url))
+        reason = navigation_gap(page.html, in_scope, settings.render_min_links)
+        if reason is None:
+            return
+        self.renders += 1  # counted before awaiting: concurrent pages must not overshoot the bound
+        url = page.final_url or page.url
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            ip = await self.fetcher.resolver.check(host, parts.port or (443 if parts.scheme == "https" else 80))
+            remaining = max(0.0, self.deadline - time.monotonic())
+            # Chromium fetching the page is a request to the same host: it takes a politeness slot too.
+            async with self.limiter.slot(host, ip, self._delay_for(host)):
+                async with asyncio.timeout(min(settings.render_timeout_seconds, remaining)):
+                    rendered = await self.renderer(url)
+        except Exception as exc:  # noqa: BLE001 - a failed render leaves the static page as it is
+            log.info("render of %s failed (%s): %s", url, reason, exc)
+            return
+        if rendered:
+            page.rendered_html = rendered
+            log.debug("rendered %s: %s", url, reason)
 
     def _set_origin(self, page: CapturedPage, item: QueueItem) -> None:
         page.depth = item.depth
@@ -245,13 +307,38 @@ class _SiteCrawl:
             page.legacy_font_encoding = decoded.legacy_font_encoding
         return page
 
+    def _static_links(self, page: CapturedPage) -> list[Link]:
+        links = self._parsed_links.get(page.url)
+        if links is None:
+            base = normalize_url(page.final_url) or page.url
+            links = self._parsed_links[page.url] = extract_links(page.html or "", base)
+        return links
+
+    def _page_links(self, page: CapturedPage) -> list[Link]:
+        """Links of the static HTML, then those only the rendered DOM has (navigation wins on merge)."""
+        links = self._static_links(page)
+        self._parsed_links.pop(page.url, None)
+        if not page.rendered_html:
+            return links
+        base = normalize_url(page.final_url) or page.url
+        merged = {link.url: link for link in links}
+        for link in extract_links(page.rendered_html, base):
+            known = merged.get(link.url)
+            if known is None:
+                merged[link.url] = link
+            elif link.nav and not known.nav:
+                known.nav, known.text = True, known.text or link.text
+        return list(merged.values())
+
     def _enqueue_links(self, page: CapturedPage) -> None:
         if page.html is None or page.depth + 1 > self.settings.max_depth or self.scope is None:
+            self._parsed_links.pop(page.url, None)
             return
         base = normalize_url(page.final_url) or page.url
         if not self.scope.contains(base) and page.depth > 0:
+            self._parsed_links.pop(page.url, None)
             return  # a page that landed outside the unit: its links are not the unit's
-        for link in extract_links(page.html, base):
+        for link in self._page_links(page):
             if not self.scope.contains(link.url) or is_skipped_file(link.url):
                 continue  # other hosts and files stay recorded in the referring page's HTML only
             self._add(link.url, page.depth + 1, link.nav, page.url, link.text or None)
@@ -297,6 +384,7 @@ class _SiteCrawl:
             if final:
                 scope.add_origin(final)
                 self.frontier.mark_seen(final)
+        await self._maybe_render(page)
         self._enqueue_links(page)
         if self.settings.fetch_sitemap:
             await self._sitemap()
@@ -305,7 +393,8 @@ class _SiteCrawl:
         for url, old in self.resume.items():
             site.pages.setdefault(url, old)
         failed = any(p.error in {f.value for f in NO_ANSWER} for p in site.pages.values())
-        site.budget_exhausted = cut or self.frontier.trap_refused > 0
+        size_cut = any(p.error in _SIZE_CUTS for p in site.pages.values())
+        site.budget_exhausted = cut or self.frontier.trap_refused > 0 or size_cut
         if site.budget_exhausted or failed:
             site.crawl_status = CrawlStatus.PARTIAL
 
@@ -329,7 +418,9 @@ class _SiteCrawl:
         return True
 
     def _home_detail(self, page: CapturedPage) -> str:
-        return page.final_url if page.redirects else (page.content_type or "no response")
+        if page.redirects:
+            return page.final_url
+        return self._home_failure_detail or page.content_type or "no response"
 
     async def _crawl_loop(self) -> bool:
         """Breadth-first crawl with ``per_host_concurrency`` fetches in flight; True when a budget cut it."""

@@ -233,8 +233,10 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
     sink = _StoringSink(ws, run_id, unit.code, warc, progress)
     check_options = _check_options(ws, options.framework, unit.level)
     try:
+        # Portals whose menu only appears after scripts run are rendered in the shared Chromium.
+        renderer = browser.render if (browser is not None and options.use_browser) else None
         site = await crawl_site(target, settings.crawler, sink, resume=resume_site.pages if resume_site else None,
-                                client=client, limiter=limiter)
+                                client=client, limiter=limiter, renderer=renderer)
         if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
             # Probe requests go through the same sink: the WARC shows every request the auditor made.
             await _gather_network_probes(site, settings, client, limiter, check_options, sink)

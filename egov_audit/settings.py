@@ -77,6 +77,13 @@ class CrawlerSettings:
     """Sitemap files fetched per site, a sitemap index's children included."""
     max_sitemap_urls: int = 10_000
     """URLs kept from sitemaps (``site.sitemap["urls"]``)."""
+    max_renders: int = 3
+    """Pages per site rendered in Chromium because their static HTML lacks navigation (JavaScript menus);
+    only the home page and pages at depth 1 are candidates. 0 turns rendering during the crawl off."""
+    render_min_links: int = 3
+    """A page with fewer in-scope links than this is rendered (when a renderer is given)."""
+    render_timeout_seconds: float = 45.0
+    """Longest wait for one render; a slower one is abandoned and the static links are used."""
 
 
 @dataclass
