@@ -160,13 +160,16 @@ class _StoringSink:
         self.count = 0
 
     def record(self, exchange: Any) -> None:
-        self.warc.record(exchange)
         page = exchange.page
-        if page is None:  # robots.txt / sitemap fetches: WARC only
+        if page is not None:
+            # Database row (and body blob) first: a run killed between the two writes then never fetches
+            # the page again on resume; the body it relies on is already in the blob store.
+            with session(self.ws.engine) as s:
+                repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
+                                 self.ws.blobs, exchange.body)
+        self.warc.record(exchange)
+        if page is None:  # robots.txt, sitemap and probe requests: WARC only
             return
-        with session(self.ws.engine) as s:
-            repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
-                             self.ws.blobs, exchange.body)
         self.count += 1
         if self.progress:
             self.progress("page", {"unit": self.unit_code, "url": page.url, "status": page.status,
