@@ -252,10 +252,12 @@ def news(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
             unfetched.append((entry, page))
         else:
             broken.append((entry, page))
+    # Evidence: the dated entries whose pages opened, else (partial) the entries whose pages are broken.
+    shown = [(e, page) for e, page, _t in opened[:minimum]] or broken[:minimum]
     evidence = [
         Evidence(url=page.final_url, excerpt=excerpt(f"{e.title} ({e.date_text})"), snapshot=page.body_digest,
                  locator=analysis.locator_for(page, e.element))
-        for e, page, _t in opened[:minimum]
+        for e, page in shown
     ]
     if len(opened) >= minimum:
         return Finding("info.news", Status.PASS, value=len(opened), evidence=evidence,
@@ -408,9 +410,44 @@ def procedures(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 
 
 # ---------------------------------------------------------------------------- English
+_EN_ORGANISATION = re.compile(
+    r"\b(organi[sz]ation(al)? (structure|chart)?|structure|functions?( and (duties|tasks))?|duties|departments?|"
+    r"people's (committee|council)|chairman|chairwoman|vice[- ]chair\w*|leaders(hip)?)\b", re.I)
+_EN_CONTACT = re.compile(r"\b(address|tel(ephone)?|phone|e-?mail|fax|hotline|contact( us)?)\b\s*[:：]", re.I)
+
+
+def _english_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
+    """An English page (or the English pages it links) giving the organisation and the contact information
+    (CRITERIA.md §2; Nghị định 42/2022 asks for the organisation, functions and contacts in English)."""
+    pages = [page]
+    for link in analysis.links(page):
+        target = analysis.page(link.url) if link.region in CONTENT_REGIONS and analysis.in_scope(link.url) else None
+        if target is not None and target.ok and all(target is not p for p in pages) and len(pages) < 10:
+            pages.append(target)
+    organisation = contact = None
+    for candidate in pages:
+        text = analysis.own_text(candidate)
+        if organisation is None and (m := _EN_ORGANISATION.search(text)):
+            organisation = (candidate, m.group(0))
+        if contact is None:
+            details = contact_details(analysis, candidate, CONTENT_REGIONS)
+            if details:
+                contact = (candidate, details[0].value)
+            elif m := _EN_CONTACT.search(text):
+                contact = (candidate, m.group(0))
+    if organisation and contact:
+        return Content(True, f"{organisation[1]} … {contact[1]}")
+    return Content(False)
+
+
 @register("info.english", Need.PAGES)
 def english(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
-    return section_check(analysis, options, "info.english", ("english",), text_content)
+    """pass = English pages with organisation and contact information; partial = the English link does not
+    open, or its pages lack one of the two; unknown = the page did not answer."""
+    result = section_check(analysis, options, "info.english", ("english",), _english_content)
+    if result.status == Status.PARTIAL and result.reason == "section page has no content":
+        result.reason = "English page lacks organisation or contact information"
+    return result
 
 
 # ---------------------------------------------------------------------------- ownership

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
@@ -22,8 +22,9 @@ from lxml import etree
 
 from checks.dates import DateMatch, find_dates
 from checks.model import CapturedPage, CapturedSite
-from checks.text import collapse_whitespace, match_label, slug_matches
+from checks.text import collapse_whitespace, fold, match_label, slug_matches
 from checks.vocabulary import Vocabulary, load_vocabulary
+from crawler.urls import normalize_url
 
 NAV, HEADER, FOOTER, SIDEBAR, BREADCRUMB, MAIN, ARTICLE = (
     "nav", "header", "footer", "sidebar", "breadcrumb", "main", "article",
@@ -139,11 +140,13 @@ class SiteAnalysis:
         self._entries: dict[str, list[DatedEntry]] = {}
         self._sections: dict[str, list[SectionMatch]] = {}
         self._by_url: dict[str, CapturedPage] = {}
+        self._claims: dict[str, dict[str, str]] = {}
+        self._page_cache: dict[tuple[str, str], list[tuple[str, etree._Element]]] = {}
         for key, page in site.pages.items():
             for url in (key, page.url, page.final_url):
                 if url:
-                    self._by_url.setdefault(urldefrag(url)[0], page)
-                    self._by_url.setdefault(urldefrag(url)[0].rstrip("/"), page)
+                    for variant in _lookup_keys(url):
+                        self._by_url.setdefault(variant, page)
 
     # ---------------------------------------------------------------- pages and scope
     @cached_property
@@ -183,8 +186,37 @@ class SiteAnalysis:
         return True
 
     def page(self, url: str) -> CapturedPage | None:
-        url = urldefrag(url)[0]
-        return self._by_url.get(url) or self._by_url.get(url.rstrip("/"))
+        """The captured page for a link's URL. The crawler keys pages by the normalised URL (sorted query,
+        so ``?tabid=57&ctl=Detail&ItemID=8`` is stored as ``?ItemID=8&ctl=Detail&tabid=57``): look both up."""
+        for variant in _lookup_keys(url):
+            found = self._by_url.get(variant)
+            if found is not None:
+                return found
+        return None
+
+    @cached_property
+    def reachable_urls(self) -> set[str]:
+        """Lookup keys of the pages a visitor reaches from the home page by menu, link or sitemap (CRITERIA.md
+        §2): the home page, sitemap.xml entries, and every link outside an article body on a captured page.
+        A link that appears only inside an article body counts for nothing (§5)."""
+        urls: list[str] = []
+        if self.home is not None:
+            urls += [u for u in (self.home.url, self.home.final_url) if u]
+        if self.site.home_url:
+            urls.append(self.site.home_url)
+        if self.site.sitemap and self.site.sitemap.get("ok"):
+            urls += [u for u in self.site.sitemap.get("urls") or [] if isinstance(u, str)]
+        for page in self.html_pages:
+            urls += [link.url for link in self.links(page) if link.region != ARTICLE]
+        keys: set[str] = set()
+        for url in urls:
+            keys.update(_lookup_keys(url))
+        return keys
+
+    def is_reachable(self, page: CapturedPage) -> bool:
+        """Whether the page (or the URL it redirected from) is reached other than through an article body."""
+        reachable = self.reachable_urls
+        return any(k in reachable for u in (page.url, page.final_url) if u for k in _lookup_keys(u))
 
     @cached_property
     def html_pages(self) -> list[CapturedPage]:
@@ -350,6 +382,13 @@ class SiteAnalysis:
 
     def headings(self, page: CapturedPage) -> list[tuple[str, etree._Element]]:
         """The page's own headings: h1–h3 in the content regions that are not links to other pages."""
+        # Cached: every concept's section search reads every page's headings.
+        key = ("h", page.final_url or page.url)
+        if key not in self._page_cache:
+            self._page_cache[key] = self._headings(page)
+        return self._page_cache[key]
+
+    def _headings(self, page: CapturedPage) -> list[tuple[str, etree._Element]]:
         parsed = self.parsed(page)
         if parsed is None:
             return []
@@ -366,6 +405,12 @@ class SiteAnalysis:
 
     def breadcrumb(self, page: CapturedPage) -> list[tuple[str, etree._Element]]:
         """Items of the breadcrumb trail, in order (the last one names the page itself)."""
+        key = ("b", page.final_url or page.url)
+        if key not in self._page_cache:
+            self._page_cache[key] = self._breadcrumb(page)
+        return self._page_cache[key]
+
+    def _breadcrumb(self, page: CapturedPage) -> list[tuple[str, etree._Element]]:
         parsed = self.parsed(page)
         if parsed is None:
             return []
@@ -436,6 +481,29 @@ class SiteAnalysis:
         return None
 
     # ---------------------------------------------------------------- sections
+    def claims(self, text: str, exact: bool = False) -> dict[str, str]:
+        """The concepts a navigation text or heading names, with the label matched for each.
+
+        A label counts for the concept it is listed under (CRITERIA.md §5): when a longer label of another
+        concept contains the matched one, the text belongs to that other concept only, so "Lấy ý kiến dự thảo
+        văn bản" is a consultation and not a document list, and "Văn bản chỉ đạo điều hành" is direction."""
+        key = f"{int(exact)}{text}"
+        if key in self._claims:
+            return self._claims[key]
+        found: dict[str, str] = {}
+        for name, spec in self.vocabulary.concepts.items():
+            label = match_label(text, spec.labels, exact=exact)
+            if label:
+                found[name] = label
+        result = {}
+        for name, label in found.items():
+            own = f" {fold(label)} "
+            if not any(other != name and len(fold(longer)) > len(fold(label)) and own in f" {fold(longer)} "
+                       for other, longer in found.items()):
+                result[name] = label
+        self._claims[key] = result
+        return result
+
     def find_sections(self, concept: str) -> list[SectionMatch]:
         """Every place the concept's section is recognised, best evidence first (nav on the home page first)."""
         if concept in self._sections:
@@ -455,28 +523,29 @@ class SiteAnalysis:
                 if link.url.startswith(("mailto:", "tel:")):
                     continue
                 if link.region in NAV_REGIONS or link.block_title:
-                    # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
-                    label = match_label(link.text, spec.labels, exact=len(link.text) > 60)
                     via = "nav"
                 elif any(page is p for p in sitemap_pages) and link.region == MAIN:
-                    label = match_label(link.text, spec.labels, exact=len(link.text) > 60)
                     via = "sitemap"
                 else:
                     continue
+                # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
+                label = self.claims(link.text, exact=len(link.text) > 60).get(concept)
                 if label and not known(link.url):
                     add(self._match(concept, link.url, via, label, page, link.element, link.text))
         for page in self.html_pages:
-            if page is self.home:  # the home page's box titles are not the page's own heading
+            # The home page's box titles are not the page's own heading; a page reached only through a link
+            # inside an article body is not a section of the portal, whatever its heading says (§2, §5).
+            if page is self.home or not self.is_reachable(page):
                 continue
             headings = self.headings(page)
             own = [h for h in headings if h[1].tag == "h1"] or headings[:1]
             for text, el in own + self.breadcrumb(page)[-1:]:
-                label = match_label(text, spec.labels, exact=True)
+                label = self.claims(text, exact=True).get(concept)
                 if label and not known(page.final_url):
                     add(self._match(concept, page.final_url, "heading", label, page, el, text))
         for page in self.site.pages.values():
             url = page.final_url or page.url
-            if page is self.home or not self.in_scope(url):
+            if page is self.home or not self.in_scope(url) or not self.is_reachable(page):
                 continue
             slug = slug_matches(url, spec.slugs)
             if slug:
@@ -535,6 +604,18 @@ class SiteAnalysis:
 
 
 _VIA_ORDER = {"nav": 0, "sitemap": 1, "heading": 2, "slug": 3}
+
+
+@lru_cache(maxsize=65536)  # the same menu links are looked up on every page
+def _lookup_keys(url: str) -> tuple[str, ...]:
+    """The keys a URL is looked up by: as written (without fragment, with and without the trailing slash) and
+    in the crawler's normal form (crawler/urls.py: sorted query, default port dropped, session ids removed)."""
+    plain = urldefrag(url)[0]
+    keys = [plain, plain.rstrip("/")]
+    normal = normalize_url(plain) if plain.startswith(("http://", "https://")) else None
+    if normal and normal not in keys:
+        keys += [normal, normal.rstrip("/")]
+    return tuple(keys)
 
 
 def _same_prefix(url: str, prefix: str) -> bool:

@@ -11,7 +11,7 @@ from checks.common import Content, not_found, page_evidence, section_check
 from checks.model import CapturedPage, Evidence, Finding, Need, Status
 from checks.options import CheckOptions
 from checks.registry import register
-from checks.site import CONTENT_REGIONS, SiteAnalysis, host_of, is_gov_vn
+from checks.site import CONTENT_REGIONS, SiteAnalysis, host_of, is_file_url, is_gov_vn
 
 _LEGACY_CHARSETS = ("windows-1258", "cp1258", "tcvn", "tcvn3", "vni", "vps", "viscii")
 
@@ -117,6 +117,9 @@ def response_time(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 def images_alt(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     """An image inside a link needs a non-empty alt unless the link has other text; alt="" is fine only
     for images that are not links."""
+    if not analysis.html_pages:
+        # Nothing fetched is not "no images": the auditor could not look.
+        return Finding("tech.images_alt", Status.UNKNOWN, reason="no page captured")
     total = good = 0
     first_bad: tuple[CapturedPage, object] | None = None
     for page in analysis.html_pages:
@@ -172,25 +175,48 @@ def _dublin_core(analysis: SiteAnalysis, page: CapturedPage) -> set[str]:
     return found
 
 
+def listed_items(analysis: SiteAnalysis) -> list[str]:
+    """URLs of the items the portal's listings link (news, direction, documents, announcements ...): the
+    dated entries of every page's own content, in page order. CRITERIA.md §5 "articles" are such item pages,
+    whatever the listing (a portal without a news section still has articles)."""
+    urls: list[str] = []
+    for page in analysis.html_pages:
+        for entry in analysis.dated_entries(page):
+            # A document row's PDF is a file, not an article page.
+            if entry.url and analysis.in_scope(entry.url) and not is_file_url(entry.url) and entry.url not in urls:
+                urls.append(entry.url)
+    return urls
+
+
 @register("tech.metadata", Need.PAGES)
 def metadata(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
-    """Dublin Core title, creator and date on the home page and on at least one article."""
-    from checks.info import news_entries
-
+    """Dublin Core title, creator and date on the home page and on at least one article (an item page of
+    any listing); Open Graph and description tags do not count (CRITERIA.md §5)."""
     home = analysis.home
     if home is None or not home.ok:
         return Finding("tech.metadata", Status.UNKNOWN, reason="home page not captured")
     home_ok = set(_DC_FIELDS) <= _dublin_core(analysis, home)
     article = None
-    for entry, _page, _match in news_entries(analysis, options):
-        target = analysis.page(entry.url) if entry.url else None
-        if target is not None and target.ok and set(_DC_FIELDS) <= _dublin_core(analysis, target):
+    opened = unfetched = 0
+    for url in listed_items(analysis):
+        target = analysis.page(url)
+        if target is None or target.status is None:
+            unfetched += 1
+            continue
+        if not target.ok or target is home:
+            continue
+        opened += 1
+        if set(_DC_FIELDS) <= _dublin_core(analysis, target):
             article = target
             break
     evidence = [Evidence(url=p.final_url, snapshot=p.body_digest, excerpt="DC.title, DC.creator, DC.date")
                 for p in (home if home_ok else None, article) if p is not None]
     if home_ok and article:
         return Finding("tech.metadata", Status.PASS, evidence=evidence, reason="Dublin Core on home page and articles")
+    if article is None and not opened and unfetched:
+        # Articles are listed but none was fetched (crawl cut short): whether they carry DC is not known.
+        return Finding("tech.metadata", Status.UNKNOWN, evidence=evidence,
+                       reason=f"{unfetched} listed article pages were not fetched")
     if home_ok or article:
         where = "home page" if home_ok else "an article"
         return Finding("tech.metadata", Status.PARTIAL, evidence=evidence, reason=f"Dublin Core only on {where}")

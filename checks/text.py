@@ -141,12 +141,16 @@ def slug_matches(url: str, slugs: Iterable[str]) -> str | None:
 
     Comparison ignores separators and case, so ``hoi-dap``, ``hoi_dap``, ``hoidap`` and ``HoiDap`` are equal.
     """
-    candidates = {_compact(c) for c in url_slug_candidates(url)}
-    candidates.discard("")
+    candidates = _compact_candidates(url)
     for slug in slugs:
         if _compact(slug) in candidates:
             return slug
     return None
+
+
+@lru_cache(maxsize=65536)  # every concept's slug search looks at every page URL
+def _compact_candidates(url: str) -> frozenset[str]:
+    return frozenset(c for c in (_compact(x) for x in url_slug_candidates(url)) if c)
 
 
 def excerpt(text: str, limit: int = 200) -> str:

@@ -31,6 +31,8 @@ class Vocabulary:
     concepts: dict[str, Concept]
     placeholders: tuple[str, ...] = ()
     document_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    service_figures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Figure words of dossier statistics by kind (``received``, ``resolved``, ``on_time``)."""
 
     def concept(self, name: str) -> Concept:
         try:
@@ -75,7 +77,11 @@ def parse_vocabulary(data: Any, source: str = "<vocabulary>") -> Vocabulary:
     fields = {
         str(k): _strings(v, f"document_fields.{k}", source) for k, v in fields_raw.items()
     }
-    return Vocabulary(concepts, placeholders, fields)
+    figures_raw = data.get("service_figures", {}) or {}
+    if not isinstance(figures_raw, dict):
+        raise VocabularyError(f"{source}: service_figures: must be a mapping of figure kind to words")
+    figures = {str(k): _strings(v, f"service_figures.{k}", source) for k, v in figures_raw.items()}
+    return Vocabulary(concepts, placeholders, fields, figures)
 
 
 def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
