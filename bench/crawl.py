@@ -67,9 +67,19 @@ def _egov_worker(cfg: dict) -> dict:
             await client.aclose()
         return sum(1 for s in sites for p in s.pages.values() if p.status is not None)
 
+    profiler = None
+    if cfg.get("profile"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     t0 = time.perf_counter()
     pages = asyncio.run(main())
-    return {"pages": pages, "seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_rss_mb()}
+    seconds = time.perf_counter() - t0
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(cfg["profile"])
+    return {"pages": pages, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
 
 
 def _scrapy_worker(cfg: dict) -> dict:
@@ -163,6 +173,8 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=4)
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--per-ip", type=int, default=2)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile egov-audit's crawl into FILE (pstats format)")
+    parser.add_argument("--only", choices=["egov", "scrapy"], help="run one crawler only (profiling)")
     parser.add_argument("--worker", choices=["egov", "scrapy"])
     args = parser.parse_args()
     if args.worker:
@@ -175,18 +187,20 @@ def main() -> None:
     server.start()
     urls = parent.recv()
     cfg = {"urls": urls, "delay": args.delay, "max_pages": args.max_pages, "depth": args.depth,
-           "per_host": args.per_host, "per_ip": args.per_ip, "timeout": 3.0, "max_bytes": 1_000_000}
+           "per_host": args.per_host, "per_ip": args.per_ip, "timeout": 3.0, "max_bytes": 1_000_000,
+           "profile": str(Path(args.profile).resolve()) if args.profile else None}
     print(f"farm: {len(urls)} portals; delay {args.delay}s, {args.per_host}/host, {args.per_ip}/IP, "
           f"≤{args.max_pages} pages/portal, depth ≤{args.depth}")
     results = {}
-    for kind in ("egov", "scrapy"):
+    for kind in (args.only,) if args.only else ("egov", "scrapy"):
         results[kind] = _child(kind, cfg)
         r = results[kind]
         print(f"{kind:7} {r['pages']:6d} pages in {r['seconds']:6.1f} s = {r['pages'] / r['seconds']:7.1f} pages/s, "
               f"peak RSS {r['peak_rss_mb']:.0f} MB")
-    ratio = (results["egov"]["pages"] / results["egov"]["seconds"]) / (
-        results["scrapy"]["pages"] / results["scrapy"]["seconds"])
-    print(f"egov-audit / Scrapy pages/s ratio: {ratio:.2f}")
+    if len(results) == 2:
+        ratio = (results["egov"]["pages"] / results["egov"]["seconds"]) / (
+            results["scrapy"]["pages"] / results["scrapy"]["seconds"])
+        print(f"egov-audit / Scrapy pages/s ratio: {ratio:.2f}")
     parent.send("stop")
     stats = parent.recv()
     print(f"server: {stats['requests']} requests, max in flight per host {stats['max_host']}, per IP {stats['max_ip']}")

@@ -33,6 +33,9 @@ class CheckOptions:
                     overrides: dict[str, dict[str, Any]] | None = None) -> CheckOptions:
         """Defaults from ``<config_dir>/checks.yaml``, then ``overrides`` (check id → {key: value})."""
         path = Path(config_dir or DEFAULT_CONFIG_DIR) / "checks.yaml"
+        if not path.exists():
+            # A province's own config directory may hold only the files it changed.
+            path = DEFAULT_CONFIG_DIR / "checks.yaml"
         base = _read(str(path.resolve()))
         values = copy.deepcopy(base["checks"])
         for check_id, keys in (overrides or {}).items():

@@ -322,8 +322,12 @@ def broken_links(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
         status = Status.PARTIAL
     else:
         status = Status.FAIL
-    return Finding("tech.broken_links", status, value=share, evidence=[Evidence(url=u) for u in broken[:10]],
-                   reason=f"{len(broken)} of {len(checked)} internal links broken")
+    reason = f"{len(broken)} of {len(checked)} internal links broken"
+    evidence = [Evidence(url=u) for u in broken[:10]]
+    if not evidence and analysis.site.home is not None:
+        # Nothing broken to point at: the home page is where the count of links began.
+        evidence = [page_evidence(analysis, analysis.site.home, reason)]
+    return Finding("tech.broken_links", status, value=share, evidence=evidence, reason=reason)
 
 
 @register("tech.search", Need.PAGES, Need.SEARCH)

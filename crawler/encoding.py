@@ -126,6 +126,8 @@ def detect_legacy_font_encoding(text: str) -> str | None:
     copyright sign, a German name or a stray "®" does not flag a page. Markup is stripped first, so
     attribute values and scripts do not count.
     """
+    if not _may_be_legacy(text):
+        return None
     body = _visible_text(text)
     words = _WORDS.findall(body)
     if len(words) < 3:
@@ -138,11 +140,41 @@ def detect_legacy_font_encoding(text: str) -> str | None:
             tcvn += 1
         elif _VNI_STRONG.search(token):
             vni += 1
-    threshold = max(3, int(len(words) * 0.02))
+    threshold = max(_MIN_MARKED, int(len(words) * 0.02))
     best = max(tcvn, vni)
     if best < threshold:
         return None
     return "tcvn3" if tcvn >= vni else "vni"
+
+
+# Unanchored form of _VNI_STRONG for the raw page (a token's start is not the string's start there).
+_VNI_ANYWHERE = re.compile(
+    r"[aeiouyAEIOUYôöÔÖ][øïûØÏÛ]|[aeoAEO][âäåÂÄÅ]|[aA][êëüÊËÜ]|[ñÑ][aeiouyôöAEIOUYÔÖ]|[öÖ][ôÔùøûõï]"
+)
+_MIN_MARKED = 3  # the threshold's floor in detect_legacy_font_encoding
+
+
+def _at_least(pattern: re.Pattern[str], text: str, n: int) -> bool:
+    for count, _match in enumerate(pattern.finditer(text), 1):
+        if count >= n:
+            return True
+    return False
+
+
+def _may_be_legacy(text: str) -> bool:
+    """False when the page cannot reach the detection threshold, so the markup need not be stripped.
+
+    Stripping markup from every whole page was the costly part of decoding, and almost every page is
+    plain Unicode. The test is exact, not a sample: every word counted as TCVN3 holds one of its symbols
+    (in the raw text, or written as ``&copy;``/``&reg;``), every word counted as VNI holds a vowel+mark
+    pair (two characters, so distinct words give distinct non-overlapping matches), and stripping tags
+    only inserts spaces, so it creates no new pair. Fewer than three of either means fewer than three
+    marked words, below the threshold's floor.
+    """
+    entities = text.count("&copy;") + text.count("&reg;") if "&" in text else 0
+    if entities >= _MIN_MARKED or _at_least(_TCVN3_SYMBOLS, text, _MIN_MARKED - entities):
+        return True
+    return _at_least(_VNI_ANYWHERE, text, _MIN_MARKED)
 
 
 _TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)

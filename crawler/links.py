@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -40,15 +41,61 @@ def is_skipped_file(url: str) -> bool:
     return dot > path.rfind("/") and path[dot:] in SKIP_EXTENSIONS
 
 
-def _is_nav(element: etree._Element) -> bool:
-    for ancestor in element.iterancestors():
-        tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
-        if tag in _NAV_TAGS or ancestor.get("role") in ("navigation", "menubar", "menu"):
-            return True
-        marker = f"{ancestor.get('id') or ''} {ancestor.get('class') or ''}"
-        if marker.strip() and _NAV_WORDS.search(marker):
-            return True
-    return False
+def _marks_nav(element: etree._Element) -> bool:
+    """Whether this element itself is a navigation region (tag, role, or an id/class saying so)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _NAV_TAGS or element.get("role") in ("navigation", "menubar", "menu"):
+        return True
+    marker = f"{element.get('id') or ''} {element.get('class') or ''}"
+    return bool(marker.strip() and _NAV_WORDS.search(marker))
+
+
+def _is_nav(element: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    """Whether an ancestor of ``element`` is a navigation region.
+
+    ``memo`` caches the answer per element for one document: the links of a menu share their
+    ancestors, so each element is looked at once instead of once per link below it. (lxml hands out
+    the same proxy object for a node while a reference to it lives, which the memo keeps.)
+    """
+    pending: list[etree._Element] = []
+    inside = False
+    ancestor = element.getparent()
+    while ancestor is not None:
+        known = memo.get(ancestor)
+        if known is not None:
+            inside = known
+            break
+        if _marks_nav(ancestor):
+            inside = True
+            memo[ancestor] = True
+            break
+        pending.append(ancestor)
+        ancestor = ancestor.getparent()
+    # Every element walked through lies below the decision point, so it shares the decision.
+    for walked in pending:
+        memo[walked] = inside
+    return inside
+
+
+@lru_cache(maxsize=16384)
+def _resolve(raw: str, base: str) -> str | None:
+    return normalize_url(raw, base)
+
+
+def _resolve_link(raw: str, base: str) -> str | None:
+    """``normalize_url(raw, base)``, cached: a portal repeats its menus on every page.
+
+    The cache key drops what the result cannot depend on (per ``urljoin``), so pages share entries: an
+    absolute http(s) URL only takes the base's scheme, an absolute path ("/gioi-thieu") only its
+    scheme and host.
+    """
+    raw = raw.strip()
+    if raw.startswith(("http://", "https://")):
+        return _resolve(raw, base.split(":", 1)[0] + "://")
+    if raw.startswith("/") and not raw.startswith("//"):
+        parts = urlsplit(base)
+        return _resolve(raw, f"{parts.scheme}://{parts.netloc}/")
+    return _resolve(raw, base)
 
 
 def _text_of(element: etree._Element) -> str:
@@ -81,15 +128,16 @@ def extract_links(html: str, base_url: str) -> list[Link]:
             base = normalize_url(href, base_url) or base_url
         break
     found: dict[str, Link] = {}
+    memo: dict[etree._Element, bool] = {}
     for element in doc.iter("a", "area", "frame", "iframe"):
         raw = element.get("href") if element.tag in ("a", "area") else element.get("src")
         if not raw:
             continue
-        url = normalize_url(raw, base)
+        url = _resolve_link(raw, base)
         if url is None:
             continue
         # Frames carry the page layout: treat them as navigation.
-        nav = element.tag in ("frame", "iframe") or _is_nav(element)
+        nav = element.tag in ("frame", "iframe") or _is_nav(element, memo)
         text = _text_of(element) if element.tag in ("a", "area") else ""
         existing = found.get(url)
         if existing is None:

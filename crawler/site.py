@@ -43,6 +43,7 @@ from crawler.links import Link, extract_links, is_skipped_file, navigation_gap
 from crawler.politeness import HostLimiter
 from crawler.safety import Resolver
 from crawler.sitemap import maybe_gunzip, parse_sitemap
+from crawler.transport import PerOriginTransport
 from crawler.urls import Scope, normalize_url, origin_of
 from egov_audit.settings import CrawlerSettings
 
@@ -71,13 +72,20 @@ class SiteTarget:
 def make_client(settings: CrawlerSettings) -> httpx.AsyncClient:
     """The HTTP client the crawler expects: no automatic redirects, no proxies from the environment."""
     timeout = httpx.Timeout(settings.timeout_seconds)
-    pool = max(4, settings.per_host_concurrency * max(1, settings.concurrent_sites))
+    # A pool per origin (see crawler.transport): one shared pool of every site's connections costs CPU
+    # quadratic in its size. The limiter caps requests per host, so per_host connections per origin
+    # are what a crawl uses; twice that leaves room for a caller holding its own limiter (a probe run
+    # beside a crawl) without requests queueing inside the pool.
+    transport = PerOriginTransport(
+        verify=settings.verify_tls,
+        per_origin=2 * max(1, settings.per_host_concurrency),
+        max_idle_origins=max(16, 4 * settings.concurrent_sites),
+    )
     return httpx.AsyncClient(
         follow_redirects=False,
-        verify=settings.verify_tls,
         timeout=timeout,
         trust_env=False,
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        transport=transport,
         headers={"User-Agent": settings.user_agent},
     )
 

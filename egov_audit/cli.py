@@ -120,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     ev_verify = ev_sub.add_parser("verify", help="read WARC files completely and check their payload digests")
     ev_verify.add_argument("files", nargs="+", type=Path)
 
+    serve = sub.add_parser("serve", help="the review web app (sign-in required; see `user add`)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_positive_int, default=8080, help="port to listen on (default 8080)")
+
+    user = sub.add_parser("user", help="review app users")
+    user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    user_add = user_sub.add_parser("add", help="create a user or reset their password and role")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", choices=["viewer", "reviewer", "admin"], required=True)
+    # Never a --password option: command lines end up in shell history and `ps` output.
+    user_add.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of standard input (default: prompt)")
+
     schedule = sub.add_parser("schedule", help="run the nightly jobs (audit all units, score, reports)")
     schedule.add_argument("--at", metavar="HH:MM", help="local time of the nightly audit (default from settings)")
     schedule.add_argument("--once", action="store_true", help="run the nightly job now, once, and exit")
@@ -210,6 +223,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         path = write_report(args.format, scores, findings, args.out)
         print(path)
         return EXIT_OK
+    if args.command == "serve":
+        from review import serve
+
+        print(f"review app on http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
+        serve(ws, host=args.host, port=args.port)
+        return EXIT_OK
+    if args.command == "user":
+        return _user(args, ws)
     if args.command == "evidence":
         return _evidence(args, ws)
     if args.command == "schedule":
@@ -263,6 +284,27 @@ def _selfreport(args: argparse.Namespace, ws: Any) -> int:
     with session(ws.engine) as s:
         result = selfreport.import_selfreports(s, args.file)
     print(f"{args.file}: {result.rows} survey row(s) imported")
+    return EXIT_OK
+
+
+def _user(args: argparse.Namespace, ws: Any) -> int:
+    from review.auth import AuthError, add_user
+    from storage.db import session
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"Mật khẩu cho {args.username} (password): ")
+        if getpass.getpass("Nhập lại (again): ") != password:
+            raise InputError("user add", "the two passwords differ")
+    try:
+        with session(ws.engine) as s:
+            created = add_user(s, args.username, password, args.role)
+    except AuthError as exc:
+        raise InputError("user add", str(exc)) from None
+    print(f"{'created' if created else 'updated'} user {args.username} ({args.role})")
     return EXIT_OK
 
 

@@ -193,25 +193,27 @@ async def _gather_browser_probes(browser: Any, site: CapturedSite, needs: set[Ne
             site.probes[Need.AXE.value] = result
 
 
+SCREENSHOTS_PER_FINDING = 3
+"""Evidence items shot per finding: the link that leads to a section and the page that proves it."""
+
+
 async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]) -> None:
     """Screenshots of the pages that prove a finding, the matched element outlined; one navigation per
     page for all its elements, each image stored once per digest."""
+    shown = [e for f in findings if f.status in (Status.PASS, Status.PARTIAL)
+             for e in f.evidence[:SCREENSHOTS_PER_FINDING]]
     wanted: dict[str, list[str | None]] = {}
-    for finding in findings:
-        if finding.status in (Status.PASS, Status.PARTIAL) and finding.evidence:
-            evidence = finding.evidence[0]
-            wanted.setdefault(evidence.url, [])
-            if evidence.locator not in wanted[evidence.url]:
-                wanted[evidence.url].append(evidence.locator)
+    for evidence in shown:
+        locators = wanted.setdefault(evidence.url, [])
+        if evidence.locator not in locators:
+            locators.append(evidence.locator)
     digests: dict[tuple[str, str | None], str | None] = {}
     for url, locators in wanted.items():
         shots = await browser.screenshot_results(url, locators)
         for locator, shot in shots.items():
             digests[(url, locator)] = ws.blobs.put(shot["png"]) if shot.get("png") else None
-    for finding in findings:
-        if finding.status in (Status.PASS, Status.PARTIAL) and finding.evidence:
-            evidence = finding.evidence[0]
-            evidence.screenshot = digests.get((evidence.url, evidence.locator))
+    for evidence in shown:
+        evidence.screenshot = digests.get((evidence.url, evidence.locator))
 
 
 async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any], options: AuditOptions,

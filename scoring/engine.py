@@ -53,6 +53,8 @@ UNIT_KEY = "__unit__"
 """Decision key that applies to the whole unit (status ``exclude``)."""
 CONFIRM = "confirm"
 EXCLUDE = "exclude"
+INCLUDE = "include"
+"""A later ``__unit__`` decision that lifts an exclusion (decisions are append-only)."""
 NOT_AUDITED = (None, "unreachable", "blocked")
 """Crawl outcomes meaning the portal could not be audited (``no_portal`` was audited: there is none)."""
 AGE_CHECKS = frozenset({"fresh.news", "fresh.documents"})
@@ -234,7 +236,7 @@ def scores_export(framework: Framework, year: int, unit_scores: Iterable[UnitSco
 def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report: dict[str, Any] | None,
                 decisions: dict[str, DecisionInput], year: int) -> UnitScore:
     for key, decision in decisions.items():
-        allowed = (EXCLUDE,) if key == UNIT_KEY else (*STATUSES, CONFIRM)
+        allowed = (EXCLUDE, INCLUDE) if key == UNIT_KEY else (*STATUSES, CONFIRM)
         if decision.status not in allowed:
             raise ValueError(f"unit {unit.code}: decision on {key}: status {decision.status!r} is not one of {', '.join(allowed)}")
     checks = _CheckView(findings, decisions)
@@ -267,6 +269,8 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
 
     ranked, reason = True, None
     exclusion = decisions.get(UNIT_KEY)
+    if exclusion is not None and exclusion.status == INCLUDE:
+        exclusion = None  # a later decision lifted the exclusion
     if exclusion is not None:
         if not (exclusion.reason or "").strip():
             raise ValueError(f"unit {unit.code}: a reviewer exclusion needs a reason")

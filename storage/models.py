@@ -220,3 +220,24 @@ class Score(SQLModel, table=True):
     ranked: bool = True
     details_json: str = Field(default="{}", sa_type=sa.Text)
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+USER_ROLES = ("viewer", "reviewer", "admin")
+"""Roles of review-app users, weakest first: viewers read; reviewers and admins also record decisions."""
+
+
+class User(SQLModel, table=True):
+    """A person who may sign in to the review web app; the password is kept only as a salted scrypt hash.
+
+    The table is ``app_user`` because ``user`` is a reserved word in PostgreSQL.
+    """
+
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint("role IN ('viewer', 'reviewer', 'admin')", name="ck_app_user_role"),)
+
+    username: str = Field(primary_key=True)
+    password_hash: str
+    """``scrypt$<n>$<r>$<p>$<salt hex>$<key hex>`` (see ``review.auth.hash_password``)."""
+    role: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -546,7 +546,9 @@ def load_selfreports(s: Session, year: int) -> dict[str, dict[str, Any]]:
 
 # ---------------------------------------------------------------- reviewer decisions
 
-_DECISION_STATUSES = {str(v) for v in Status} | {EXCLUDE}
+# "confirm" keeps the observed status, attributed to the reviewer; "exclude"/"include" take a unit out of
+# the ranking and back (decisions are append-only, so lifting an exclusion is a new decision).
+_DECISION_STATUSES = {str(v) for v in Status} | {EXCLUDE, "confirm", "include"}
 
 
 def add_decision(
@@ -744,3 +746,40 @@ def previous_digests(s: Session, unit_code: str, before_run: str) -> dict[str, t
         warc_date = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         known.setdefault(digest, (url, warc_date))
     return known
+
+
+# ---- review app users
+# Password hashing lives in review.auth (the only place that sees a password); these functions only store
+# and read the hash, so the CLI (`egov-audit user add`) and the web app share one table and one code path.
+
+# Imported here rather than at the top so that this section stays an append-only addition to the module.
+from storage.models import USER_ROLES, User  # noqa: E402
+
+
+def save_user(s: Session, username: str, password_hash: str, role: str) -> tuple[User, bool]:
+    """Create a user, or replace an existing user's password hash and role; returns (user, created)."""
+    if role not in USER_ROLES:
+        raise ValueError(f"role must be one of {', '.join(USER_ROLES)}, not {role!r}")
+    if not password_hash.startswith("scrypt$"):
+        # A guard against ever storing a plaintext password by mistake.
+        raise ValueError("password_hash must be a scrypt hash from review.auth.hash_password")
+    user = s.get(User, username)
+    created = user is None
+    now = utcnow()
+    if user is None:
+        user = User(username=username, password_hash=password_hash, role=role, created_at=now, updated_at=now)
+    user.password_hash = password_hash
+    user.role = role
+    user.updated_at = now
+    s.add(user)
+    s.flush()
+    return user, created
+
+
+def get_user(s: Session, username: str) -> User | None:
+    return s.get(User, username)
+
+
+def list_users(s: Session) -> list[User]:
+    """Users ordered by name (passwords hashes included: callers must not display them)."""
+    return list(s.exec(select(User).order_by(User.username)))

@@ -539,3 +539,6 @@ def test_check_gives_the_expected_status(check: str, status: Status) -> None:
         assert result.looked_at or result.value is not None, "a fail names the pages looked at"
     if status in (Status.PASS, Status.PARTIAL) and not check.startswith("tech."):
         assert result.evidence, "a conclusive finding carries evidence"
+    if status == Status.PASS:
+        # The findings export promises evidence URLs for every pass (issue 2, PRODUCT.md).
+        assert result.evidence and all(e.url for e in result.evidence), "a pass names the page that proves it"

@@ -365,3 +365,14 @@ def test_a_perfect_unit_reaches_level_iv_with_every_point(name: str) -> None:
               "digital_signature": True, "one_stop_system": True, "dossiers_total": 100, "dossiers_online": 60}
     r = score_one(fw, all_pass(), survey, u=unit(level=fw.tier))
     assert (r["achieved_level"], r["total"], r["readiness_points"], r["readiness_level"]) == ("IV", 100, 30, 1)
+
+
+def test_a_later_include_decision_lifts_an_exclusion():
+    fw = load_framework("qd2392-commune", CONFIG_DIR)
+    unit = UnitInput(code="09202", name="Xã Tam Giang", level="commune", province_code="27", parent_code="258",
+                     crawl_status="ok")
+    findings = {"09202": {c: FindingInput("pass", None) for c in fw.check_ids}}
+    excluded = score_units(fw, [unit], findings, {}, {"09202": {"__unit__": DecisionInput("exclude", "trùng lặp", "an")}}, 2024)
+    assert not excluded[0].to_json()["ranked"]
+    lifted = score_units(fw, [unit], findings, {}, {"09202": {"__unit__": DecisionInput("include", "đã xác minh", "an")}}, 2024)
+    assert lifted[0].to_json()["ranked"]
