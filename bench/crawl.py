@@ -89,8 +89,12 @@ def _scrapy_worker(cfg: dict) -> dict:
     import scrapy
     from scrapy.crawler import CrawlerProcess
     from scrapy.linkextractors import LinkExtractor
+    from w3lib.url import canonicalize_url
 
-    counts: Counter[str] = Counter()
+    # URLs scheduled per portal, in the canonical form Scrapy's duplicate filter compares. The budget
+    # counts distinct URLs: counting every extracted link (duplicates the filter then drops included)
+    # spent a portal's budget on its menus repeated on each page, so Scrapy fetched ~25% fewer pages.
+    scheduled: dict[str, set[str]] = {}
     pages = Counter[str]()
     extractor = LinkExtractor()
 
@@ -105,8 +109,7 @@ def _scrapy_worker(cfg: dict) -> dict:
 
         def start_requests(self):  # type: ignore[no-untyped-def]
             for _name, url in cfg["urls"]:
-                netloc = urlsplit(url).netloc
-                counts[netloc] += 1
+                scheduled.setdefault(urlsplit(url).netloc, set()).add(canonicalize_url(url))
                 yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True)
 
         def parse(self, response):  # type: ignore[no-untyped-def]
@@ -114,10 +117,12 @@ def _scrapy_worker(cfg: dict) -> dict:
             if not isinstance(response, scrapy.http.HtmlResponse):
                 return
             netloc = urlsplit(response.url).netloc
+            seen = scheduled.setdefault(netloc, set())
             for link in extractor.extract_links(response):
-                if urlsplit(link.url).netloc != netloc or counts[netloc] >= cfg["max_pages"]:
+                key = canonicalize_url(link.url)
+                if urlsplit(link.url).netloc != netloc or key in seen or len(seen) >= cfg["max_pages"]:
                     continue  # the per-portal page budget (CLOSESPIDER_PAGECOUNT is per spider, not per site)
-                counts[netloc] += 1
+                seen.add(key)
                 yield response.follow(link.url, callback=self.parse, errback=self.failed)
 
         def failed(self, failure):  # type: ignore[no-untyped-def]

@@ -42,20 +42,30 @@ class HostLimiter:
     async def slot(self, host: str, ip: str | None, delay: float) -> AsyncIterator[None]:
         """Hold one request slot for ``host`` (and ``ip``), starting at least ``delay`` after the last.
 
-        Locks are always taken host first, then IP, so sites sharing an IP cannot deadlock.
+        Locks are always taken host first, then IP, so sites sharing an IP cannot deadlock. The wait for
+        the host's next start happens *before* taking the IP slot: sleeping on it would keep another
+        host of the same server from using that slot for nothing (the per-IP limit counts requests in
+        flight, not requests waiting for their host's delay).
         """
         host_sem = self._sem(self._host_sems, host, self.per_host)
         async with host_sem:
             ip_sem = self._sem(self._ip_sems, ip, self.per_ip) if ip else None
-            if ip_sem is not None:
-                await ip_sem.acquire()
-            try:
-                # Reserve the next start time before sleeping: concurrent waiters get successive slots.
+            while True:
+                wait = self._next_start.get(host, 0.0) - self._clock()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                if ip_sem is not None:
+                    await ip_sem.acquire()
                 now = self._clock()
-                start = max(now, self._next_start.get(host, now))
-                self._next_start[host] = start + max(0.0, delay)
-                if start > now:
-                    await asyncio.sleep(start - now)
+                if self._next_start.get(host, now) <= now:
+                    break
+                # While we waited for the IP, another request to this host took the turn (or a 429
+                # paused the host): give the IP slot back and wait for the next turn.
+                if ip_sem is not None:
+                    ip_sem.release()
+            # No await between the check above and this reservation: the turn is ours alone.
+            self._next_start[host] = now + max(0.0, delay)
+            try:
                 yield
             finally:
                 if ip_sem is not None:

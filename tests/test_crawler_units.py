@@ -148,3 +148,90 @@ async def test_probes() -> None:
     assert result["http_status"] == 301 and result["http_redirects_to_https"] is True
     assert "error" in await dns_probe("no-such-host.invalid")
     assert "aaaa" in await dns_probe("localhost") or "error" in await dns_probe("localhost")
+
+
+# --- speed work: the shortcuts must give the same answers as the plain code ----------------------
+
+
+def test_legacy_prefilter_agrees_with_full_detection(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import crawler.encoding as encoding
+
+    samples = [
+        page("Trang", f"<p>{PHRASE}</p>"),
+        page("Bản quyền", f"<p>{PHRASE}</p><footer>© 2025 ® &copy; &reg;</footer>"),
+        page("Ký hiệu", "<p>a© b® c¸ Müller Schröder Søren</p>"),
+        "<p>" + encode_tcvn3(PHRASE).decode("latin-1") + "</p>",
+        "<p>" + encode_vni(PHRASE) + "</p>",
+        "<p>x&copy;y &reg;z w&copy;v t&reg;u</p>",
+        "ña ño ñu ñe",
+        '<a title="aø eâ aê">x</a> some words here',
+    ]
+    fast = [detect_legacy_font_encoding(text) for text in samples]
+    monkeypatch.setattr(encoding, "_may_be_legacy", lambda text: True)
+    assert fast == [detect_legacy_font_encoding(text) for text in samples]
+    assert fast[3] == "tcvn3" and fast[4] == "vni" and fast[0] is None
+
+
+def test_cached_link_resolution_and_nav_memo_agree_with_plain_code() -> None:
+    from lxml import html as lxml_html
+
+    from crawler.links import _is_nav, _marks_nav, _resolve_link
+
+    bases = ["http://a.gov.vn/x/y?z=1", "https://B.gov.vn:8443/p/", "http://127.0.0.1:5000/Default.aspx?tabid=3"]
+    raws = ["http://x/a;", "/c", "/c/../d?b=2&a=1", "//cdn/x", "?p=2", "tin.html", " /a b ", "http://x/a?",
+            "https://x/./a#f", "/a;jsessionid=1", "mailto:x", "HTTP://X/", "http:foo", "/", "#top", "/đường"]
+    for _ in range(2):  # the second pass answers from the cache
+        for base in bases:
+            for raw in raws:
+                assert _resolve_link(raw, base) == normalize_url(raw, base), (raw, base)
+    doc = lxml_html.document_fromstring(
+        '<div id="main-menu"><ul><li><a href="/1">1</a></li><li><a href="/2">2</a></li></ul></div>'
+        '<div class="content"><p><a href="/3">3</a></p><nav><span><a href="/4">4</a></span></nav></div>'
+        '<div role="navigation"><a href="/5">5</a></div><p><a href="/6">6</a></p>')
+    memo: dict = {}
+    fast = [_is_nav(a, memo) for a in doc.iter("a")]
+    plain = [any(_marks_nav(x) for x in a.iterancestors()) for a in doc.iter("a")]
+    assert fast == plain == [True, True, False, True, True, False]
+
+
+async def test_host_waiting_for_its_delay_leaves_the_ip_slot_to_others() -> None:
+    limiter = HostLimiter(per_host=2, per_ip=1)
+    async with limiter.slot("xa-a.gov.vn", "203.162.0.1", 0.3):
+        pass
+    started: dict[str, float] = {}
+    t0 = asyncio.get_running_loop().time()
+
+    async def hit(host: str) -> None:
+        async with limiter.slot(host, "203.162.0.1", 0.3):
+            started[host] = asyncio.get_running_loop().time() - t0
+
+    # xa-a must wait 0.3 s for its own delay; xa-b (same IP, one slot) need not wait behind it.
+    await asyncio.gather(hit("xa-a.gov.vn"), hit("xa-b.gov.vn"))
+    assert started["xa-b.gov.vn"] < 0.1 <= 0.2 < started["xa-a.gov.vn"]
+
+
+async def test_per_origin_transport_closes_idle_pools() -> None:
+    from crawler.transport import PerOriginTransport
+    from tests.crawlfarm.server import FarmServer
+    from tests.test_crawler_farm import closed_port
+
+    server = FarmServer()
+    try:
+        from tests.crawlfarm.portals import RoutedSite
+
+        ports = [server.add(f"s{i}", RoutedSite({"/": page(f"Trang {i}")})) for i in range(4)]
+        transport = PerOriginTransport(verify=True, per_origin=2, max_idle_origins=2)
+        async with httpx.AsyncClient(transport=transport) as client:
+            for port in ports:
+                response = await client.get(f"http://127.0.0.1:{port}/")
+                assert response.status_code == 200 and "Trang" in response.text
+                assert len(transport._origins) <= 3  # the one in use plus at most two idle ones
+            try:
+                await client.get(f"http://127.0.0.1:{closed_port()}/")
+            except httpx.ConnectError:
+                pass  # httpx's own exception classes, as the failure classifier expects
+            else:
+                raise AssertionError("a closed port must fail")
+            assert all(origin.active == 0 for origin in transport._origins.values())
+    finally:
+        server.close()
