@@ -11,8 +11,6 @@ import pytest
 from checks.catalogue import CHECK_IDS
 from egov_audit.cli import main
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
 
 def _table_counts(db_file: Path) -> dict[str, int]:
     con = sqlite3.connect(db_file)

@@ -14,7 +14,8 @@ from egov_audit.units import COLUMNS, import_units, parse_units_file
 from storage import repo
 from storage.db import open_database, session
 
-PRE_2025 = Path("/work/shared/data/admin-units/pre-2025/units_2025-03-01_flat.csv")
+# The GPL-3.0 pre-2025 compilation is read from shared/ beside the checkout, never copied into the project.
+PRE_2025 = Path(__file__).resolve().parents[2] / "shared" / "data" / "admin-units" / "pre-2025" / "units_2025-03-01_flat.csv"
 
 
 @pytest.fixture

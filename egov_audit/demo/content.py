@@ -1,7 +1,7 @@
 """Vietnamese text pools for the sample portals: news, documents, Q&A, leaders, services.
 
 Everything here is invented but written the way commune and district portals write it (see
-/work/shared/spec/vocabulary.md). ``{unit}`` stands for the unit's name ("xã Yên Trung"),
+../shared/spec/vocabulary.md). ``{unit}`` stands for the unit's name ("xã Yên Trung"),
 ``{unit_cap}`` for its capitalised form ("Xã Yên Trung") and ``{parent}`` for the district or province.
 """
 
