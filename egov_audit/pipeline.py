@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,25 +91,6 @@ class AuditOutcome:
         return 1 if any(u.crawl_status in bad for u in self.units) else 0
 
 
-def _scope_of(unit: Any) -> str | None:
-    return unit.scope or unit.portal_url
-
-
-def other_unit_scopes(unit: Any, all_units: Iterable[Any]) -> list[str]:
-    """Scopes of other units nested inside this unit's site (a district leaves its communes' sub-sites out)."""
-    own = _scope_of(unit)
-    if not own:
-        return []
-    own_host = urlsplit(own).netloc.lower()
-    nested = []
-    for other in all_units:
-        if other.code == unit.code or not other.scope:
-            continue
-        if urlsplit(other.scope).netloc.lower() == own_host and other.scope != own:
-            nested.append(other.scope)
-    return sorted(nested)
-
-
 def _select_units(s: Any, options: AuditOptions) -> list[Any]:
     if options.unit_codes:
         units = repo.list_units(s, codes=options.unit_codes)
@@ -127,18 +108,22 @@ def _select_units(s: Any, options: AuditOptions) -> list[Any]:
     raise InputError("audit", "say which units to audit: --unit CODE, --province CODE or --all")
 
 
-def _check_options(ws: Workspace, framework_name: str | None, level: str) -> checks.CheckOptions:
-    """Thresholds from config/checks.yaml, overridden by the framework that applies to the unit's tier."""
-    from scoring import load_framework
+class _CheckOptionsCache:
+    """Check thresholds per tier for one audit or recheck: config/checks.yaml overridden by the framework
+    that scores the tier; each framework file is read once per job, not once per unit."""
 
-    name = framework_name or default_framework_for(level, None)
-    overrides: dict[str, Any] = {}
-    if name:
-        try:
-            overrides = load_framework(name, ws.settings.config_dir).check_options
-        except InputError:
-            raise
-    return checks.CheckOptions.from_config(ws.settings.config_dir, overrides)
+    def __init__(self, ws: Workspace, framework_name: str | None) -> None:
+        self.ws, self.framework_name = ws, framework_name
+        self._by_name: dict[str, checks.CheckOptions] = {}
+
+    def for_level(self, level: str) -> checks.CheckOptions:
+        from scoring import load_framework
+
+        name = self.framework_name or default_framework_for(level, None)
+        if name not in self._by_name:
+            overrides = load_framework(name, self.ws.settings.config_dir).check_options
+            self._by_name[name] = checks.CheckOptions.from_config(self.ws.settings.config_dir, overrides)
+        return self._by_name[name]
 
 
 def default_framework_for(level: str, year: int | None) -> str:
@@ -216,16 +201,17 @@ async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]
         evidence.screenshot = digests.get((evidence.url, evidence.locator))
 
 
-async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any], options: AuditOptions,
+async def _audit_unit(ws: Workspace, run_id: str, unit: Any, options: AuditOptions, check_options: checks.CheckOptions,
                       browser: Any, client: Any, limiter: Any, progress: ProgressCallback | None) -> UnitOutcome:
     settings = ws.settings
     with session(ws.engine) as s:
         resume_site = repo.load_site(s, run_id, unit.code, ws.blobs) if repo.stored_urls(s, run_id, unit.code) else None
         repo.start_unit_crawl(s, run_id, unit.code)
+        nested = repo.nested_scopes(s, unit)
     if progress:
         progress("unit_started", {"unit": unit.code, "name": unit.name, "resumed_pages": len(resume_site.pages) if resume_site else 0})
     target = SiteTarget(unit_code=unit.code, unit_level=unit.level, portal_url=unit.portal_url or None,
-                        scope=unit.scope or None, other_unit_scopes=other_unit_scopes(unit, all_units))
+                        scope=unit.scope or None, other_unit_scopes=nested)
     warc_dir = ws.warc_dir / run_id
     warc_dir.mkdir(parents=True, exist_ok=True)
     segment = 0
@@ -236,7 +222,6 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, all_units: list[Any
         known_digests = repo.previous_digests(s, unit.code, run_id)
     warc = WarcRecorder(warc_path, known_digests=known_digests)
     sink = _StoringSink(ws, run_id, unit.code, warc, progress)
-    check_options = _check_options(ws, options.framework, unit.level)
     try:
         # Portals whose menu only appears after scripts run are rendered in the shared Chromium.
         renderer = browser.render if (browser is not None and options.use_browser) else None
@@ -291,7 +276,6 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
 
     with session(ws.engine) as s:
         units = _select_units(s, options)
-        all_units = repo.list_units(s)
         unfinished = None if options.fresh else repo.find_unfinished_run(s)
         if options.fresh:
             for stale in repo.unfinished_runs(s):
@@ -308,28 +292,29 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
 
     browser_cm = None
     browser = None
-    if options.use_browser:
+    if options.use_browser and ws.settings.browser.enabled:
         from egov_audit.browser import Browser
 
         ws.settings.browser.screenshots = options.screenshots
-        if await Browser.available(ws.settings.browser):
-            browser_cm = Browser(ws.settings.browser,
-                                 allow_private_networks=ws.settings.crawler.allow_private_networks)
+        browser_cm = Browser(ws.settings.browser, allow_private_networks=ws.settings.crawler.allow_private_networks)
+        try:
             browser = await browser_cm.__aenter__()
-        else:
-            log.warning("Chromium could not start; rendering checks will be unknown")
+        except Exception as exc:  # noqa: BLE001 - no browser degrades rendering checks to `unknown`, never `fail`
+            log.warning("Chromium could not start (%s); rendering checks will be unknown", exc)
+            browser_cm = None
     # One client and one limiter for all sites crawled at once, so per-IP limits hold across communes
     # that share a hosting server.
     crawl_settings = ws.settings.crawler
     limiter = HostLimiter(per_host=crawl_settings.per_host_concurrency, per_ip=crawl_settings.per_ip_concurrency)
     client = make_client(crawl_settings)
     semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
+    check_options = _CheckOptionsCache(ws, options.framework)
     outcomes: list[UnitOutcome] = []
 
     async def one(unit: Any) -> None:
         async with semaphore:
-            outcomes.append(await _audit_unit(ws, run_id, unit, all_units, options, browser, client, limiter,
-                                              progress))
+            outcomes.append(await _audit_unit(ws, run_id, unit, options, check_options.for_level(unit.level),
+                                              browser, client, limiter, progress))
 
     try:
         await asyncio.gather(*(one(u) for u in units if u.code not in done))
@@ -359,11 +344,12 @@ def recheck(ws: Workspace, run_id: str, framework: str | None = None) -> list[tu
         if not codes:
             raise InputError("--run", f"run {run_id!r} has no audited units")
         units = {u.code: u for u in repo.list_units(s, codes=codes)}
+        check_options = _CheckOptionsCache(ws, framework)
         for code in codes:
             site = repo.load_site(s, run_id, code, ws.blobs)
             old = {f["check"]: f for f in repo.load_findings(s, run_id, code)}
             level = units[code].level if code in units else site.unit_level
-            findings = checks.run_checks(site, options=_check_options(ws, framework, level))
+            findings = checks.run_checks(site, options=check_options.for_level(level))
             # Screenshots belong to the evidence of the original run; keep them where the page still proves it.
             for finding in findings:
                 before = old.get(finding.check)
@@ -379,8 +365,7 @@ def recheck(ws: Workspace, run_id: str, framework: str | None = None) -> list[tu
 
 def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
     """Score every unit of the framework's tier with the latest findings, self-reports and decisions."""
-    from scoring import load_framework, score_units, scores_export
-    from scoring.engine import UnitInput
+    from scoring import FindingInput, UnitInput, load_framework, score_units, scores_export
 
     framework = load_framework(framework_name, ws.settings.config_dir)
     # 2392 rates districts and communes; department portals are entered as `district` (CRITERIA §5), and a
@@ -395,7 +380,7 @@ def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
                       parent_code=u.parent_code, crawl_status=latest[u.code][0] if u.code in latest else None)
             for u in units
         ]
-        findings = {code: {f["check"]: _FindingView(f["status"], f["value"]) for f in rows}
+        findings = {code: {f["check"]: FindingInput(f["status"], f["value"]) for f in rows}
                     for code, (_, rows) in latest.items()}
         selfreports = repo.load_selfreports(s, year)
         decisions = _decisions_by_unit(repo.load_decisions(s, framework_name=framework.id, year=year))
@@ -416,12 +401,6 @@ def _decisions_by_unit(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         by_unit.setdefault(row["unit_code"], {})[target] = DecisionInput(
             status=row["status"], reason=row["reason"], reviewer=row["reviewer"], decided_at=row["decided_at"])
     return by_unit
-
-
-@dataclass
-class _FindingView:
-    status: str
-    value: Any
 
 
 def latest_scores(ws: Workspace, year: int | None = None) -> list[dict[str, Any]]:

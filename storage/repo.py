@@ -326,6 +326,16 @@ def _origin_prefix(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else None
 
 
+def nested_scopes(s: Session, unit: Unit) -> list[str]:
+    """Other units' sub-sites inside this unit's site: a district's crawl leaves its communes' scopes to
+    them (CRITERIA.md §5)."""
+    own_prefix = unit.scope or _origin_prefix(unit.portal_url)
+    if not own_prefix:
+        return []
+    others = s.exec(select(Unit.scope).where(Unit.code != unit.code, Unit.scope.is_not(None)))
+    return sorted(o for o in others if o and o.startswith(own_prefix) and o != own_prefix)
+
+
 def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> CapturedSite:
     """Rebuild the ``CapturedSite`` of a unit in a run from the database and the blob store."""
     unit = s.get(Unit, unit_code)
@@ -344,11 +354,7 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
         site.sitemap = json.loads(crawl.sitemap_json) if crawl.sitemap_json else None
         site.probes = json.loads(crawl.probes_json or "{}")
         site.audited_at = crawl.started_at
-    # Other units' sub-sites inside this unit's site (a district leaves its communes' scopes out).
-    own_prefix = unit.scope or _origin_prefix(unit.portal_url)
-    if own_prefix:
-        others = s.exec(select(Unit.scope).where(Unit.code != unit.code, Unit.scope.is_not(None)))
-        site.other_unit_scopes = sorted(o for o in others if o and o.startswith(own_prefix) and o != own_prefix)
+    site.other_unit_scopes = nested_scopes(s, unit)
     rows = s.exec(
         select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code).order_by(Page.id)
     ).all()
