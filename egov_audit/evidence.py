@@ -372,29 +372,11 @@ def _load(s: Session, run_id: str, unit_code: str) -> _UnitEvidence:
     if unit is None:
         raise InputError("database", f"no unit with code {unit_code!r}", location="unit")
     crawl = repo.unit_crawl(s, run_id, unit_code)
-    findings = repo.load_findings(s, run_id, unit_code)
-    if crawl is None and not findings:
+    export = repo.findings_export(s, run_id, [unit_code])
+    if not export["units"]:
         raise InputError("database", f"unit {unit_code} was not audited in run {run_id}", location="unit")
-    # The same entry shape as repo.findings_export, built for one unit: exporting one commune should not
-    # load the findings of the other 3,000 units of the run.
-    entry = {
-        "code": unit.code,
-        "name": unit.name,
-        "level": unit.level,
-        "portal_url": unit.portal_url,
-        "crawl": {
-            "status": crawl.status if crawl else None,
-            "pages": crawl.pages if crawl else 0,
-            "error": crawl.error if crawl else None,
-        },
-        "findings": findings,
-    }
-    run_json = {
-        "id": run.id,
-        "started_at": run.started_at.isoformat() if run.started_at else None,
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "status": run.status,
-    }
+    entry = export["units"][0]
+    run_json = export["run"]
     earlier: list[str] = []
     query = (
         select(UnitCrawl.warc_files_json)

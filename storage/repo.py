@@ -466,13 +466,18 @@ def latest_findings_by_unit(
     }
 
 
-def findings_export(s: Session, run_id: str) -> dict[str, Any]:
-    """The "Findings export" document of PRODUCT.md for one run (extra keys: reason, looked_at)."""
+def findings_export(s: Session, run_id: str, unit_codes: Iterable[str] | None = None) -> dict[str, Any]:
+    """The "Findings export" document of PRODUCT.md for one run (extra keys: reason, looked_at), of every
+    unit it audited or only of ``unit_codes`` (exporting one commune's evidence loads only its findings)."""
     run = s.get(AuditRun, run_id)
     if run is None:
         raise KeyError(f"unknown run {run_id}")
-    crawls = {c.unit_code: c for c in s.exec(select(UnitCrawl).where(UnitCrawl.run_id == run_id))}
-    findings = load_run_findings(s, run_id)
+    query = select(UnitCrawl).where(UnitCrawl.run_id == run_id)
+    if unit_codes is not None:
+        unit_codes = list(unit_codes)
+        query = query.where(UnitCrawl.unit_code.in_(unit_codes))
+    crawls = {c.unit_code: c for c in s.exec(query)}
+    findings = load_run_findings(s, run_id, unit_codes)
     codes = sorted(set(crawls) | set(findings))
     units = {u.code: u for u in list_units(s, codes)} if codes else {}
     exported = []

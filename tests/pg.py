@@ -12,6 +12,7 @@ in CI a missing PostgreSQL is a failure, not a silent skip.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -86,6 +87,9 @@ def postgres_server(bin_dir: Path | None = None) -> Iterator[str]:
         _run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", DATABASE])
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{DATABASE}"
     finally:
+        # Connections a test dropped without closing are returned to their pools by the garbage collector;
+        # let that happen while the server still answers, not as a traceback after it is gone.
+        gc.collect()
         if started:
             subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
                                          "stop"]), capture_output=True, timeout=60)
