@@ -292,7 +292,8 @@ class Browser:
         return parts.hostname
 
     @asynccontextmanager
-    async def _page(self, url: str, *, mobile: bool = False) -> AsyncIterator[tuple[Page, Response | None]]:
+    async def _page(self, url: str, *, mobile: bool = False,
+                    settle: bool = True) -> AsyncIterator[tuple[Page, Response | None]]:
         """Open ``url`` in a fresh context; yields the page and the main response."""
         host = await self._check_url(url)
         assert self._slots is not None, "use `async with Browser(...)`"
@@ -325,7 +326,7 @@ class Browser:
                 # Pop-ups are not part of the evidence; close them as they open.
                 context.on("page", _close_popup)
                 page = await context.new_page()
-                response = await self._goto(page, url)
+                response = await self._goto(page, url, settle=settle)
                 yield page, response
             finally:
                 try:
@@ -333,14 +334,14 @@ class Browser:
                 except PlaywrightError:
                     pass  # The browser died under us; _ensure_browser relaunches it next time.
 
-    async def _goto(self, page: Page, url: str) -> Response | None:
+    async def _goto(self, page: Page, url: str, settle: bool = True) -> Response | None:
         response = await page.goto(url, wait_until="domcontentloaded", timeout=self._timeout_ms)
         # "load" waits for images and late scripts; a hanging tracker must not fail the probe.
         try:
             await page.wait_for_load_state("load", timeout=self._timeout_ms)
         except PlaywrightTimeoutError:
             pass
-        if self.settings.idle_wait_seconds > 0:
+        if settle and self.settings.idle_wait_seconds > 0:
             try:
                 await page.wait_for_load_state("networkidle", timeout=self.settings.idle_wait_seconds * 1000)
             except PlaywrightTimeoutError:
@@ -384,7 +385,9 @@ class Browser:
             return {locator: dict(off) for locator in locators}
 
         async def work() -> dict[str, Any]:
-            async with self._page(url) as (page, response):
+            # An evidence page was already crawled and judged from its HTML: after "load" it shows what
+            # proves the finding, so the network-idle wait (>= 0.5 s a page) is spent only on probes.
+            async with self._page(url, settle=False) as (page, response):
                 shots = {}
                 for locator in dict.fromkeys(locators):
                     shots[locator] = await self._shoot(page, response, locator, full_page)
