@@ -466,6 +466,20 @@ def latest_findings_by_unit(
     }
 
 
+def page_failures(s: Session, run_id: str, unit_codes: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+    """Per unit, how many pages of a run failed, by failure class (4xx/5xx answers count as http_status)."""
+    query = select(Page.unit_code, Page.error, Page.status).where(Page.run_id == run_id)
+    if unit_codes is not None:
+        query = query.where(Page.unit_code.in_(list(unit_codes)))
+    result: dict[str, dict[str, int]] = {}
+    for code, error, status in s.exec(query):
+        failure = error or ("http_status" if status is not None and status >= 400 else None)
+        if failure:
+            counts = result.setdefault(code, {})
+            counts[failure] = counts.get(failure, 0) + 1
+    return {code: dict(sorted(counts.items())) for code, counts in result.items()}
+
+
 def findings_export(s: Session, run_id: str, unit_codes: Iterable[str] | None = None) -> dict[str, Any]:
     """The "Findings export" document of PRODUCT.md for one run (extra keys: reason, looked_at), of every
     unit it audited or only of ``unit_codes`` (exporting one commune's evidence loads only its findings)."""
@@ -478,6 +492,7 @@ def findings_export(s: Session, run_id: str, unit_codes: Iterable[str] | None = 
         query = query.where(UnitCrawl.unit_code.in_(unit_codes))
     crawls = {c.unit_code: c for c in s.exec(query)}
     findings = load_run_findings(s, run_id, unit_codes)
+    failures = page_failures(s, run_id, unit_codes)
     codes = sorted(set(crawls) | set(findings))
     units = {u.code: u for u in list_units(s, codes)} if codes else {}
     exported = []
@@ -494,6 +509,8 @@ def findings_export(s: Session, run_id: str, unit_codes: Iterable[str] | None = 
                     "status": crawl.status if crawl else None,
                     "pages": crawl.pages if crawl else 0,
                     "error": crawl.error if crawl else None,
+                    # Extension: pages that failed, by failure class (http_status, robots, timeout, ...).
+                    "failures": failures.get(code, {}),
                 },
                 "findings": findings.get(code, []),
             }

@@ -215,7 +215,7 @@ def test_units_pages_findings_round_trip_and_export(engine: sa.Engine, blobs: Bl
     (unit,) = exported["units"]
     assert {k: unit[k] for k in ("code", "name", "level", "portal_url")} == {
         "code": "07420", "name": "Phường Kinh Bắc", "level": "commune", "portal_url": home}
-    assert unit["crawl"] == {"status": "partial", "pages": 4, "error": None}
+    assert unit["crawl"] == {"status": "partial", "pages": 4, "error": None, "failures": {"timeout": 1}}
     assert [f["check"] for f in unit["findings"]] == ["info.introduction", "fresh.news"]
     first, second = unit["findings"]
     assert first["status"] == "pass" and first["value"] is None
