@@ -11,7 +11,8 @@ who only want the files. The package holds:
   package replays unchanged pages without the rest of the evidence store;
 - ``indexes/index.cdxj``: one CDXJ line per response/revisit/resource record, sorted;
 - ``pages/pages.jsonl`` (WACZ only): the HTML pages captured, with their titles;
-- ``findings.json``: the unit's entry of the findings export (same document shape, one unit);
+- ``egov-audit/findings.json``: the unit's entry of the findings export (same document shape, one unit);
+  in a folder because WACZ validators expect every member other than the datapackage files in one;
 - ``screenshots/<hex>.png``: every screenshot the unit's findings refer to;
 - ``datapackage.json`` (+ ``datapackage-digest.json`` for WACZ): SHA-256 and size of every file.
 
@@ -61,6 +62,7 @@ from storage.models import AuditRun, UnitCrawl
 ExportFormat = Literal["wacz", "zip"]
 FORMATS: tuple[str, ...] = ("wacz", "zip")
 WACZ_VERSION = "1.1.1"
+FINDINGS_MEMBER = "egov-audit/findings.json"
 PAGES_FORMAT = "json-pages-1.0"
 
 # Records a replay tool looks up by URL; requests and warcinfo are reached through them.
@@ -630,7 +632,7 @@ def _write_package(
         if fmt == "wacz":
             writer.add_bytes("pages/pages.jsonl", _pages_jsonl(title, run_records, titles_by_digest), compress=True)
         findings_doc = {"run": data.run, "units": [data.unit_entry]}
-        writer.add_bytes("findings.json", json.dumps(findings_doc, ensure_ascii=False, indent=2).encode("utf-8"),
+        writer.add_bytes(FINDINGS_MEMBER, json.dumps(findings_doc, ensure_ascii=False, indent=2).encode("utf-8"),
                          compress=True)
         for digest in shots:
             png = blobs.get(digest)

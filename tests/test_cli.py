@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,6 +181,11 @@ def test_evidence_export_packages_one_unit_as_wacz_and_its_warc_verifies(demo_ru
         names = wacz.namelist()
     assert "datapackage.json" in names and "indexes/index.cdxj" in names
     assert any(n.startswith("archive/258-") for n in names)
+    # The reference WACZ validator (py-wacz, as used by Webrecorder's tools) accepts the package.
+    validator = Path(sys.executable).parent / "wacz"
+    checked = subprocess.run([str(validator), "validate", "-f", str(out)], capture_output=True, text=True,
+                             timeout=120)
+    assert "Validation succeeded" in checked.stdout, checked.stdout + checked.stderr
     warcs = sorted((demo_dir / "evidence" / "warc").rglob("258-*.warc.gz"))
     capsys.readouterr()
     assert main(["evidence", "verify", *map(str, warcs)]) == 0

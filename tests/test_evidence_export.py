@@ -222,7 +222,7 @@ def test_wacz_members_and_stored_warcs(world: World, tmp_path: Path) -> None:
         hexdigest = world.png_digest.split(":", 1)[1]
         assert names == {
             f"archive/{UNIT}-00.warc.gz", f"archive/{UNIT}-01.warc.gz", f"archive/{UNIT}-originals.warc.gz",
-            "indexes/index.cdxj", "pages/pages.jsonl", "findings.json", f"screenshots/{hexdigest}.png",
+            "indexes/index.cdxj", "pages/pages.jsonl", "egov-audit/findings.json", f"screenshots/{hexdigest}.png",
             "datapackage.json", "datapackage-digest.json",
         }
         for info in zf.infolist():
@@ -314,7 +314,7 @@ def test_pages_jsonl_lists_html_pages_with_vietnamese_titles(world: World, tmp_p
 def test_findings_json_is_the_units_export_entry(world: World, tmp_path: Path) -> None:
     out = _export(world, tmp_path)
     with zipfile.ZipFile(out) as zf:
-        doc = json.loads(zf.read("findings.json"))
+        doc = json.loads(zf.read("egov-audit/findings.json"))
     with session(world.engine) as s:
         full = repo.findings_export(s, world.run2)
     assert doc["run"] == full["run"]
@@ -332,7 +332,7 @@ def test_zip_format_and_session_argument(world: World, tmp_path: Path) -> None:
         package = json.loads(zf.read("datapackage.json"))
         entries = _cdxj(zf)
     # Night one has no revisits and no screenshots; the plain zip carries no WACZ page list.
-    assert names == {f"archive/{UNIT}-00.warc.gz", "indexes/index.cdxj", "findings.json", "datapackage.json"}
+    assert names == {f"archive/{UNIT}-00.warc.gz", "indexes/index.cdxj", "egov-audit/findings.json", "datapackage.json"}
     assert "wacz_version" not in package
     assert sorted((f["url"], f["mime"]) for _, _, f in entries) == sorted(
         [(HOME, "text/html"), (ABOUT, "text/html"), (ROBOTS, "text/plain")]
