@@ -190,3 +190,57 @@ def test_evidence_export_packages_one_unit_as_wacz_and_its_warc_verifies(demo_ru
     capsys.readouterr()
     assert main(["evidence", "verify", *map(str, warcs)]) == 0
     assert "DAMAGED" not in capsys.readouterr().out
+
+
+@pytest.fixture
+def closed_port():
+    """A port on 127.0.0.1 that refuses connections (bound, never listening, so nobody else takes it)."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def _export(data: Path, tmp_path: Path) -> dict:
+    out = tmp_path / "export.json"
+    assert main(["--data-dir", str(data), "findings", "--out", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_audit_exits_1_and_reports_an_unreachable_portal(tmp_path, closed_port):
+    data = tmp_path / "d"
+    units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,",
+                                            f"258,Huyện Yên Phong,district,27,27,http://127.0.0.1:{closed_port}/,"])
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    code = main(["--data-dir", str(data), "audit", "--all", "--no-browser", "--allow-private-networks"])
+    assert code == 1
+    unit = next(u for u in _export(data, tmp_path)["units"] if u["code"] == "258")
+    assert unit["crawl"]["status"] == "unreachable" and unit["crawl"]["error"].startswith("connect_refused")
+    statuses = {f["check"]: f["status"] for f in unit["findings"]}
+    assert statuses.pop("tech.reachable") == "fail"
+    assert set(statuses.values()) == {"unknown"}, "an unaudited site is unknown, never fail"
+
+
+def test_audit_refuses_loopback_portals_unless_allowed(tmp_path, closed_port):
+    data = tmp_path / "d"
+    units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,",
+                                            f"258,Huyện Yên Phong,district,27,27,http://127.0.0.1:{closed_port}/,"])
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    assert main(["--data-dir", str(data), "audit", "--unit", "258", "--no-browser"]) == 1
+    unit = _export(data, tmp_path)["units"][0]
+    assert unit["crawl"]["status"] == "unreachable"
+    assert unit["crawl"]["error"].startswith("private_address")
+
+
+def test_a_unit_without_portal_fails_web_checks_but_does_not_fail_the_audit(tmp_path):
+    data = tmp_path / "d"
+    units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,",
+                                            "258,Huyện Yên Phong,district,27,27,,"])
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    assert main(["--data-dir", str(data), "audit", "--unit", "258", "--no-browser"]) == 0
+    unit = _export(data, tmp_path)["units"][0]
+    assert unit["crawl"]["status"] == "no_portal"
+    assert {f["status"] for f in unit["findings"]} == {"fail"}
+    assert all(f["reason"] == "no portal" for f in unit["findings"])
