@@ -288,7 +288,8 @@ def same_site(analysis: SiteAnalysis, url: str, reference: str) -> bool:
 # ---------------------------------------------------------------------------- target article
 def newest_news_article(analysis: SiteAnalysis, options: CheckOptions | None = None) -> tuple[str, str] | None:
     """(title, URL) of the newest dated news item with an in-scope link, as ``info.news`` finds them;
-    direction items (*Chỉ đạo điều hành*) when the portal has no dated news."""
+    direction items (*Chỉ đạo điều hành*) when the portal has no dated news; else the newest dated item of
+    any listing whose page was captured."""
     from checks.info import FRESH_CONCEPTS, NEWS_CONCEPTS, news_entries
 
     options = options or CheckOptions.from_config()
@@ -301,6 +302,18 @@ def newest_news_article(analysis: SiteAnalysis, options: CheckOptions | None = N
             newest = max(entry[0] for entry in entries)
             _date, title, url = next(e for e in entries if e[0] == newest)
             return title, url
+    # No news or direction listing: any dated item of a listing that links to its own page in scope (a
+    # portal that files its articles under other sections still has a search to test).
+    from checks.common import past_entries
+
+    items = [(entry.date, entry.title, entry.url) for page in analysis.html_pages
+             for entry in past_entries(analysis, page, options)
+             if entry.url and analysis.in_scope(entry.url) and len(entry.title) >= 8
+             and analysis.page(entry.url) is not None]
+    if items:
+        newest = max(item[0] for item in items)
+        _date, title, url = next(item for item in items if item[0] == newest)
+        return title, url
     return None
 
 

@@ -9,10 +9,9 @@ What is compared, and what is not (so a figure never hides a skipped case):
 
 - only checks of ``COVERED_CHECKS`` (the ones whose outcome the spec fixes);
 - a check whose finding says "not implemented yet" is listed as such and not counted;
-- a check that needs a probe this harness does not gather (``tech.mobile``, ``tech.accessibility``: the
-  browser; ``tech.search``: the search probe) gets ``unknown`` from ``run_checks`` and is listed as
-  "probe absent", unless the site carries that probe; the HTTPS probe *is* gathered here (it is two
-  loopback requests), so ``tech.https`` is measured;
+- the probes are gathered as the pipeline gathers them: HTTPS, site search, and the 390 px mobile view in
+  the shared Chromium, so ``tech.https``, ``tech.search`` and ``tech.mobile`` are measured; a check whose
+  probe is still absent (``tech.accessibility``, which the labels do not cover) is listed "probe absent";
 - ``tech.response_time`` is compared but reported as ``timing``: a wall-clock figure is never asserted;
 - on a portal whose main menu is built by a script, the checks that rest on sections only that menu links
   (``Portal.rendering_dependent_checks()``) are skipped unless the pages were rendered.
@@ -29,11 +28,13 @@ from urllib.parse import urlsplit
 
 import checks
 from checks.model import CapturedSite, Finding, Need
+from checks.search_plan import plan_search
 from crawler import SiteTarget, crawl_site, make_client
-from crawler.probes import https_probe
+from crawler.probes import https_probe, search_probe
+from egov_audit.browser import Browser
 from egov_audit.demo.server import DemoProvince
 from egov_audit.demo.sitegen import COVERED_CHECKS
-from egov_audit.settings import CrawlerSettings
+from egov_audit.settings import BrowserSettings, CrawlerSettings
 
 NOT_IMPLEMENTED = "not implemented yet"
 # Reasons run_checks gives when a declared need was not met (checks/registry.py).
@@ -102,16 +103,24 @@ class AgreementReport:
 
 
 async def crawl_all(province: DemoProvince, settings: CrawlerSettings) -> dict[str, CapturedSite]:
-    """Crawl every live portal of ``province`` concurrently (one shared client) and gather the HTTPS probe."""
+    """Crawl every live portal of ``province`` concurrently as the pipeline does: one shared client, one
+    shared Chromium (rendering pages whose menu a script builds, and the 390 px mobile probe), and the
+    HTTPS and site-search probes."""
     sites: dict[str, CapturedSite] = {}
-    async with make_client(settings) as client:
+    async with make_client(settings) as client, \
+            Browser(BrowserSettings(screenshots=False), allow_private_networks=True) as browser:
         async def one(code: str) -> None:
             unit = province.unit(code)
             target = SiteTarget(code, unit.level, province.portal_url(code), province.scope(code) or None)
-            site = await crawl_site(target, settings, None, client=client)
+            site = await crawl_site(target, settings, None, client=client, renderer=browser.render)
             host = urlsplit(province.portal_url(code)).netloc
             site.probes[Need.HTTPS.value] = await https_probe(host, client, allow_private_networks=True,
                                                               timeout=settings.timeout_seconds)
+            site.probes[Need.SEARCH.value] = await search_probe(plan_search(site), client, settings)
+            if site.home is not None and site.home.ok:
+                mobile = await browser.mobile_probe(site.home.final_url or site.home.url)
+                if "error" not in mobile:
+                    site.probes[Need.MOBILE.value] = mobile
             sites[code] = site
 
         await asyncio.gather(*(one(code) for code in province.portals))
