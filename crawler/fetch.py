@@ -226,6 +226,7 @@ class Fetcher:
                 hop = await self._read(response, url, kind, cap, ttfb, peer or ip, started_at)
             finally:
                 await response.aclose()
+        self.limiter.observe(host, ttfb, self.delay_for(host), ok=hop.status < 400)
         return hop
 
     async def _read(

@@ -14,16 +14,29 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from egov_audit.settings import CrawlerSettings
 
 
 class HostLimiter:
-    """Concurrency slots per host name and per IP address, and start spacing per host."""
+    """Concurrency slots per host name and per IP address, and start spacing per host.
+
+    The spacing adapts to the host (as Scrapy's AutoThrottle does): a host whose answers slow down gets a
+    longer delay, ``latency / adaptive_target_concurrency`` averaged with the delay in force, never below
+    the configured delay nor above ``max_delay``, so a struggling commune server is not pushed harder.
+    Error answers never shorten the delay (a fast 503 says nothing good about the server).
+    """
 
     def __init__(
         self,
         per_host: int = 2,
         per_ip: int = 2,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        adaptive_target_concurrency: float | None = None,
+        max_delay: float = 60.0,
     ) -> None:
         self.per_host = max(1, per_host)
         self.per_ip = max(1, per_ip)
@@ -31,6 +44,30 @@ class HostLimiter:
         self._host_sems: dict[str, asyncio.Semaphore] = {}
         self._ip_sems: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
+        self.adaptive_target = adaptive_target_concurrency if adaptive_target_concurrency else None
+        self.max_delay = max_delay
+        self._adaptive_delay: dict[str, float] = {}
+
+    @classmethod
+    def from_settings(cls, settings: CrawlerSettings) -> HostLimiter:
+        return cls(settings.per_host_concurrency, settings.per_ip_concurrency,
+                   adaptive_target_concurrency=settings.adaptive_target_concurrency if settings.adaptive_delay else None,
+                   max_delay=settings.max_delay_seconds)
+
+    def delay_for(self, host: str, base: float) -> float:
+        """The spacing in force for ``host``: the configured one, or longer when the host slowed down."""
+        return max(base, self._adaptive_delay.get(host, 0.0))
+
+    def observe(self, host: str, latency: float, base: float, ok: bool) -> None:
+        """Adapt ``host``'s delay to the latency (time to first byte) of an answer just received."""
+        if self.adaptive_target is None:
+            return
+        current = self._adaptive_delay.get(host, base)
+        target = latency / self.adaptive_target
+        new = (current + target) / 2.0
+        if not ok and new < current:
+            return
+        self._adaptive_delay[host] = min(self.max_delay, max(base, new))
 
     def _sem(self, table: dict[str, asyncio.Semaphore], key: str, size: int) -> asyncio.Semaphore:
         sem = table.get(key)
@@ -64,7 +101,7 @@ class HostLimiter:
                 if ip_sem is not None:
                     ip_sem.release()
             # No await between the check above and this reservation: the turn is ours alone.
-            self._next_start[host] = now + max(0.0, delay)
+            self._next_start[host] = now + max(0.0, self.delay_for(host, delay))
             try:
                 yield
             finally:

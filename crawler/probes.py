@@ -373,8 +373,7 @@ async def search_probe(plan: SearchPlan | None, client: httpx.AsyncClient, setti
 
 async def _submit(plan: SearchPlan, client: httpx.AsyncClient, settings: CrawlerSettings,
                   limiter: HostLimiter | None, sink: ExchangeSink | None, result: dict[str, Any]) -> None:
-    requester = _Requester(client, settings, limiter or HostLimiter(settings.per_host_concurrency,
-                                                                    settings.per_ip_concurrency), sink)
+    requester = _Requester(client, settings, limiter or HostLimiter.from_settings(settings), sink)
     known = {plan.robots_origin: plan.robots_txt} if plan.robots_origin else {}
     robots = _RobotsRules(requester, known)
     origins = set(plan.site_origins)
@@ -449,8 +448,7 @@ async def link_status_probe(site: CapturedSite, client: httpx.AsyncClient, setti
             pending.append(url)
     if not pending:
         return {u: results[u] for u in urls if u in results}
-    requester = _Requester(client, settings, limiter or HostLimiter(settings.per_host_concurrency,
-                                                                    settings.per_ip_concurrency), sink)
+    requester = _Requester(client, settings, limiter or HostLimiter.from_settings(settings), sink)
     known: dict[str, str | None] = {}
     if site.home_url:
         known[_origin(site.home_url)] = site.robots_txt

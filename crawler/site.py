@@ -157,7 +157,7 @@ class _SiteCrawl:
         self.site = site
         self.sink = sink
         self.resume = {normalize_url(k) or k: v for k, v in resume.items() if v.html is not None}
-        self.limiter = limiter or HostLimiter(settings.per_host_concurrency, settings.per_ip_concurrency)
+        self.limiter = limiter or HostLimiter.from_settings(settings)
         self.host_delay: dict[str, float] = {}
         self.fetcher = Fetcher(client, settings, self.limiter, Resolver(settings.allow_private_networks), self._delay_for)
         self.robots: dict[str, Protego | None] = {}

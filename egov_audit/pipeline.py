@@ -305,7 +305,7 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
     # One client and one limiter for all sites crawled at once, so per-IP limits hold across communes
     # that share a hosting server.
     crawl_settings = ws.settings.crawler
-    limiter = HostLimiter(per_host=crawl_settings.per_host_concurrency, per_ip=crawl_settings.per_ip_concurrency)
+    limiter = HostLimiter.from_settings(crawl_settings)
     client = make_client(crawl_settings)
     semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
     check_options = _CheckOptionsCache(ws, options.framework)

@@ -44,6 +44,12 @@ class CrawlerSettings:
     """Concurrent requests to one resolved IP address (communes often share a hosting server)."""
     delay_seconds: float = 0.5
     """Pause between two requests to the same host (robots.txt Crawl-delay may raise it)."""
+    adaptive_delay: bool = True
+    """Lengthen a host's delay when its answers slow down (AutoThrottle-style; never below delay_seconds)."""
+    adaptive_target_concurrency: float = 1.0
+    """Requests the adaptive delay aims to have in flight per host: delay ≈ latency / this."""
+    max_delay_seconds: float = 60.0
+    """Longest delay the adaptive slowdown may reach."""
     timeout_seconds: float = 20.0
     """Timeout of each phase of a request (connect, read, write, pool)."""
     retries: int = 2

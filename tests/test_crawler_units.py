@@ -235,3 +235,74 @@ async def test_per_origin_transport_closes_idle_pools() -> None:
             assert all(origin.active == 0 for origin in transport._origins.values())
     finally:
         server.close()
+
+
+def test_adaptive_delay_grows_when_a_host_slows_and_never_drops_below_the_configured_delay() -> None:
+    limiter = HostLimiter(adaptive_target_concurrency=1.0, max_delay=10.0)
+    base = 0.5
+    assert limiter.delay_for("xa.example.gov.vn", base) == base
+    for _ in range(6):
+        limiter.observe("xa.example.gov.vn", latency=4.0, base=base, ok=True)
+    slowed = limiter.delay_for("xa.example.gov.vn", base)
+    assert 3.0 < slowed <= 4.0, slowed  # converges towards latency / target concurrency
+    assert limiter.delay_for("other.example.gov.vn", base) == base  # only the slow host is spaced out
+    for _ in range(20):
+        limiter.observe("xa.example.gov.vn", latency=0.01, base=base, ok=True)
+    assert limiter.delay_for("xa.example.gov.vn", base) == base  # recovers, but never below the floor
+
+
+def test_fast_error_answers_do_not_shorten_the_adaptive_delay() -> None:
+    limiter = HostLimiter(adaptive_target_concurrency=1.0)
+    limiter.observe("xa.example.gov.vn", latency=6.0, base=0.5, ok=True)
+    before = limiter.delay_for("xa.example.gov.vn", 0.5)
+    limiter.observe("xa.example.gov.vn", latency=0.01, base=0.5, ok=False)  # a quick 503
+    assert limiter.delay_for("xa.example.gov.vn", 0.5) == before
+
+
+def test_adaptive_delay_is_capped_and_can_be_turned_off() -> None:
+    capped = HostLimiter(adaptive_target_concurrency=1.0, max_delay=2.0)
+    for _ in range(10):
+        capped.observe("xa.example.gov.vn", latency=50.0, base=0.5, ok=True)
+    assert capped.delay_for("xa.example.gov.vn", 0.5) == 2.0
+    off = HostLimiter()
+    off.observe("xa.example.gov.vn", latency=50.0, base=0.5, ok=True)
+    assert off.delay_for("xa.example.gov.vn", 0.5) == 0.5
+
+
+async def test_a_slow_portal_gets_spaced_out_by_the_crawl() -> None:
+    """The fetch loop feeds each answer's time to first byte to the shared limiter."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from crawler import SiteTarget, crawl_site, make_client
+    from egov_audit.settings import CrawlerSettings
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            import time as _time
+
+            _time.sleep(0.15)
+            body = ('<html><body><nav><a href="/gioi-thieu">Giới thiệu</a><a href="/tin-tuc">Tin tức</a>'
+                    '</nav><p>Ủy ban nhân dân xã</p></body></html>').encode()
+            self.send_response(200 if self.path != "/robots.txt" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = CrawlerSettings(allow_private_networks=True, delay_seconds=0.01, fetch_sitemap=False)
+        limiter = HostLimiter.from_settings(settings)
+        async with make_client(settings) as client:
+            url = f"http://127.0.0.1:{server.server_port}/"
+            site = await crawl_site(SiteTarget("09202", "commune", url), settings, client=client, limiter=limiter)
+        assert len(site.pages) == 3
+        assert limiter.delay_for("127.0.0.1", settings.delay_seconds) > 0.05
+    finally:
+        server.shutdown()
+        server.server_close()
