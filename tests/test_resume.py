@@ -194,6 +194,8 @@ def test_killed_audit_resumes_without_refetching(tmp_path: Path, province: DemoP
                         and path.split("?", 1)[0] not in search_paths)
     twice = {key: n for key, n in page_gets.items() if n > 1}
     assert not twice, twice
+    # The question forms of the sample portals are recognised, never submitted (CRITERIA.md §2).
+    assert province.post_counts() == {code: 0 for code in province.post_counts()}
     assert sum(page_gets.values()) >= pages_before
 
     exported = subprocess.run(_cli(data, "findings", "--run", run_id), env=_env(), capture_output=True, text=True,
