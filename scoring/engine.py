@@ -274,11 +274,13 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
     if exclusion is not None:
         if not (exclusion.reason or "").strip():
             raise ValueError(f"unit {unit.code}: a reviewer exclusion needs a reason")
-        ranked, reason = False, f"excluded by reviewer {exclusion.reviewer or '?'}: {exclusion.reason}"
+        ranked, reason = False, (f"người rà soát {exclusion.reviewer or '?'} loại khỏi xếp hạng / "
+                                 f"excluded by reviewer: {exclusion.reason}")
     elif report is None and unit.crawl_status in NOT_AUDITED:
         ranked = False
         why = unit.crawl_status or "not audited"
-        reason = f"no survey returned and the portal could not be audited ({why})"
+        reason = (f"không gửi phiếu khảo sát và không kiểm tra được cổng / no survey returned and the portal "
+                  f"could not be audited ({why})")
 
     return UnitScore(
         unit=unit, framework_id=fw.id, framework_version=fw.version, year=year, achieved_level=achieved,

@@ -266,7 +266,7 @@ def test_not_ranked_without_survey_and_unreachable(mini: Any) -> None:
     out = _rank(mini, units, {}, {"d": FULL_SURVEY})
     for code in "abc":
         assert out[code]["ranked"] is False and out[code]["rank"] is None
-        assert out[code]["not_ranked_reason"].startswith("no survey returned and the portal could not be audited")
+        assert out[code]["not_ranked_reason"].startswith("không gửi phiếu khảo sát") and "no survey returned and the portal could not be audited" in out[code]["not_ranked_reason"]
     assert out["d"]["ranked"] is True and out["d"]["rank"] == 1  # the survey alone keeps it in the ranking
     assert out["e"]["ranked"] is True  # "no portal" was audited: there is none
 
