@@ -353,7 +353,7 @@ def _print_audit_summary(outcome: Any) -> None:
     print(f"run {outcome.run_id}{' (resumed)' if outcome.resumed else ''}: "
           f"{len(outcome.units)} unit(s), {outcome.pages} page(s)")
     for unit in outcome.units:
-        line = f"  {unit.code}  {unit.crawl_status:<11} {unit.pages:>4} pages"
+        line = f"  {unit.code:<6} {unit.crawl_status:<11} {unit.pages:>4} pages"
         if unit.error:
             line += f"  ({unit.error})"
         print(line)
