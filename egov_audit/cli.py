@@ -207,7 +207,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     if args.command == "findings":
         export = pipeline.findings_export(ws, args.run)
-        _write_json(export, args.out)
+        if args.out is None:
+            print(json.dumps(export, ensure_ascii=False, indent=2, default=str))
+        else:
+            from egov_audit.reports import write_json
+
+            write_json(export, args.out)
         return EXIT_OK
     if args.command == "report":
         from egov_audit.reports import write_report
@@ -336,17 +341,6 @@ def _evidence(args: argparse.Namespace, ws: Any) -> int:
         if not result["ok"]:
             worst = EXIT_UNITS_FAILED
     return worst
-
-
-def _write_json(data: dict[str, Any], out: Path | None) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    if out is None:
-        print(text)
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(out)
 
 
 def _print_audit_summary(outcome: Any) -> None:

@@ -22,7 +22,7 @@ def run_demo(settings: Settings, screenshots: bool = True, use_browser: bool = T
              out: TextIO | None = None) -> int:
     from egov_audit.demo.server import DemoProvince
     from egov_audit.progress import Progress
-    from egov_audit.reports import ranking_table, write_report
+    from egov_audit.reports import ranking_table, write_json, write_report
     from egov_audit.selfreport import import_selfreports
     from egov_audit.units import import_units
     from storage.db import session
@@ -63,10 +63,7 @@ def run_demo(settings: Settings, screenshots: bool = True, use_browser: bool = T
     reports = settings.reports_dir
     html_path = write_report("html", exports, findings, reports / "report.html")
     json_path = write_report("json", exports, findings, reports / "scores.json")
-    findings_path = reports / "findings.json"
-    from egov_audit.cli import _write_json
-
-    _write_json(findings, findings_path)
+    findings_path = write_json(findings, reports / "findings.json")
     print("5/5 reports written", file=out)
     print(file=out)
     for export in exports:

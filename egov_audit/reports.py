@@ -169,6 +169,12 @@ def _atomic_write(out: Path, write: Callable[[Path], None]) -> Path:
 # -- public API -----------------------------------------------------------------------------------
 
 
+def write_json(data: Any, out: Path) -> Path:
+    """Write an export (findings, scores) as UTF-8 JSON, atomically: readers never see half a file."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    return _atomic_write(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
 def write_report(
     fmt: ReportFormat | str,
     scores: dict[str, Any] | list[dict[str, Any]],
