@@ -184,8 +184,14 @@ def not_found(analysis: SiteAnalysis, check_id: str, reason: str) -> Finding:
 
 
 def section_check(analysis: SiteAnalysis, options: CheckOptions, check_id: str, concepts: tuple[str, ...],
-                  content: ContentTest = EITHER, external_ok: Callable[[str], bool] | None = None) -> Finding:
+                  content: ContentTest = EITHER, external_ok: Callable[[str], bool] | None = None,
+                  content_links: bool = False) -> Finding:
+    """The common section rule over every place the section is recognised; with ``content_links``, links
+    named for it in pages' own content count too (functions the criteria accept as "a link to one")."""
     matches = [m for c in concepts for m in analysis.find_sections(c)]
+    if content_links:
+        known = {m.url.rstrip("/") for m in matches}
+        matches += [m for c in concepts for m in analysis.content_links(c) if m.url.rstrip("/") not in known]
     outcome = best_outcome([evaluate(analysis, m, options, content, external_ok) for m in matches])
     if outcome is None:
         return not_found(analysis, check_id, f"no {'/'.join(concepts)} section found")

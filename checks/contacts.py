@@ -18,6 +18,14 @@ from checks.site import SiteAnalysis
 from checks.text import collapse_whitespace, fold, match_label, nfc, strip_diacritics
 
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w])")
+# The anti-spam spellings a reader resolves at once: "ubnd[at]xa.gov.vn", "ubnd (at) xa (dot) gov (dot) vn".
+# Visible text, hence published (CRITERIA.md §5); the address is reported in its usual form.
+_AT = r"\s?(?:\[at\]|\(at\)|\{at\}|\[a\]|\(a\)|\[@\]|\(@\))\s?"
+_DOT = r"(?:\.|\s?(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\))\s?)"
+OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]*){_AT}([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:{_DOT}[A-Za-z0-9-]+)*"
+    rf"{_DOT}[A-Za-z]{{2,}})(?![\w])", re.I)
+_DOT_WORD = re.compile(_DOT, re.I)
 _NOT_EMAIL_TLDS = ("png", "jpg", "jpeg", "gif", "svg", "webp", "css", "js")
 # Landlines 02xx xxxx xxx, mobiles 0[35789]x xxx xxxx, with spaces/dots/dashes/parentheses, +84/0084, and 1800/1900 lines.
 PHONE = re.compile(
@@ -136,15 +144,21 @@ def _valid_email(raw: str) -> bool:
 
 
 def contact_details(analysis: SiteAnalysis, page: CapturedPage, regions: frozenset[str] | None = None,
-                    own_only: bool = False) -> list[Found]:
-    """Emails, phones and addresses published on a page, restricted to some regions if asked."""
+                    own_only: bool = False, within: list[etree._Element] | None = None) -> list[Found]:
+    """Emails, phones and addresses published on a page, restricted to some regions (or to some
+    elements: ``within``) if asked."""
     parsed = analysis.parsed(page)
     if parsed is None:
         return []
     skip = analysis.boilerplate_elements(page) if own_only else set()
+    inside: set[etree._Element] | None = None
+    if within is not None:
+        inside = {el for block in within for el in block.iter()}
     found: list[Found] = []
     for link in analysis.links(page):
         if regions is not None and link.region not in regions:
+            continue
+        if inside is not None and link.element not in inside:
             continue
         href = link.element.get("href", "").strip()
         if href.lower().startswith("mailto:"):
@@ -162,6 +176,8 @@ def contact_details(analysis: SiteAnalysis, page: CapturedPage, regions: frozens
             continue
         if regions is not None and parsed.region.get(el) not in regions:
             continue
+        if inside is not None and el not in inside:
+            continue
         if skip and any(a in skip for a in [el, *el.iterancestors()]):
             continue
         # The text directly inside this element, one piece per line (between <br> and inline children).
@@ -172,6 +188,11 @@ def contact_details(analysis: SiteAnalysis, page: CapturedPage, regions: frozens
                 if _valid_email(m.group(0)):
                     ctx_text = _owner_context(el, m.group(0))
                     found.append(Found("email", m.group(0), ctx_text, el, page, is_leader(ctx_text)))
+            for m in OBFUSCATED_EMAIL.finditer(text):
+                address = f"{m.group(1)}@{_DOT_WORD.sub('.', m.group(2))}"
+                if EMAIL.fullmatch(address) and _valid_email(address):
+                    ctx_text = _owner_context(el, m.group(0))
+                    found.append(Found("email", address, ctx_text, el, page, is_leader(ctx_text)))
             for m in PHONE.finditer(text):
                 before = text[max(0, m.start() - 12): m.start()]
                 if _valid_phone(m.group(0)) and not _FAX_CUE.search(before):

@@ -27,7 +27,7 @@ from checks.model import CapturedPage, Evidence, Finding, Need, Status
 from checks.options import CheckOptions
 from checks.registry import register
 from checks.site import CONTENT_REGIONS, FOOTER, NAV_REGIONS, SiteAnalysis, host_of, is_file_url
-from checks.text import collapse_whitespace, excerpt, match_label
+from checks.text import collapse_whitespace, excerpt, fold, match_label
 
 SERVICE_HOST_PREFIXES = ("dichvucong", "dvc", "dvctt", "dichvucongtructuyen", "motcua", "hcc", "hanhchinhcong",
                          "egov", "congdichvucong")
@@ -127,7 +127,7 @@ def contact(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
         elif page.ok:
             found += contact_details(analysis, page, CONTENT_REGIONS)
     if analysis.home is not None and analysis.home.ok:
-        found += contact_details(analysis, analysis.home, frozenset({FOOTER}))
+        found += contact_details(analysis, analysis.home, within=analysis.footer_blocks(analysis.home))
     best: dict[str, Found] = {}
     for item in found:
         if not item.leader and item.kind not in best:
@@ -153,7 +153,49 @@ def contact(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 
 
 # ---------------------------------------------------------------------------- leaders
-_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]+\s+){2,}[A-ZĐÀ-Ỹ][\wÀ-ỹ]+")
+# A person's name (CRITERIA.md §2 "leaders with name and position"): capitalised words after an honorific
+# (Ông, Bà, Đồng chí), or a common Vietnamese family name followed by at least two capitalised words
+# ("Nguyễn Văn Hùng", "NGUYỄN VĂN HÙNG"). Runs of capitalised institution words ("VĂN PHÒNG HĐND VÀ UBND",
+# "Hội Đồng Nhân Dân") and counts of positions ("Chủ tịch, 02 Phó Chủ tịch") are not names.
+_HONORIFICS = frozenset(fold(w) for w in ("Ông", "Bà"))
+_SURNAMES = frozenset(fold(w) for w in (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Trương Đồng Đinh Lâm Mai Tạ Cao Hà "
+    "Lương Triệu Tô Đoàn Trịnh Châu Quách Thái Kiều Lưu Vương Phùng Tăng Hứa Mạc Chu La Lại Lò Sầm Hầu Nông Vi "
+    "Lục Tống Giáp Khổng Thân Kim Chế Diệp Âu Từ Doãn Lã Nghiêm Ninh Đào Đàm Trình Khúc Ksor Siu Nay").split())
+_INSTITUTION_WORDS = frozenset(fold(w) for w in (
+    "Uỷ Ủy Ban Nhân Dân Hội Đồng Phòng Văn Xã Phường Huyện Tỉnh Thành Phố Trung Tâm Tổ Quốc Mặt Trận Đảng "
+    "Chủ Tịch Phó Bí Thư Thường Trực Cơ Quan Sở Nội Vụ Tư Pháp Kinh Tế Việt Nam").split()) - {fold("Văn")}
+_WORD = re.compile(r"[^\W\d_]+")
+_COMRADE = re.compile(r"(?:\b[Đđ]ồng chí|\b[Đđ]/c)\s+([^\W\d_]+)\s+([^\W\d_]+)")
+
+
+def _name_word(word: str, upper: bool) -> bool:
+    """A word of a name in the case style of its first word (Title Case, or ALL CAPS)."""
+    if not word[:1].isupper() or fold(word) in _INSTITUTION_WORDS:
+        return False
+    return word.isupper() if upper else (len(word) == 1 or not word.isupper())
+
+
+def has_person_name(text: str) -> bool:
+    words = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+    for i, (word, _start, end) in enumerate(words):
+        key = fold(word)
+        honorific = key in _HONORIFICS
+        if not word[:1].isupper() or not (honorific or key in _SURNAMES):
+            continue
+        rest = words[i + 1: i + 5]
+        # The case style of the name: its family name's, or after "Ông"/"Bà" the next word's.
+        styled = rest[0][0] if honorific and rest else word
+        upper = styled.isupper() and len(styled) > 1
+        follow, last = 0, end
+        for other, start, stop in rest:
+            # A name is one run of capitalised words with nothing but spaces between them.
+            if text[last:start].strip(" \xa0") or not _name_word(other, upper):
+                break
+            follow, last = follow + 1, stop
+        if follow >= 2:
+            return True
+    return any(_name_word(m.group(1), False) and _name_word(m.group(2), False) for m in _COMRADE.finditer(text))
 
 
 def _leader_lines(analysis: SiteAnalysis, page: CapturedPage) -> list[str]:
@@ -162,7 +204,7 @@ def _leader_lines(analysis: SiteAnalysis, page: CapturedPage) -> list[str]:
     result = []
     for i, line in enumerate(lines):
         around = " ".join(lines[max(0, i - 1): i + 2])
-        if is_leader(line) and _NAME.search(around):
+        if is_leader(line) and has_person_name(around):
             result.append(line)
     return result
 

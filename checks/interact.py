@@ -179,9 +179,18 @@ def question_form(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 
 
 # ---------------------------------------------------------------------------- consultation
+def _draft_items(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
+    """At least one draft item (CRITERIA.md §2). A draft is often dated only by its comment deadline, a future
+    date: that keeps it out of freshness (§5) but it is still a dated entry of the consultation listing."""
+    entries = analysis.dated_entries(page)
+    if entries:
+        return Content(True, entries[0].text, entries[0].element, len(entries))
+    return listing_content(analysis, page, options)
+
+
 @register("interact.consultation", Need.PAGES)
 def consultation(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
-    return section_check(analysis, options, "interact.consultation", ("consultation",), listing_content)
+    return section_check(analysis, options, "interact.consultation", ("consultation",), _draft_items)
 
 
 # ---------------------------------------------------------------------------- downloadable forms

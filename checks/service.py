@@ -74,8 +74,10 @@ def levels_shown(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 
 
 def _section_or_link(analysis: SiteAnalysis, options: CheckOptions, check_id: str, concept: str) -> Finding:
+    # CRITERIA.md §2: "a form or a link to one"; a link on a services page or in a home-page box counts (§5).
     return section_check(analysis, options, check_id, (concept,),
-                         any_content(listing_content, text_content, _has_form), external_ok=is_service_portal)
+                         any_content(listing_content, text_content, _has_form), external_ok=is_service_portal,
+                         content_links=True)
 
 
 def _has_form(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
@@ -96,6 +98,7 @@ def dossier_lookup(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 
 
 _FIGURE = re.compile(r"^(?P<label>[^\d:]{3,60}?)\s*[:：]?\s*(?P<number>\d[\d.,\s]*%?)\s*(?:hồ sơ|hs)?\s*$", re.I)
+_FIGURE_SEPARATOR = re.compile(r"\s+[—–|;·•-]\s+|\s*[;|]\s*")
 _FIGURE_TAGS = ("li", "tr", "p", "div", "dt", "dd", "span", "td", "th", "strong", "b")
 _DOSSIER = ("hồ sơ", "dịch vụ công", "thủ tục hành chính", "một cửa")
 
@@ -136,6 +139,18 @@ def figure_block(analysis: SiteAnalysis, page: CapturedPage, section: bool = Fal
         if el.tag == "tr":
             continue
         text = collapse_whitespace(" ".join(el.itertext()))
+        if len(text) > 200:
+            continue
+        # Figures written on one line: "Tiếp nhận: 312 hồ sơ — Đã giải quyết: 298 — Đúng hạn: 290 (97,3%)".
+        inline = set()
+        for piece in _FIGURE_SEPARATOR.split(text):
+            pm = _FIGURE.match(piece.strip())
+            piece_kind = _figure_kind(analysis, pm.group("label")) if pm else None
+            if piece_kind:
+                inline.add(piece_kind)
+        if len(inline) >= 2:
+            kinds_in.setdefault(el, set()).update(inline)
+            continue
         if len(text) > 80:
             continue
         m = _FIGURE.match(text)

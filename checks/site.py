@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from checks.dates import DateMatch, find_dates
+from checks.dates import DateMatch, find_dates, relative_label
 from checks.model import CapturedPage, CapturedSite
 from checks.text import collapse_whitespace, fold, match_label, slug_matches
 from checks.vocabulary import Vocabulary, load_vocabulary
@@ -39,11 +39,14 @@ _BLOCK_TAGS = frozenset(
 )
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "p", "dl", "form", "aside", "nav", "center"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Elements that hold one item of a listing when the item is plain text with a date.
+_PLAIN_ITEM_TAGS = ("li", "tr", "p", "div", "dd")
 
 # Class/id tokens that name a region. Matched on "-"/"_" separated words so "text-left" or
 # "block-header" (a sidebar block's title) are not mistaken for page regions.
 _RE_BREADCRUMB = re.compile(r"breadcrumb|duong-?dan|path-?way", re.I)
-_RE_NAV = re.compile(r"(^|[-_\s])(nav|navbar|navigation|menu|mainmenu|main-menu|topmenu|megamenu|mnu)([-_\s]|$)", re.I)
+# A short prefix glued to "menu"/"nav" names a menu too: "mainmenu", "topmenu", DotNetNuke's "dnnMENU"/"dnnNav".
+_RE_NAV = re.compile(r"(^|[-_\s])([a-z]{0,8}(nav|menu)|navbar|navigation|main-menu|mnu)([-_\s]|$)", re.I)
 _RE_FOOTER = re.compile(r"(^|[-_\s])(footer|foot|chan-?trang|bottom)([-_\s]|$)", re.I)
 _RE_HEADER = re.compile(r"(^|[-_\s])(header|banner|topbar|top-bar|masthead)([-_\s]|$)", re.I)
 _RE_SIDEBAR = re.compile(
@@ -276,6 +279,13 @@ class SiteAnalysis:
                 region[el] = own
             if (parent is not None and parent in hidden) or _is_hidden(el):
                 hidden.add(el)
+        # A bare menu bar (old table layouts, skins without menu classes): short links separated only by
+        # "|"-style separators is navigation wherever it sits.
+        for el in list(body.iter()):
+            if isinstance(el.tag, str) and region.get(el) == MAIN and _is_link_bar(el):
+                for sub in el.iter():
+                    if isinstance(sub.tag, str):
+                        region[sub] = NAV
         return _Parsed(doc, body, region, hidden)
 
     def region_of(self, page: CapturedPage, element: etree._Element) -> str:
@@ -333,6 +343,32 @@ class SiteAnalysis:
         if not repeated:
             return set()
         return {el for el, h in self._block_hashes(page).items() if h in repeated}
+
+    def footer_blocks(self, page: CapturedPage) -> list[etree._Element]:
+        """The page's footer: elements marked as footer, else the last block of the body when it repeats
+        across the site's pages (a footer written as a plain ``<div>`` after the content)."""
+        parsed = self.parsed(page)
+        if parsed is None:
+            return []
+        marked = [el for el in parsed.body.iter() if isinstance(el.tag, str) and parsed.region.get(el) == FOOTER
+                  and parsed.region.get(el.getparent()) != FOOTER]
+        if marked:
+            return marked
+        boiler = self.boilerplate_elements(page)
+        node = parsed.body
+        for _ in range(4):  # through the wrappers (ASP.NET's page-wide <form>, a layout <div>)
+            children = [c for c in node if isinstance(c.tag, str) and c.tag not in _SKIP_TAGS
+                        and c.tag not in {"br", "input", "hr"} and c not in parsed.hidden]
+            if not children:
+                return []
+            last = children[-1]
+            if last in boiler and parsed.region.get(last) == MAIN:
+                return [last]
+            if len(children) == 1 or last.tag in {"form", "div"}:
+                node = last
+                continue
+            return []
+        return []
 
     def own_text(self, page: CapturedPage) -> str:
         """The page's own content: main and article regions minus blocks repeated across the site."""
@@ -450,7 +486,7 @@ class SiteAnalysis:
                     continue
                 if len(link.text) < 8 or _inside(link.element, boiler):
                     continue
-                container, match = _item_with_date(link.element, link.url, page)
+                container, match = _item_with_date(link.element, link.url, page, self.reference_time)
                 if match is None or container is None:
                     continue
                 item = (link.url, match.value)
@@ -459,8 +495,43 @@ class SiteAnalysis:
                 seen.add(item)
                 text = collapse_whitespace(" ".join(container.itertext()))
                 entries.append(DatedEntry(link.text, link.url, match.value, match.text, container, text, key))
+            if not self.is_placeholder(page):
+                entries += self._plain_entries(page, parsed, boiler, entries)
         self._entries[key] = entries
         return entries
+
+    def _plain_entries(self, page: CapturedPage, parsed: _Parsed, boiler: set[etree._Element],
+                       linked: list[DatedEntry]) -> list[DatedEntry]:
+        """Listing items that are plain text with a date and no link of their own ("Chủ tịch UBND chỉ đạo …
+        (03/03/2026)"): dated entries of the section, though they have no page to open (CRITERIA.md §2)."""
+        key = page.final_url or page.url
+        taken = {e.element for e in linked}
+        found: list[DatedEntry] = []
+        for el in parsed.body.iter(*_PLAIN_ITEM_TAGS):
+            if parsed.region.get(el) not in CONTENT_REGIONS or el in parsed.hidden or _inside(el, boiler):
+                continue
+            if el.find(".//th") is not None or _inside(el, taken) or any(t in taken for t in el.iter()):
+                continue
+            # An item that links to a page of its own is a linked entry, found (or rejected) above.
+            if any(len(collapse_whitespace(" ".join(a.itertext()))) >= 8 and not is_file_url(a.get("href") or "")
+                   for a in el.iter("a")):
+                continue
+            text = collapse_whitespace(" ".join(el.itertext()))
+            if len(text) > 400:
+                continue  # a paragraph of prose, not a listing item
+            dates = find_dates(text)
+            if not dates:
+                continue
+            title = text
+            for d in dates:
+                title = title.replace(d.text, " ")
+            title = collapse_whitespace(re.sub(r"[()\[\]\-–—|,.:]+", " ", title))
+            if sum(c.isalpha() for c in title) < 15:
+                continue  # a bare date ("Thứ Ba, 10/03/2026" in a header) is not an item
+            found.append(DatedEntry(title, None, dates[0].value, dates[0].text, el, text, key))
+        # The smallest item only: a list, a table or a wrapper around items is not itself an item.
+        elements = {e.element for e in found}
+        return [e for e in found if not any(sub in elements for sub in e.element.iterdescendants())]
 
     def block_title(self, page: CapturedPage, element: etree._Element) -> str | None:
         """Title of the block (box, column) an element sits in: the nearest heading that precedes it."""
@@ -554,6 +625,28 @@ class SiteAnalysis:
         self._sections[concept] = ranked
         return ranked
 
+    def content_links(self, concept: str) -> list[SectionMatch]:
+        """Links named by the concept in a page's own content, outside article bodies and listing items
+        ("Tra cứu hồ sơ" on a services page, a home-page box): for functions the criteria accept as "a form
+        or a link to one" (service.*). A link inside an article body counts for nothing (CRITERIA.md §5),
+        and the title of a dated listing item ("Hướng dẫn thanh toán trực tuyến …") is not a function."""
+        found: list[SectionMatch] = []
+        seen: set[str] = set()
+        for page in self.html_pages:
+            if page is not self.home and not self.is_reachable(page):
+                continue
+            items = {e.element for e in self.dated_entries(page)}
+            for link in self.links(page):
+                if link.region != MAIN or link.block_title or link.url.startswith(("mailto:", "tel:")):
+                    continue
+                if len(link.text) > 60 or link.url.rstrip("/") in seen or _inside(link.element, items):
+                    continue
+                label = self.claims(link.text).get(concept)
+                if label:
+                    seen.add(link.url.rstrip("/"))
+                    found.append(self._match(concept, link.url, "link", label, page, link.element, link.text))
+        return found
+
     def find_section(self, concept: str) -> SectionMatch | None:
         """The best place the section is recognised: an in-scope page that opened, else the first match."""
         matches = self.find_sections(concept)
@@ -603,7 +696,7 @@ class SiteAnalysis:
         return max(times) if times else None
 
 
-_VIA_ORDER = {"nav": 0, "sitemap": 1, "heading": 2, "slug": 3}
+_VIA_ORDER = {"nav": 0, "sitemap": 1, "heading": 2, "slug": 3, "link": 4}
 
 
 @lru_cache(maxsize=65536)  # the same menu links are looked up on every page
@@ -654,13 +747,41 @@ def _classify(el: etree._Element) -> str | None:
         return HEADER
     if any(_RE_FOOTER.search(t) and not _RE_BLOCK_TOKEN.search(t) for t in tokens):
         return FOOTER
-    if any(_RE_NAV.search(t) for t in tokens):
+    # camelCase names split into words for menus: Oracle ADF's "af_navigationPane", "mainMenuBar".
+    if any(_RE_NAV.search(re.sub(r"([a-z])([A-Z])", r"\1-\2", t)) for t in tokens):
         return NAV
     if any(_RE_SIDEBAR.search(t) for t in tokens):
         return SIDEBAR
     if any(_RE_ARTICLE.search(t) for t in tokens):
         return ARTICLE
     return None
+
+
+_RE_BAR_SEPARATORS = re.compile(r"^[\s|¦•·]*$")
+
+
+def _is_link_bar(el: etree._Element) -> bool:
+    """At least three short links, side by side, with nothing but separators between them ("A | B | C")."""
+    if el.tag not in {"div", "td", "p", "b", "strong", "font", "span", "center"}:
+        return False
+    links = 0
+    if not _RE_BAR_SEPARATORS.match(el.text or ""):
+        return False
+    for child in el:
+        if not isinstance(child.tag, str):
+            return False
+        if not _RE_BAR_SEPARATORS.match(child.tail or ""):
+            return False
+        if child.tag != "a":
+            if child.tag in {"img", "br"}:
+                continue
+            return False
+        text = collapse_whitespace(" ".join(child.itertext()))
+        if not text or len(text) > 40 or find_dates(text):
+            return False
+        links += 1
+    # One separator at least: links merely placed side by side could be anything.
+    return links >= 3 and any(c in "|¦•·" for c in "".join((el.text or "", *(c.tail or "" for c in el))))
 
 
 def _is_hidden(el: etree._Element) -> bool:
@@ -757,7 +878,20 @@ def _inside(el: etree._Element, group: set[etree._Element]) -> bool:
     return False
 
 
-def _item_with_date(a: etree._Element, url: str, page: CapturedPage) -> tuple[etree._Element | None, DateMatch | None]:
+def _relative_in(node: etree._Element, reference: datetime | None) -> DateMatch | None:
+    """A relative date ("3 ngày trước") labelling the item: a short element of the item whose whole text is one."""
+    if reference is None:
+        return None
+    for el in node.iter():
+        if isinstance(el.tag, str) and el.tag != "a" and not len(el):
+            match = relative_label(collapse_whitespace(" ".join(el.itertext())), reference)
+            if match is not None:
+                return match
+    return None
+
+
+def _item_with_date(a: etree._Element, url: str, page: CapturedPage,
+                    reference: datetime | None = None) -> tuple[etree._Element | None, DateMatch | None]:
     """The smallest ancestor of a listing link that shows a date and holds no other item's link."""
     node = a
     for _ in range(5):
@@ -765,9 +899,14 @@ def _item_with_date(a: etree._Element, url: str, page: CapturedPage) -> tuple[et
         dates = find_dates(text[:600])
         if dates:
             return node, dates[0]
+        relative = _relative_in(node, reference)
+        if relative is not None:
+            return node, relative
         parent = node.getparent()
-        if parent is None or parent.tag in {"body", "html"}:
+        if parent is None:
             return None, None
+        if parent.tag in {"body", "html"}:
+            return _line_with_date(node, reference)
         others = {
             urldefrag(urljoin(page.final_url or page.url, x.get("href") or ""))[0]
             for x in parent.iter("a")
@@ -775,9 +914,29 @@ def _item_with_date(a: etree._Element, url: str, page: CapturedPage) -> tuple[et
         }
         others.discard(url)
         if others:  # the parent is the list itself: this item has no date of its own
-            return None, None
+            return _line_with_date(node, reference)
         node = parent
     return None, None
+
+
+def _line_with_date(node: etree._Element, reference: datetime | None = None
+                    ) -> tuple[etree._Element | None, DateMatch | None]:
+    """A listing without item elements, one item per line ("<a>Title</a> <i>01/03/2026</i><br>"): the date
+    written after the link on its own line, before the next ``<br>`` or link."""
+    parts = [node.tail or ""]
+    for sibling in node.itersiblings():
+        if not isinstance(sibling.tag, str):
+            parts.append(sibling.tail or "")
+            continue
+        if sibling.tag in _BLOCK_TAGS or sibling.tag == "a" or sibling.find(".//a") is not None:
+            break
+        relative = _relative_in(sibling, reference)
+        if relative is not None and not find_dates(" ".join(parts)):
+            return node, relative
+        parts.append(" ".join(sibling.itertext()))
+        parts.append(sibling.tail or "")
+    dates = find_dates(" ".join(parts)[:200])
+    return (node, dates[0]) if dates else (None, None)
 
 
 def locator_for(element: etree._Element, doc: etree._Element | None = None,

@@ -64,7 +64,7 @@ def sitemap_xml(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
 
 def _sitemap_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
     links = [link for link in analysis.links(page) if link.region in CONTENT_REGIONS and analysis.in_scope(link.url)]
-    if len(links) >= 5:
+    if len(links) >= options.get("tech.sitemap_html", "min_links"):
         return Content(True, " · ".join(link.text for link in links[:8]), None, len(links))
     return Content(False)
 

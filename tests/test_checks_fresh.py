@@ -98,3 +98,73 @@ def test_documents_without_list_fail_and_unknown_when_unanswered() -> None:
     assert finding(nukeviet_site(pages=pages), "fresh.documents").status == Status.FAIL
     pages = nukeviet_pages(**{"/vi/laws/": make_page(NV_BASE + "/vi/laws/", None, status=None, error="timeout")})
     assert finding(nukeviet_site(pages=pages), "fresh.documents").status == Status.UNKNOWN
+
+
+def _news_page(listing: str) -> dict:
+    return nukeviet_pages(**{
+        "/vi/news/tin-tuc-su-kien/": nv("Tin tức", "<h1>Tin tức</h1>" + listing),
+    })
+
+
+def test_relative_item_dates_count_from_the_audit_time() -> None:
+    # Audited 28/11/2026 10:00 in Vietnam; the listing's newest item says "hôm qua" (27/11), older than none.
+    listing = news_items([("tin-cu-201", "Tin hoạt động của xã tháng mười", "08/11/2026")]) + (
+        '<div class="news-item"><h3><a href="/vi/news/tin-tuc-su-kien/tin-moi-301.html">Xã Hoà Bình ra quân làm '
+        'đường giao thông nông thôn</a></h3><span class="date">Hôm qua</span></div>')
+    pages = _news_page(listing)
+    pages["/vi/"] = nv("Trang chủ", nv_home_main(news_items([("tin-cu-201", "Tin hoạt động của xã tháng mười",
+                                                                  "08/11/2026")])))
+    result = finding(nukeviet_site(pages=pages), "fresh.news")
+    assert result.status == Status.PASS and result.value == 1
+    assert "Xã Hoà Bình ra quân" in (result.evidence[0].excerpt or "")
+
+
+def test_hours_ago_on_the_home_news_block() -> None:
+    block = ('<div class="news-item"><h3><a href="/vi/news/tin-tuc-su-kien/tin-moi-302.html">Tiếp nhận hồ sơ đăng ký '
+             'nghĩa vụ quân sự năm 2027</a></h3><span class="date">Cập nhật: 3 giờ trước</span></div>')
+    pages = _news_page(news_items([("tin-cu-201", "Tin hoạt động của xã tháng mười", "08/11/2026")]))
+    pages["/vi/"] = nv("Trang chủ", nv_home_main(block))
+    result = finding(nukeviet_site(pages=pages), "fresh.news")
+    assert result.value == 0
+
+
+def test_relative_words_in_a_summary_or_header_clock_are_not_item_dates() -> None:
+    items = [("tin-cu-201", "Tin hoạt động của xã tháng mười", "08/11/2026")]
+    listing = news_items(items).replace("<p>Tóm tắt:", "<p>Hôm nay, 3 ngày trước kỳ họp, tóm tắt:")
+    pages = replace_everywhere(_news_page(listing), "Thứ bảy, 28/11/2026", "Hôm nay")
+    pages["/vi/"] = nv("Trang chủ", nv_home_main(listing)).replace("Thứ bảy, 28/11/2026", "Hôm nay")
+    result = finding(nukeviet_site(pages=pages), "fresh.news")
+    assert result.value == 20
+
+
+def test_announcements_count_for_news_freshness() -> None:
+    # §5: announcements (Thông báo) are counted like news items; the newest here is an announcement of 26/11.
+    pages = _news_page(news_items([("tin-cu-201", "Tin hoạt động của xã tháng mười", "08/11/2026")]))
+    pages["/vi/"] = nv("Trang chủ", nv_home_main(news_items([("tin-cu-201", "Tin hoạt động của xã tháng mười",
+                                                                  "08/11/2026")])))
+    pages = replace_everywhere(pages, '<li><a href="/vi/faq/">', '<li><a href="/vi/thong-bao/">THÔNG BÁO</a></li><li><a href="/vi/faq/">')
+    pages["/vi/thong-bao/"] = nv("Thông báo", "<h1>Thông báo</h1>" + news_items(
+        [("thong-bao-401", "Thông báo lịch tiếp công dân định kỳ tháng 12", "26/11/2026")]))
+    result = finding(nukeviet_site(pages=pages), "fresh.news")
+    assert result.value == 2
+
+
+def test_documents_skip_a_date_repeated_in_every_page_header() -> None:
+    # A layout table in every page's header shows today's date (as old table-layout portals do): not a document.
+    clock = ('<table class="top"><tr><td>Thứ bảy, 28/11/2026 | Âm lịch: 18/10 Bính Ngọ — Đồng Nai 27°C, '
+             'trời nắng</td></tr></table>')
+    pages = replace_everywhere(nukeviet_pages(), '<div id="menusite"', clock + '<div id="menusite"')
+    pages = {k: v.replace('<div class="col-md-9 main-column">', '<div class="col-md-9 main-column">' + clock)
+             if isinstance(v, str) else v for k, v in pages.items()}
+    result = finding(nukeviet_site(pages=pages), "fresh.documents")
+    assert result.status == Status.PASS and result.value == 1  # 27/11, not today
+
+
+def test_documents_use_the_issue_date_column() -> None:
+    # The effective date (hiệu lực) comes first in the row; the issue date column is "Ngày ban hành".
+    laws = nv("Văn bản", """<h1>Văn bản</h1><table>
+      <tr><th>Ngày hiệu lực</th><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr>
+      <tr><td>20/11/2026</td><td>12/QĐ-UBND</td><td>02/03/2026</td><td>Quyết định về việc thành lập tổ công tác chuyển đổi số</td></tr>
+      </table>""")
+    result = finding(nukeviet_site(pages=nukeviet_pages(**{"/vi/laws/": laws})), "fresh.documents")
+    assert result.status == Status.PARTIAL and result.value == 271

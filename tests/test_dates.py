@@ -6,13 +6,17 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from checks.dates import age_days, find_dates, parse_date
+from checks.dates import age_days, find_dates, parse_date, relative_label
+
+VN_MORNING = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 on Tuesday 10/03/2026 in Vietnam
 
 
 @pytest.mark.parametrize(
     "text",
     ["05/03/2026", "5/3/2026", "05-03-2026", "05.03.2026", "ngày 5 tháng 3 năm 2026", "NGÀY 05 THÁNG 03 NĂM 2026",
-     "Thứ hai, 05/03/2026", "2026-03-05", "Cập nhật: 2026-03-05T08:15:00"],
+     "Thứ hai, 05/03/2026", "2026-03-05", "Cập nhật: 2026-03-05T08:15:00", "Cập nhật: 08:15 05/03/2026",
+     "Thứ Năm, 05/03/2026", "Thứ Năm 05/03/2026", "Ngày 05/03/2026", "05/03/26", "5.3.26", "05-03-26",
+     "Đăng lúc: 08:15:00 05/03/2026 (GMT+7)"],
 )
 def test_formats_portals_use(text: str) -> None:
     assert parse_date(text) == date(2026, 3, 5)
@@ -51,3 +55,54 @@ def test_age_is_counted_in_vietnam_time() -> None:
     assert age_days(date(2026, 3, 5), reference) == 0
     assert age_days(date(2026, 3, 1), reference) == 4
     assert age_days(date(2026, 3, 10), reference) < 0
+
+
+def test_two_digit_year_is_20yy_and_keeps_its_time() -> None:
+    (found,) = find_dates("Cập nhật: 08:15 05/03/26")
+    assert found.value == date(2026, 3, 5) and found.time == time(8, 15)
+
+
+@pytest.mark.parametrize("text", ["phiên bản 1.2.10.4", "Nghị quyết 05/12/26/NQ-HĐND", "0912.345.678", "tháng 1/2026",
+                                  "ngày 22 tháng Giêng năm Bính Ngọ"])
+def test_two_digit_year_does_not_read_numbers(text: str) -> None:
+    assert find_dates(text) == []
+
+
+def test_two_digit_year_does_not_split_an_iso_date() -> None:
+    assert [d.value for d in find_dates("DC.date 2026-03-09")] == [date(2026, 3, 9)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "at"),
+    [("3 ngày trước", date(2026, 3, 7), None), ("2 giờ trước", date(2026, 3, 10), time(7, 0)),
+     ("12 giờ trước", date(2026, 3, 9), time(21, 0)), ("45 phút trước", date(2026, 3, 10), time(8, 15)),
+     ("hôm qua", date(2026, 3, 9), None), ("Hôm nay", date(2026, 3, 10), None), ("HÔM KIA", date(2026, 3, 8), None),
+     ("1 tuần trước", date(2026, 3, 3), None)],
+)
+def test_relative_dates_count_back_from_the_reference_in_vietnam(text: str, expected: date, at: time | None) -> None:
+    (found,) = find_dates(text, reference=VN_MORNING)
+    assert found.value == expected and found.time == at
+    assert relative_label(text, VN_MORNING) == found
+
+
+def test_relative_dates_need_a_reference() -> None:
+    assert find_dates("3 ngày trước") == [] and parse_date("hôm qua") is None
+
+
+def test_hours_ago_cross_midnight_in_vietnam_not_utc() -> None:
+    # 18:30 UTC on 9 March is 01:30 on 10 March in Vietnam: "2 giờ trước" is 23:30 on 9 March, "hôm qua" 9 March
+    # (counted in UTC, "hôm qua" would wrongly be 8 March).
+    reference = datetime(2026, 3, 9, 18, 30, tzinfo=UTC)
+    assert find_dates("2 giờ trước", reference=reference)[0].value == date(2026, 3, 9)
+    assert find_dates("hôm qua", reference=reference)[0].value == date(2026, 3, 9)
+
+
+@pytest.mark.parametrize("text", ["Cập nhật: 2 giờ trước", "(3 ngày trước)", "Đăng lúc hôm qua", "  Hôm nay  "])
+def test_relative_label_with_a_prefix_or_brackets(text: str) -> None:
+    assert relative_label(text, VN_MORNING) is not None
+
+
+@pytest.mark.parametrize("text", ["Hôm nay: Thứ Ba, 10/03/2026", "Hôm nay, UBND xã tổ chức hội nghị", "3 ngày qua",
+                                  "trong 3 ngày trước kỳ họp", "05/03/2026"])
+def test_relative_label_is_only_a_whole_label_not_a_clock_or_a_sentence(text: str) -> None:
+    assert relative_label(text, VN_MORNING) is None
