@@ -92,6 +92,17 @@ def _strip_fragment(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
+def request_headers(settings: CrawlerSettings) -> dict[str, str]:
+    """The headers of every request the auditor sends: who we are, and what we accept."""
+    return {
+        "User-Agent": settings.user_agent,
+        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "Accept-Language": "vi,en;q=0.5",
+        # Only encodings we inflate ourselves, under the size cap and the bomb guard, are offered.
+        "Accept-Encoding": "gzip, deflate",
+    }
+
+
 class Fetcher:
     """Fetches URLs for one site crawl; counts the site's bytes on the wire."""
 
@@ -207,17 +218,7 @@ class Fetcher:
         async with self.limiter.slot(host, ip, self.delay_for(host)):
             started_at = datetime.now(UTC)
             t0 = time.monotonic()
-            request = self.client.build_request(
-                "GET",
-                url,
-                headers={
-                    "User-Agent": self.settings.user_agent,
-                    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                    "Accept-Language": "vi,en;q=0.5",
-                    # Only encodings we inflate ourselves (for the bomb guard) are offered.
-                    "Accept-Encoding": "gzip, deflate",
-                },
-            )
+            request = self.client.build_request("GET", url, headers=request_headers(self.settings))
             response = await self.client.send(request, stream=True, follow_redirects=False)
             try:
                 ttfb = time.monotonic() - t0

@@ -35,6 +35,7 @@ from checks.model import FailureClass
 from crawler.encoding import decode_body
 from crawler.exchange import Exchange, ExchangeSink, deliver
 from crawler.failures import TRANSIENT, FetchRefused, classify_exception
+from crawler.fetch import request_headers
 from crawler.politeness import HostLimiter, backoff_seconds
 from crawler.safety import Resolver
 from crawler.urls import normalize_url
@@ -176,14 +177,8 @@ class _Requester:
         ip = await self.resolver.check(host, parts.port or (443 if parts.scheme == "https" else 80))
         async with self.limiter.slot(host, ip, self.delay_for(host)):
             started = datetime.now(UTC)
-            request = self.client.build_request(method, url, content=content, headers={
-                "User-Agent": self.settings.user_agent,
-                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                "Accept-Language": "vi,en;q=0.5",
-                # Only encodings inflated here (under the size cap) are offered, as in the crawl.
-                "Accept-Encoding": "gzip, deflate",
-                **headers,
-            })
+            request = self.client.build_request(method, url, content=content,
+                                                headers={**request_headers(self.settings), **headers})
             response = await self.client.send(request, stream=True, follow_redirects=False)
             try:
                 self.resolver.check_peer(_peer_address(response))
