@@ -40,7 +40,8 @@ _ALIASES = {
 }
 
 
-def _python_codec(label: str) -> str | None:
+def python_codec(label: str) -> str | None:
+    """Python's codec for a charset label as portals write it (windows-1258, tcvn3, ...), or None."""
     label = label.strip().strip("\"'").lower()
     label = _ALIASES.get(label, label)
     try:
@@ -80,7 +81,7 @@ def decode_body(body: bytes, content_type: str | None) -> Decoded:
     text: str | None = None
     used = ""
     for label in candidates:
-        codec = _python_codec(label)
+        codec = python_codec(label)
         if codec is None:
             continue
         try:

@@ -21,10 +21,12 @@ DEMO_FRAMEWORKS = ("qd2392-district", "qd2392-commune")
 def run_demo(settings: Settings, screenshots: bool = True, use_browser: bool = True,
              out: TextIO | None = None) -> int:
     from egov_audit.demo.server import DemoProvince
+    from egov_audit.errors import InputError
     from egov_audit.progress import Progress
     from egov_audit.reports import ranking_table, write_json, write_report
     from egov_audit.selfreport import import_selfreports
     from egov_audit.units import import_units
+    from storage import repo
     from storage.db import session
 
     out = out or sys.stdout
@@ -37,7 +39,17 @@ def run_demo(settings: Settings, screenshots: bool = True, use_browser: bool = T
     inputs = settings.data_dir / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
 
-    with DemoProvince().start() as province:
+    province = DemoProvince()
+    demo_codes = {unit.code for unit in province.units}
+    with session(ws.engine) as s:
+        foreign = sorted(u.code for u in repo.list_units(s) if u.code not in demo_codes)
+    if foreign:
+        # The demo audits every unit of its database with private networks allowed and starts a fresh
+        # run: never on a database that holds a real province.
+        raise InputError(ws.settings.database_url, f"holds units that are not the sample province's "
+                         f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}); "
+                         "run the demo on its own database (default: <data-dir>/demo)", "--db")
+    with province.start():
         units_file = province.units_csv(inputs / "units.csv")
         survey_file = province.survey_csv(inputs / f"survey-{DEMO_YEAR}.csv", DEMO_YEAR)
         with session(ws.engine) as s:

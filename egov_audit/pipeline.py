@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 import checks
 from checks.model import CapturedSite, CrawlStatus, Finding, Need, Status
@@ -44,8 +45,13 @@ class Workspace:
 
     @classmethod
     def open(cls, settings: Settings) -> Workspace:
+        if settings.data_dir.exists() and not settings.data_dir.is_dir():
+            raise InputError("--data-dir", f"{settings.data_dir} is a file, not a directory")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = open_database(settings.database_url)
+        try:
+            engine = open_database(settings.database_url)
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise InputError("--db", f"not a usable database URL: {exc}") from None
         return cls(settings=settings, engine=engine, blobs=BlobStore(settings.evidence_dir / "blobs"))
 
     @property
@@ -234,6 +240,13 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, options: AuditOptio
                 await _gather_browser_probes(browser, site, checks.needs_for(checks.CHECK_IDS))
     finally:
         warc.close()
+    # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck and
+    # resume see the menu a script built.
+    rendered = [p for p in site.pages.values() if p.rendered_html]
+    if rendered:
+        with session(ws.engine) as s:
+            for page in rendered:
+                repo.record_page(s, run_id, unit.code, page, None, ws.blobs, None)
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
 
     findings = checks.run_checks(site, options=check_options)
@@ -274,8 +287,12 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
     """Crawl and check the selected units in one run (resuming an unfinished run unless ``fresh``)."""
     from crawler import HostLimiter, make_client
 
+    check_options = _CheckOptionsCache(ws, options.framework)
     with session(ws.engine) as s:
         units = _select_units(s, options)
+        # A bad --framework is bad input: found before a run is created or anything is written.
+        for level in {u.level for u in units}:
+            check_options.for_level(level)
         unfinished = None if options.fresh else repo.find_unfinished_run(s)
         if options.fresh:
             for stale in repo.unfinished_runs(s):
@@ -308,7 +325,6 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
     limiter = HostLimiter.from_settings(crawl_settings)
     client = make_client(crawl_settings)
     semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
-    check_options = _CheckOptionsCache(ws, options.framework)
     outcomes: list[UnitOutcome] = []
 
     async def one(unit: Any) -> None:
@@ -317,11 +333,16 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
                                               browser, client, limiter, progress))
 
     try:
-        await asyncio.gather(*(one(u) for u in units if u.code not in done))
+        # Every unit runs to its end even if another one raised: the shared client and browser close only
+        # after all of them, and a failed unit stays "running" so the next `audit` resumes it.
+        results = await asyncio.gather(*(one(u) for u in units if u.code not in done), return_exceptions=True)
     finally:
         await client.aclose()
         if browser_cm is not None:
             await browser_cm.__aexit__(None, None, None)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise errors[0]
     with session(ws.engine) as s:
         repo.finish_run(s, run_id, "finished")
         for code in done:
@@ -368,13 +389,11 @@ def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
     from scoring import FindingInput, UnitInput, load_framework, score_units, scores_export
 
     framework = load_framework(framework_name, ws.settings.config_dir)
-    # 2392 rates districts and communes; department portals are entered as `district` (CRITERIA §5), and a
-    # province row only parents its units, so it is never scored.
-    tier_levels = {"district": {"district"}, "commune": {"commune"}}[framework.tier]
     with session(ws.engine) as s:
         repo.register_framework(s, framework.id, framework.version, framework.content)
-        units = [u for u in repo.list_units(s) if u.level in tier_levels]
+        units = [u for u in repo.list_units(s) if u.level in framework.levels_audited]
         latest = repo.latest_findings_by_unit(s, [u.code for u in units])
+        latest_runs = repo.latest_run_by_unit(s, [u.code for u in units])
         unit_inputs = [
             UnitInput(code=u.code, name=u.name, level=u.level, province_code=u.province_code,
                       parent_code=u.parent_code, crawl_status=latest[u.code][0] if u.code in latest else None)
@@ -383,20 +402,26 @@ def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
         findings = {code: {f["check"]: FindingInput(f["status"], f["value"]) for f in rows}
                     for code, (_, rows) in latest.items()}
         selfreports = repo.load_selfreports(s, year)
-        decisions = _decisions_by_unit(repo.load_decisions(s, framework_name=framework.id, year=year))
+        decisions = _decisions_by_unit(repo.load_decisions(s, framework_name=framework.id, year=year), latest_runs)
         unit_scores = score_units(framework, unit_inputs, findings, selfreports, decisions, year)
         export = scores_export(framework, year, unit_scores)
         repo.save_scores(s, framework.id, year, export["units"])
     return export
 
 
-def _decisions_by_unit(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _decisions_by_unit(rows: list[dict[str, Any]], latest_runs: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Reviewer decisions keyed as scoring expects: unit → check or indicator id (or ``__unit__`` for an
-    exclusion from ranking) → the latest decision. Rows come oldest first, so later ones win."""
+    exclusion from ranking) → the latest decision. Rows come oldest first, so later ones win.
+
+    A decision made on a finding of one run judged that run's evidence: it applies while the unit's
+    scored findings come from that run, not to a later night's fresh evidence. Decisions without a run
+    (exclusions, indicator decisions) apply whatever the run."""
     from scoring.engine import DecisionInput
 
     by_unit: dict[str, dict[str, Any]] = {}
     for row in rows:
+        if row["run_id"] is not None and row["check_id"] and row["run_id"] != latest_runs.get(row["unit_code"]):
+            continue
         target = row["indicator_id"] or row["check_id"] or "__unit__"
         by_unit.setdefault(row["unit_code"], {})[target] = DecisionInput(
             status=row["status"], reason=row["reason"], reviewer=row["reviewer"], decided_at=row["decided_at"])
@@ -414,4 +439,6 @@ def findings_export(ws: Workspace, run_id: str | None = None) -> dict[str, Any]:
         run_id = run_id or repo.latest_run_id(s)
         if run_id is None:
             raise InputError("findings", "no audit run yet: run `egov-audit audit` first")
+        if repo.get_run(s, run_id) is None:
+            raise InputError("--run", f"no audit run with id {run_id!r}")
         return repo.findings_export(s, run_id)

@@ -128,11 +128,11 @@ def list_runs(s: Session) -> list[dict[str, Any]]:
 
 def _excluded_units(s: Session, unit_code: str | None = None) -> dict[str, dict[str, Any]]:
     """Units whose latest unit-level decision excludes them from ranking, with that decision."""
-    result: dict[str, dict[str, Any]] = {}
-    for d in repo.load_decisions(s, unit_code=unit_code, latest_only=False):
-        if d["check_id"] is None and d["indicator_id"] is None and d["status"] == EXCLUDE:
-            result[d["unit_code"]] = d
-    return result
+    latest: dict[str, dict[str, Any]] = {}
+    for d in repo.load_decisions(s, unit_code=unit_code, latest_only=False):  # oldest first
+        if d["check_id"] is None and d["indicator_id"] is None and d["status"] in (EXCLUDE, "include"):
+            latest[d["unit_code"]] = d
+    return {code: d for code, d in latest.items() if d["status"] == EXCLUDE}
 
 
 def run_units(s: Session, run_id: str) -> dict[str, Any]:
@@ -287,9 +287,10 @@ def record_decision(
                             f"The reason is too long (at most {MAX_REASON_CHARS} characters).")
     if repo.get_run(s, run_id) is None or repo.get_unit(s, unit_code) is None:
         raise NotFound(f"{run_id}/{unit_code}")
-    if action == "exclude":
-        decision = repo.add_decision(s, unit_code=unit_code, status=EXCLUDE, reason=reason, reviewer=reviewer,
-                                     run_id=run_id)
+    if action in ("exclude", "include"):
+        # Unit-level: out of (or back into) the ranking whatever the run; an "include" lifts an exclusion.
+        decision = repo.add_decision(s, unit_code=unit_code, status=EXCLUDE if action == "exclude" else "include",
+                                     reason=reason, reviewer=reviewer)
         return {"id": decision.id, "status": decision.status, "check_id": None}
     if action not in ("confirm", "override"):
         raise DecisionError("Thao tác không hợp lệ.", "Unknown action.")
@@ -298,8 +299,9 @@ def record_decision(
         raise DecisionError("Không tìm thấy tiêu chí kiểm tra này trong lần kiểm tra.",
                             "This check is not among the run's findings for the unit.")
     if action == "confirm":
-        # The storage layer has no "confirm" status: confirming records the status the reviewer saw.
-        status = findings[check_id]["status"]
+        # "confirm" keeps the observed status, attributed to the reviewer; it is tied to this run's finding,
+        # so a later night's evidence is scored on its own.
+        status = "confirm"
     elif status not in {str(st) for st in Status}:
         raise DecisionError("Hãy chọn trạng thái mới.", "Choose a new status.")
     decision = repo.add_decision(s, unit_code=unit_code, status=str(status), reason=reason, reviewer=reviewer,
@@ -310,17 +312,6 @@ def record_decision(
 # ---------------------------------------------------------------- cross-checks
 
 
-def _latest_run_by_unit(s: Session) -> dict[str, str]:
-    """The newest run in which each unit's crawl ended (the one scoring used), for links."""
-    newest: dict[str, tuple[datetime, str]] = {}
-    query = (select(UnitCrawl.unit_code, UnitCrawl.run_id, AuditRun.started_at)
-             .join(AuditRun, AuditRun.id == UnitCrawl.run_id).where(UnitCrawl.status != "running"))
-    for code, run_id, started in s.exec(query):
-        if code not in newest or (started, run_id) > newest[code]:
-            newest[code] = (started, run_id)
-    return {code: run_id for code, (_, run_id) in newest.items()}
-
-
 def score_years(s: Session) -> list[int]:
     return sorted(s.exec(select(Score.year).distinct()), reverse=True)
 
@@ -329,7 +320,7 @@ def crosscheck_review(s: Session, year: int | None = None) -> dict[str, Any]:
     """Every disagreement between a survey answer and the portal in the stored scores of ``year`` (default:
     the latest scored year), grouped by framework, for review before the scores are published."""
     exports = repo.load_score_exports(s, year=year)
-    latest_runs = _latest_run_by_unit(s)
+    latest_runs = repo.latest_run_by_unit(s)
     frameworks = []
     for export in exports:
         rows = []

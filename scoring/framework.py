@@ -24,9 +24,9 @@ LEVELS: tuple[str, ...] = ("readiness", "I", "II", "III", "IV")
 """Every level an indicator may belong to; ``I``..``IV`` are the achieved levels, in order."""
 ACHIEVED_LEVELS: tuple[str, ...] = ("I", "II", "III", "IV")
 TIERS: dict[str, tuple[str, ...]] = {
-    # Department-level portals are entered with level `district` or `province` (CRITERIA.md §5) and
-    # are scored with the district framework.
-    "district": ("district", "province"),
+    # Department-level portals are entered with level `district` (CRITERIA.md §5) and scored with the
+    # district framework; a `province` row only parents its units and is never rated by 2392.
+    "district": ("district",),
     "commune": ("commune",),
 }
 MODES = ("any", "all")
@@ -333,7 +333,7 @@ class _Validator:
             if key not in top:
                 self.err(key, "missing")
         tier = top.get("tier")
-        if "tier" in top and tier not in TIERS:
+        if "tier" in top and not (isinstance(tier, str) and tier in TIERS):
             self.err("tier", f"must be one of {', '.join(TIERS)}, got {tier!r}")
         levels = self.levels(top.get("levels"))
         indicators = self.indicators(top.get("indicators"), levels)
@@ -348,7 +348,7 @@ class _Validator:
         return {
             "name": self.text(top.get("name"), "name") if "name" in top else "",
             "version": self.text(top.get("version"), "version") if "version" in top else "",
-            "tier": tier if tier in TIERS else "district",
+            "tier": tier if isinstance(tier, str) and tier in TIERS else "district",
             "year_from": year_from,
             "year_to": year_to,
             "levels": levels,
@@ -564,8 +564,12 @@ class _Validator:
             self.err(f"{where}.combine", f"must be one of {', '.join(COMBINES)}, got {combine!r}")
             combine = None
         if sf is not None and checks:
-            if sf.kind == "BOTH" and sf.crosscheck not in checks and combine in (None, "fallback"):
+            if sf.kind == "BOTH" and sf.crosscheck not in checks:
                 self.err(f"{where}.field", f"{sf.id} is cross-checked against {sf.crosscheck}, which this indicator does not name")
+            if sf.kind == "BOTH" and combine in ("any", "all"):
+                # CRITERIA §4: an observable field is used only when the observation is unknown, so a claim
+                # can never outvote a conclusive observation.
+                self.err(f"{where}.combine", f"{sf.id} is observable: it can only be a fallback for {sf.crosscheck}")
             if combine is None:
                 if sf.kind == "BOTH":
                     combine = "fallback"

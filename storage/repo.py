@@ -23,6 +23,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from checks.model import CapturedPage, CapturedSite, CrawlStatus, Finding, Status
+from egov_audit.errors import InputError
 from storage.blobs import BlobStore
 from storage.models import (
     EXCLUDE,
@@ -108,7 +109,7 @@ def get_unit(s: Session, code: str) -> Unit | None:
 # ---------------------------------------------------------------- frameworks
 
 
-class FrameworkChangedError(ValueError):
+class FrameworkChangedError(InputError):
     """A framework version was registered before with different content (scores would not reproduce)."""
 
 
@@ -124,9 +125,8 @@ def register_framework(s: Session, name: str, version: str, content: str) -> str
     if existing is not None:
         if existing.digest != digest:
             raise FrameworkChangedError(
-                f"framework {framework_id} was registered with other content ({existing.digest}); "
-                "raise its version when you change it"
-            )
+                f"framework {name}", f"version {version} was registered before with other content "
+                f"({existing.digest}); raise its `version` when you change the file", "version")
         return framework_id
     s.add(Framework(id=framework_id, name=name, version=version, digest=digest, content=content))
     s.flush()
@@ -307,11 +307,12 @@ def _content_decoded(body: bytes, headers: dict[str, str] | None) -> bytes:
 
 
 def _decode_body(body: bytes, encoding: str | None) -> str:
-    try:
-        text = body.decode(encoding or "utf-8", errors="replace")
-    except LookupError:
-        # An unknown charset label was recorded; UTF-8 with replacement keeps the page readable.
-        text = body.decode("utf-8", errors="replace")
+    from crawler.encoding import python_codec
+
+    # The crawler's own label table (tcvn3/vni are Latin-1 bytes, windows-1258 is cp1258): a rechecked
+    # page must read exactly as it did when it was crawled. An unknown label falls back to UTF-8.
+    codec = python_codec(encoding) if encoding else None
+    text = body.decode(codec or "utf-8", errors="replace")
     return unicodedata.normalize("NFC", text)
 
 
@@ -442,13 +443,12 @@ def _finding_json(row: FindingRow) -> dict[str, Any]:
     }
 
 
-def latest_findings_by_unit(
-    s: Session, unit_codes: Iterable[str] | None = None
-) -> dict[str, tuple[str, list[dict[str, Any]]]]:
-    """For each unit, (crawl status, findings) of the newest run in which its crawl ended.
+def latest_run_by_unit(s: Session, unit_codes: Iterable[str] | None = None) -> dict[str, str]:
+    """For each unit, the newest run in which its crawl ended (the run whose findings are scored)."""
+    return {code: crawl.run_id for code, crawl in _newest_crawls(s, unit_codes).items()}
 
-    Scoring uses this: a unit audited last week and not tonight keeps last week's findings.
-    """
+
+def _newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, UnitCrawl]:
     query = (
         select(UnitCrawl, AuditRun.started_at)
         .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
@@ -461,9 +461,18 @@ def latest_findings_by_unit(
         known = newest.get(crawl.unit_code)
         if known is None or (started, crawl.run_id) > (known[0], known[1].run_id):
             newest[crawl.unit_code] = (started, crawl)
-    return {
-        code: (crawl.status, load_findings(s, crawl.run_id, code)) for code, (_, crawl) in sorted(newest.items())
-    }
+    return {code: crawl for code, (_, crawl) in sorted(newest.items())}
+
+
+def latest_findings_by_unit(
+    s: Session, unit_codes: Iterable[str] | None = None
+) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """For each unit, (crawl status, findings) of the newest run in which its crawl ended.
+
+    Scoring uses this: a unit audited last week and not tonight keeps last week's findings.
+    """
+    return {code: (crawl.status, load_findings(s, crawl.run_id, code))
+            for code, crawl in _newest_crawls(s, unit_codes).items()}
 
 
 def page_failures(s: Session, run_id: str, unit_codes: Iterable[str] | None = None) -> dict[str, dict[str, int]]:

@@ -244,3 +244,30 @@ def test_a_unit_without_portal_fails_web_checks_but_does_not_fail_the_audit(tmp_
     assert unit["crawl"]["status"] == "no_portal"
     assert {f["status"] for f in unit["findings"]} == {"fail"}
     assert all(f["reason"] == "no portal" for f in unit["findings"])
+
+
+def test_demo_refuses_a_database_that_holds_a_real_province(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 'province.sqlite3'}"
+    real = _units_csv(tmp_path / "u.csv", ["24,Bắc Giang,province,24,,,",
+                                           "07420,Xã Tam Tiến,commune,24,24,https://tamtien.bacgiang.gov.vn/,"])
+    assert main(["--db", db, "--data-dir", str(tmp_path / "d"), "units", "import", str(real)]) == 0
+    assert main(["--db", db, "--data-dir", str(tmp_path / "d"), "demo", "--no-browser"]) == 2
+    assert "07420" in capsys.readouterr().err
+
+
+def test_bad_framework_option_changes_nothing(tmp_path, capsys):
+    data = tmp_path / "d"
+    units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,",
+                                            "258,Huyện Yên Phong,district,27,27,,"])
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    before = _table_counts(data / "egov-audit.sqlite3")
+    assert main(["--data-dir", str(data), "audit", "--all", "--framework", "nope", "--no-browser"]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert _table_counts(data / "egov-audit.sqlite3") == before
+
+
+def test_findings_of_an_unknown_run_and_a_bad_database_url_are_bad_input(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "d"), "findings", "--run", "nope"]) == 2
+    assert main(["--db", "bogus://x", "--data-dir", str(tmp_path / "d"), "units", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "--run" in err and "--db" in err

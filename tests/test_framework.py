@@ -259,3 +259,12 @@ def test_unknown_framework_id_lists_the_known_ones(config_dir: Path) -> None:
     _write(config_dir, _district(), name="mine")
     with pytest.raises(FrameworkError, match=r"config/frameworks/nope.yaml: framework not found \(known: mine\)"):
         load_framework("nope", config_dir)
+
+
+def test_an_observable_field_can_only_be_a_fallback_for_its_check(config_dir: Path) -> None:
+    """CRITERIA §4: a BOTH field is used only when the observation is unknown, so a claim never outvotes it."""
+    data = _district()
+    index = next(i for i, ind in enumerate(data["indicators"]) if ind["source"].get("field") == "publishes_qa")
+    data["indicators"][index]["source"]["combine"] = "any"
+    assert (f"indicators[{index}].source.combine: publishes_qa is observable: it can only be a fallback for "
+            "interact.qa") in _error(config_dir, data)

@@ -252,7 +252,7 @@ def test_reviewer_override_is_stored_with_name_and_reason(world: World) -> None:
     assert decision["reason"] == "Mục hỏi đáp không có câu trả lời" and decision["run_id"] == world.run_id
 
 
-def test_confirm_records_the_status_the_reviewer_saw(world: World) -> None:
+def test_confirm_keeps_the_observed_status_for_that_run(world: World) -> None:
     with _client(world) as c:
         _login(c, "rex")
         token = _csrf(c.get(_unit_path(world)).text)
@@ -261,7 +261,10 @@ def test_confirm_records_the_status_the_reviewer_saw(world: World) -> None:
                          "reason": "Đã kiểm tra lại"})
         assert r.status_code == 303
     [decision] = _decisions(world)
-    assert decision["status"] == "fail"  # the finding's status, whatever the select box said
+    # "confirm", whatever the select box said: scoring keeps the finding's own status, now attributed to the
+    # reviewer, and only for this run's finding (a later night's evidence is scored on its own).
+    assert decision["status"] == "confirm" and decision["check_id"] == world.checks[1]
+    assert decision["run_id"] == world.run_id
 
 
 def test_empty_reason_is_rejected_with_a_clear_message(world: World) -> None:
@@ -365,6 +368,21 @@ def test_exclusion_and_rescore_reach_the_stored_scores(world: World) -> None:
         [export] = repo.load_score_exports(s, 2024)
     [unit] = export["units"]
     assert unit["unit_code"] == world.unit and unit["ranked"] is False
+
+    # An exclusion is lifted by a later "include" decision (decisions are append-only).
+    with _client(world) as c:
+        _login(c, "rex")
+        page = c.get(_unit_path(world)).text
+        assert 'value="include"' in page and 'value="exclude"' not in page
+        token = _csrf(page)
+        r = c.post(_unit_path(world) + "/decisions",
+                   data={"csrf_token": token, "action": "include", "reason": "Cổng đã hoạt động lại"})
+        assert r.status_code == 303
+        c.post("/rescore", data={"csrf_token": token, "framework": "qd2392-commune", "year": "2024"})
+        assert 'value="exclude"' in c.get(_unit_path(world)).text
+    with session(world.ws.engine) as s:
+        [export] = repo.load_score_exports(s, 2024)
+    assert export["units"][0]["ranked"] is True
 
 
 def test_crosscheck_page_lists_disagreements_only(world: World) -> None:
