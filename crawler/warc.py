@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import zlib
 from datetime import UTC
 from io import BytesIO
 from pathlib import Path
@@ -43,14 +44,22 @@ def payload_digest(body: bytes) -> str:
 def recover_open_file(path: Path) -> int:
     """Truncate a WARC left by a killed writer to its last complete record; returns its new size."""
     good = 0
+    size = path.stat().st_size
     try:
-        with path.open("rb") as fh:
+        with path.open("rb") as fh, path.open("rb") as member_fh:
             iterator = ArchiveIterator(fh)
             for record in iterator:
-                record.content_stream().read()
+                record.raw_stream.read()
                 offset = iterator.get_record_offset()
                 length = iterator.get_record_length()
-                if offset is None or length is None:
+                if offset is None or length is None or offset + length > size:
+                    break
+                # warcio hands back whatever a cut gzip member inflates to, without an error: a record is
+                # whole only if its own gzip member reaches its end marker.
+                member_fh.seek(offset)
+                inflater = zlib.decompressobj(31)
+                inflater.decompress(member_fh.read(length))
+                if not inflater.eof:
                     break
                 good = offset + length
     except Exception:  # noqa: BLE001 - any damage after the last good record is cut off

@@ -243,9 +243,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         if args.at:
             settings.schedule.audit_at = args.at
+        scheduler = build_scheduler(settings)  # validates the time and time zone, also for --once
         if args.once:
             return nightly_job(settings).exit_code
-        scheduler = build_scheduler(settings)
         print(f"nightly audit at {settings.schedule.audit_at} ({settings.schedule.timezone}); Ctrl-C to stop")
         scheduler.start()
         return EXIT_OK

@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from egov_audit import pipeline
 from egov_audit.errors import InputError
@@ -52,21 +52,32 @@ def _frameworks_to_score(ws: pipeline.Workspace, year: int) -> list[str]:
 
 def nightly_job(settings: Settings, today: dt.date | None = None) -> NightlyResult:
     """One night: resume or start the audit of all units, then score each framework and write reports."""
-    zone = ZoneInfo(settings.schedule.timezone)
+    zone = _zone(settings.schedule.timezone)
     today = today or dt.datetime.now(zone).date()
     year = settings.schedule.year or today.year
     ws = pipeline.Workspace.open(settings)
-    outcome = asyncio.run(pipeline.audit(ws, pipeline.AuditOptions(all_units=True)))
-    log.info("nightly audit finished", extra={"fields": {"run": outcome.run_id, "pages": outcome.pages}})
-    names = _frameworks_to_score(ws, year)
-    exports = [pipeline.score(ws, name, year) for name in names]
-    if exports:
-        from egov_audit.reports import write_report
+    try:
+        outcome = asyncio.run(pipeline.audit(ws, pipeline.AuditOptions(all_units=True)))
+        log.info("nightly audit finished", extra={"fields": {"run": outcome.run_id, "pages": outcome.pages}})
+        names = _frameworks_to_score(ws, year)
+        exports = [pipeline.score(ws, name, year) for name in names]
+        if exports:
+            from egov_audit.reports import write_report
 
-        night = settings.reports_dir / today.isoformat()
-        write_report("html", exports, pipeline.findings_export(ws, outcome.run_id), night / "report.html")
-        write_report("json", exports, None, night / "scores.json")
+            night = settings.reports_dir / today.isoformat()
+            write_report("html", exports, pipeline.findings_export(ws, outcome.run_id), night / "report.html")
+            write_report("json", exports, None, night / "scores.json")
+    finally:
+        # A scheduler process lives for months: each night's connections are closed, not left to pile up.
+        ws.engine.dispose()
     return NightlyResult(outcome.run_id, outcome.pages, outcome.exit_code, names)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError("schedule.timezone", f"unknown time zone {name!r}") from None
 
 
 def build_scheduler(settings: Settings, blocking: bool = True):  # noqa: ANN201 - APScheduler has no stubs
@@ -76,7 +87,7 @@ def build_scheduler(settings: Settings, blocking: bool = True):  # noqa: ANN201 
     from apscheduler.triggers.cron import CronTrigger
 
     hour, minute = _parse_time(settings.schedule.audit_at)
-    zone = ZoneInfo(settings.schedule.timezone)
+    zone = _zone(settings.schedule.timezone)
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=zone)
     # One instance at a time: a night that overruns is not started twice; a missed night runs late once.
     scheduler.add_job(nightly_job, CronTrigger(hour=hour, minute=minute, timezone=zone), args=[settings],

@@ -306,3 +306,48 @@ async def test_a_slow_portal_gets_spaced_out_by_the_crawl() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_six_to_four_addresses_are_judged_by_the_ipv4_address_they_carry() -> None:
+    from crawler.safety import is_forbidden_address
+
+    assert is_forbidden_address("2002:7f00:1::1")  # 6to4 around 127.0.0.1
+    assert is_forbidden_address("2002:c0a8:101::1")  # 6to4 around 192.168.1.1
+    assert is_forbidden_address("::ffff:10.0.0.1")
+
+
+def test_recovery_drops_a_record_cut_in_the_middle(tmp_path) -> None:
+    """A killed writer leaves a gzip member cut short: it must go, not be kept as a shorter record."""
+    from io import BytesIO
+
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from crawler.warc import recover_open_file
+
+    buffer = BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    for n in range(2):
+        body = (f"<html><body>Trang {n} " + "Ủy ban nhân dân xã " * 300 + "</body></html>").encode()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"http://xa.example.gov.vn/{n}", "response",
+                                                      payload=BytesIO(body), http_headers=headers))
+    data = buffer.getvalue()
+    first_end = next(iter(_offsets(data)))
+    path = tmp_path / "unit.warc.gz.open"
+    path.write_bytes(data[: first_end + (len(data) - first_end) // 2])  # cut inside the second record
+    assert recover_open_file(path) == first_end
+    with path.open("rb") as fh:
+        assert [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)] == ["http://xa.example.gov.vn/0"]
+
+
+def _offsets(data: bytes):
+    from io import BytesIO
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    iterator = ArchiveIterator(BytesIO(data))
+    for record in iterator:
+        record.raw_stream.read()
+        yield iterator.get_record_offset() + iterator.get_record_length()

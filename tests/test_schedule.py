@@ -30,3 +30,10 @@ def test_bad_schedule_time_is_bad_input(text):
     settings.schedule.audit_at = text
     with pytest.raises(InputError, match="audit_at"):
         build_scheduler(settings, blocking=False)
+
+
+def test_unknown_time_zone_is_bad_input():
+    settings = Settings()
+    settings.schedule.timezone = "Bad/Zone"
+    with pytest.raises(InputError, match="time zone"):
+        build_scheduler(settings, blocking=False)
