@@ -298,6 +298,12 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
             for stale in repo.unfinished_runs(s):
                 repo.finish_run(s, stale.id, "abandoned")
         if unfinished is not None:
+            wanted = _selection(dataclasses.asdict(options))
+            stored = _selection(json.loads(unfinished.options_json or "{}"))
+            if stored != wanted:
+                # Resuming would audit another selection under that run's name; say so instead of guessing.
+                raise InputError("audit", f"run {unfinished.id} was killed while auditing {stored}; run the same "
+                                 "command again to resume it, or add --fresh to abandon it")
             run_id, resumed = unfinished.id, True
         else:
             run = repo.create_run(s, options=dataclasses.asdict(options),
@@ -350,6 +356,12 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
             outcomes.append(UnitOutcome(code, crawl.status, crawl.pages, crawl.error, []))
     outcomes.sort(key=lambda o: o.code)
     return AuditOutcome(run_id=run_id, resumed=resumed, units=outcomes)
+
+
+def _selection(options: dict[str, Any]) -> dict[str, Any]:
+    """Which units an audit covers, as stored with its run (what a resume must match)."""
+    return {"unit_codes": sorted(options.get("unit_codes") or []), "province": options.get("province"),
+            "all_units": bool(options.get("all_units"))}
 
 
 def _settings_snapshot(settings: Settings) -> dict[str, Any]:

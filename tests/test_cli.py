@@ -271,3 +271,21 @@ def test_findings_of_an_unknown_run_and_a_bad_database_url_are_bad_input(tmp_pat
     assert main(["--db", "bogus://x", "--data-dir", str(tmp_path / "d"), "units", "list"]) == 2
     err = capsys.readouterr().err
     assert "--run" in err and "--db" in err
+
+
+def test_an_unfinished_run_of_another_selection_is_not_resumed_silently(tmp_path, capsys):
+    from storage import repo
+    from storage.db import open_database, session
+
+    data = tmp_path / "d"
+    units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,",
+                                            "258,Huyện Yên Phong,district,27,27,,"])
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    engine = open_database(f"sqlite:///{data / 'egov-audit.sqlite3'}")
+    with session(engine) as s:  # a killed `audit --all`
+        killed = repo.create_run(s, options={"all_units": True, "unit_codes": [], "province": None}, settings={})
+    engine.dispose()
+    assert main(["--data-dir", str(data), "audit", "--unit", "258", "--no-browser"]) == 2
+    assert killed.id in capsys.readouterr().err
+    assert main(["--data-dir", str(data), "audit", "--all", "--no-browser"]) == 0  # the same command resumes it
+    assert _export(data, tmp_path)["run"]["id"] == killed.id
