@@ -88,6 +88,7 @@ def create_app(ws: Workspace, secret_key: str | None = None, https_only: bool = 
     ]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: views.not_found})
     app.state.ws = ws
+    app.state.login_throttle = auth.LoginThrottle()
     return app
 
 

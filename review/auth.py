@@ -13,6 +13,9 @@ import hmac
 import os
 import re
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,3 +172,42 @@ def load_or_create_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(secret + "\n")
     return secret
+
+
+class LoginThrottle:
+    """Failed sign-ins per client address and per user name within a window; past the limit every attempt is
+    refused until the window has passed, right password or not (so the refusal confirms nothing), which stops
+    online password guessing and keeps scrypt from being used to load the server."""
+
+    def __init__(self, per_user: int = 5, per_client: int = 20, window_seconds: float = 900.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        # A whole office often signs in from one address (NAT): the per-address limit is the looser one.
+        self.per_user, self.per_client, self.window, self._clock = per_user, per_client, window_seconds, clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def blocked(self, client: str, username: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            return (len(self._recent(f"ip:{client}", now)) >= self.per_client
+                    or len(self._recent(f"user:{username.casefold()}", now)) >= self.per_user)
+
+    def failed(self, client: str, username: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in (f"ip:{client}", f"user:{username.casefold()}"):
+                self._recent(key, now)
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, client: str, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"ip:{client}", None)
+            self._failures.pop(f"user:{username.casefold()}", None)

@@ -116,9 +116,14 @@ def _form(request: Request, name: str) -> str:
 @page(signed_in=False)
 async def login(request: Request) -> Response:
     if request.method == "GET":
-        return render(request, "login.html", next=_safe_next(request.query_params.get("next")), error=False)
+        return render(request, "login.html", next=_safe_next(request.query_params.get("next")), error=False,
+                      locked=False)
     username, password = _form(request, "username").strip(), _form(request, "password")
     target = _safe_next(_form(request, "next"))
+    throttle: auth.LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "?"
+    if throttle.blocked(client, username):
+        return render(request, "login.html", status_code=429, next=target, error=False, locked=True)
 
     def check() -> auth.CurrentUser | None:
         with session(_workspace(request).engine) as s:
@@ -128,8 +133,10 @@ async def login(request: Request) -> Response:
             return user
 
     if await run_in_threadpool(check) is None:
+        throttle.failed(client, username)
         # One message for an unknown name and a wrong password: the form must not confirm account names.
-        return render(request, "login.html", status_code=400, next=target, error=True)
+        return render(request, "login.html", status_code=400, next=target, error=True, locked=False)
+    throttle.succeeded(client, username)
     return RedirectResponse(target, status_code=303)
 
 

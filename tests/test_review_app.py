@@ -482,3 +482,29 @@ async def test_unit_page_in_chromium_runs_no_crawled_script(world: World, tmp_pa
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, SHOT_DIR / "unit.png")
     shutil.copy(tmp_path / "snapshot.png", SHOT_DIR / "snapshot.png")
+
+
+def test_login_throttle_locks_a_user_name_after_repeated_failures_then_forgets() -> None:
+    from review.auth import LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(per_user=3, per_client=5, window_seconds=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert not throttle.blocked("10.0.0.1", "rex")
+        throttle.failed("10.0.0.1", "rex")
+    assert throttle.blocked("10.0.0.1", "rex") and throttle.blocked("10.0.0.2", "REX")  # any address
+    assert not throttle.blocked("10.0.0.1", "vy")  # the address itself is below its own limit
+    now[0] = 61.0
+    assert not throttle.blocked("10.0.0.1", "rex")  # the window passed
+    for name in ("a", "b", "c", "d", "e"):
+        throttle.failed("10.0.0.9", name)
+    assert throttle.blocked("10.0.0.9", "vy")  # one address guessing many names
+
+
+def test_repeated_failed_sign_ins_are_refused_with_429(world: World) -> None:
+    with _client(world) as c:
+        for _ in range(5):
+            assert _login(c, "mallory", "guess").status_code == 400
+        locked = _login(c, "mallory", "guess")
+        assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text
+        assert _login(c, "rex").status_code == 303  # other accounts are unaffected
