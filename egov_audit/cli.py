@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the review web app (sign-in required; see `user add`)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_positive_int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument("--https-only", action="store_true",
+                       help="send the session cookie over HTTPS only (behind a TLS proxy)")
 
     user = sub.add_parser("user", help="review app users")
     user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
@@ -232,7 +234,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from review import serve
 
         print(f"review app on http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
-        serve(ws, host=args.host, port=args.port)
+        serve(ws, host=args.host, port=args.port, https_only=args.https_only)
         return EXIT_OK
     if args.command == "user":
         return _user(args, ws)

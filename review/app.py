@@ -92,9 +92,11 @@ def create_app(ws: Workspace, secret_key: str | None = None, https_only: bool = 
     return app
 
 
-def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Run the app with uvicorn until interrupted (``egov-audit serve``)."""
+def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8080, https_only: bool = False) -> None:
+    """Run the app with uvicorn until interrupted (``egov-audit serve``); ``https_only`` marks the session
+    cookie Secure, for a deployment behind a TLS proxy."""
     import uvicorn
 
     # server_header off: no need to advertise the server software to whoever reaches the port.
-    uvicorn.run(create_app(ws), host=host, port=port, server_header=False, log_level="info")
+    uvicorn.run(create_app(ws, https_only=https_only), host=host, port=port, server_header=False,
+                log_level="info")

@@ -508,3 +508,13 @@ def test_repeated_failed_sign_ins_are_refused_with_429(world: World) -> None:
         locked = _login(c, "mallory", "guess")
         assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text
         assert _login(c, "rex").status_code == 303  # other accounts are unaffected
+
+
+def test_https_only_marks_the_session_cookie_secure(world: World) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(create_app(world.ws, https_only=True), base_url="https://review.example.gov.vn") as client:
+        response = client.get("/login")
+    cookie = response.headers.get("set-cookie", "")
+    assert cookie, "the login page starts a session (it carries the CSRF token)"
+    assert "secure" in cookie.lower() and "httponly" in cookie.lower()
