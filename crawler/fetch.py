@@ -39,8 +39,6 @@ class FetchResult:
     content_type: str | None = None
     body: bytes = b""
     """Decoded (Content-Encoding removed) body, cut at the size cap; empty when not read."""
-    raw_body: bytes = b""
-    """Final response body as received on the wire."""
     wire_bytes: int = 0
     redirects: list[str] = field(default_factory=list)
     error: FailureClass | None = None
@@ -78,7 +76,7 @@ def looks_html(content_type: str | None) -> bool:
     return media in _HTML_TYPES or media == "" or media.endswith("+xml")
 
 
-def _decoder(content_encoding: str) -> zlib._Decompress | None:
+def content_decoder(content_encoding: str) -> zlib._Decompress | None:
     enc = content_encoding.strip().lower()
     if enc in ("gzip", "x-gzip"):
         return zlib.decompressobj(wbits=31)
@@ -166,14 +164,12 @@ class Fetcher:
                         continue
                     result.content_type = hop.headers.get("content-type")
                     result.body = hop.decoded
-                    result.raw_body = hop.raw
                     result.wire_bytes = hop.wire
                     if hop.failure is not None:
                         result.error, result.detail = hop.failure, hop.detail
                     break
-        except TimeoutError as exc:
+        except TimeoutError:
             result.error, result.detail = FailureClass.TIMEOUT, f"request took over {self.settings.max_request_seconds:g} s"
-            del exc
         except Exception as exc:  # noqa: BLE001 - every failure becomes a FailureClass, never a crash
             result.error, result.detail = classify_exception(exc)
         result.elapsed = time.monotonic() - t0
@@ -253,7 +249,7 @@ class Fetcher:
             failure, detail = FailureClass.NOT_HTML, (headers.get("content-type") or "")[:100]
         else:
             limit = cap
-        decoder = _decoder(headers.get("content-encoding", ""))
+        decoder = content_decoder(headers.get("content-encoding", ""))
         raw = bytearray()
         decoded = bytearray()
         wire = 0

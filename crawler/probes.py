@@ -98,13 +98,12 @@ async def dns_probe(host: str) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, None, family=socket.AF_INET6, type=socket.SOCK_STREAM)
-    except socket.gaierror as v6_error:
+    except socket.gaierror:
         # No AAAA is not an error if the name resolves at all.
         try:
             await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
             return {"error": f"dns: {exc}"[:200]}
-        del v6_error
         return {"aaaa": []}
     addresses: list[str] = []
     for info in infos:

@@ -370,14 +370,11 @@ def page_snapshot(s: Session, blobs: BlobStore, page_id: int, rendered: bool = F
     headers = repo.page_headers(blobs, page) if page.headers_digest and blobs.exists(page.headers_digest) else None
     digest = page.rendered_digest if rendered else page.body_digest
     text: str | None = None
-    binary = not rendered and not repo._is_textual(page.content_type)
-    if digest and blobs.exists(digest) and not binary:
-        raw = blobs.get(digest)
-        if rendered:
-            text = raw.decode("utf-8", errors="replace")
-        else:
-            # The blob is the body as it came over the wire; the same decoding load_site applies.
-            text = repo._decode_body(repo._content_decoded(raw, headers), page.encoding)
+    binary = not rendered and not repo.is_textual(page.content_type)
+    if rendered and digest and blobs.exists(digest):
+        text = blobs.get(digest).decode("utf-8", errors="replace")
+    elif not rendered:
+        text = repo.page_source(blobs, page)
     truncated = text is not None and len(text) > MAX_SOURCE_CHARS
     return {
         "id": page.id,

@@ -293,30 +293,32 @@ def page_headers(blobs: BlobStore, page: Page) -> dict[str, str] | None:
     return json.loads(blobs.get(page.headers_digest).decode("utf-8"))
 
 
-def _content_decoded(body: bytes, headers: dict[str, str] | None) -> bytes:
-    """Undo gzip/deflate Content-Encoding: the blob keeps the body exactly as it came over the wire."""
-    encoding = next((v for k, v in (headers or {}).items() if k.lower() == "content-encoding"), "")
-    encoding = encoding.strip().lower()
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        return body
-    try:
-        # A body cut at the size cap is a truncated stream: decompressobj returns what it could decode.
-        return zlib.decompressobj(wbits=31 if "gzip" in encoding else 15).decompress(body)
-    except zlib.error:
-        return body
-
-
-def _decode_body(body: bytes, encoding: str | None) -> str:
+def page_source(blobs: BlobStore, page: Page) -> str | None:
+    """The stored body of a textual page as text, decoded exactly as the crawler decoded it (gzip/deflate
+    undone, the recorded charset with the crawler's label table, NFC); None for binary or missing bodies.
+    ``load_site`` (recheck, resume) and the review app's source view both read pages through this."""
+    if not page.body_digest or not is_textual(page.content_type) or not blobs.exists(page.body_digest):
+        return None
     from crawler.encoding import python_codec
+    from crawler.fetch import content_decoder
 
-    # The crawler's own label table (tcvn3/vni are Latin-1 bytes, windows-1258 is cp1258): a rechecked
-    # page must read exactly as it did when it was crawled. An unknown label falls back to UTF-8.
-    codec = python_codec(encoding) if encoding else None
-    text = body.decode(codec or "utf-8", errors="replace")
-    return unicodedata.normalize("NFC", text)
+    body = blobs.get(page.body_digest)
+    headers = page_headers(blobs, page) if page.headers_digest and blobs.exists(page.headers_digest) else None
+    encoding = next((v for k, v in (headers or {}).items() if k.lower() == "content-encoding"), "")
+    decoder = content_decoder(encoding)
+    if decoder is not None:
+        try:
+            # The blob keeps the wire bytes; a body cut at the size cap is a truncated stream, and the
+            # decompressor returns what it could decode.
+            body = decoder.decompress(body)
+        except zlib.error:
+            pass
+    codec = python_codec(page.encoding) if page.encoding else None
+    return unicodedata.normalize("NFC", body.decode(codec or "utf-8", errors="replace"))
 
 
-def _is_textual(content_type: str | None) -> bool:
+def is_textual(content_type: str | None) -> bool:
+    """Whether a stored body is text to decode (HTML, XML, plain text) rather than a file."""
     return content_type is None or any(t in content_type.lower() for t in ("html", "xml", "text/"))
 
 
@@ -360,10 +362,7 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
         select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code).order_by(Page.id)
     ).all()
     for row in rows:
-        html = None
-        if row.body_digest and _is_textual(row.content_type) and blobs.exists(row.body_digest):
-            body = _content_decoded(blobs.get(row.body_digest), page_headers(blobs, row))
-            html = _decode_body(body, row.encoding)
+        html = page_source(blobs, row)
         rendered = None
         if row.rendered_digest and blobs.exists(row.rendered_digest):
             rendered = blobs.get(row.rendered_digest).decode("utf-8")
