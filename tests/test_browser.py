@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from egov_audit.browser import Browser, axe_script_path, request_allowed, resolve_executable, site_of
-from egov_audit.settings import BrowserSettings
+from egov_audit.crawler.browser import Browser, axe_script_path, request_allowed, resolve_executable, site_of
+from egov_audit.services.settings import BrowserSettings
 
 pytestmark = pytest.mark.skipif(
     resolve_executable(BrowserSettings()) is None, reason="no Chromium binary on this machine"

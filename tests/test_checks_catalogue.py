@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from checks import CHECK_IDS
-from checks.model import CapturedPage, CapturedSite, Status
+from egov_audit.checks import CHECK_IDS
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, Status
 from tests.test_checks_support import (
     AUDITED_AT,
     DC_HEAD,

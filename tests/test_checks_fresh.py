@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from checks import CheckOptions, run_checks
-from checks.model import Status
+from egov_audit.checks import CheckOptions, run_checks
+from egov_audit.core.artifacts import Status
 from tests.test_checks_support import (
     NV_BASE,
     finding,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import lxml.html
 
-from checks.model import Status
-from checks.site import SiteAnalysis
+from egov_audit.checks.site import SiteAnalysis
+from egov_audit.core.artifacts import Status
 from tests.test_checks_support import (
     INTRO_TEXT,
     LF_BASE,

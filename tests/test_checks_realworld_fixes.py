@@ -4,10 +4,10 @@ footers, "[at]" e-mails, and service functions linked from a page's own content 
 
 from __future__ import annotations
 
-from checks.contacts import contact_details
-from checks.info import has_person_name
-from checks.model import Status
-from checks.site import NAV, SiteAnalysis
+from egov_audit.checks.contacts import contact_details
+from egov_audit.checks.info import has_person_name
+from egov_audit.checks.site import NAV, SiteAnalysis
+from egov_audit.core.artifacts import Status
 from tests.test_checks_catalogue import with_menu
 from tests.test_checks_support import (
     INTRO_TEXT,

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-import checks
-from checks import CHECK_IDS, CheckOptions, get_check, needs_for, run_checks
-from checks.model import CapturedSite, CrawlStatus, Finding, Need, Status
-from checks.options import OptionsError
-from checks.registry import _REGISTRY, Check
-from checks.vocabulary import VocabularyError, load_vocabulary, parse_vocabulary
+from egov_audit import checks
+from egov_audit.checks import CHECK_IDS, CheckOptions, get_check, needs_for, run_checks
+from egov_audit.checks.options import OptionsError
+from egov_audit.checks.registry import _REGISTRY, Check
+from egov_audit.checks.vocabulary import VocabularyError, load_vocabulary, parse_vocabulary
+from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding, Need, Status
 from tests.test_checks_support import make_page, nukeviet_site
 
 

@@ -4,8 +4,8 @@ their own concept, and the figures of service.statistics."""
 
 from __future__ import annotations
 
-from checks.model import Status
-from checks.site import SiteAnalysis
+from egov_audit.checks.site import SiteAnalysis
+from egov_audit.core.artifacts import Status
 from tests.test_checks_catalogue import ENGLISH, FIGURES_BOX, PLACEHOLDER, with_menu
 from tests.test_checks_support import (
     DC_HEAD,

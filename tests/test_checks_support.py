@@ -7,8 +7,8 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from checks import run_checks
-from checks.model import CapturedPage, CapturedSite, Finding
+from egov_audit.checks import run_checks
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, Finding
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 AUDITED_AT = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam

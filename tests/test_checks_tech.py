@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.model import Status
+from egov_audit.core.artifacts import Status
 from tests.test_checks_support import (
     DC_HEAD,
     NV_BASE,

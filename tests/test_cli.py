@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.catalogue import CHECK_IDS
+from egov_audit.checks.catalogue import CHECK_IDS
 from egov_audit.cli import main
 
 
@@ -274,8 +274,8 @@ def test_findings_of_an_unknown_run_and_a_bad_database_url_are_bad_input(tmp_pat
 
 
 def test_an_unfinished_run_of_another_selection_is_not_resumed_silently(tmp_path, capsys):
-    from storage import repo
-    from storage.db import open_database, session
+    from egov_audit.storage import repo
+    from egov_audit.storage.db import open_database, session
 
     data = tmp_path / "d"
     units = _units_csv(tmp_path / "u.csv", ["27,Bắc Ninh,province,27,,,",

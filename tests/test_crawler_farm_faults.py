@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import pytest_asyncio
 from protego import Protego
 
-from checks.model import CapturedSite, CrawlStatus, FailureClass
-from crawler import HostLimiter, SiteTarget, crawl_site, make_client
-from crawler.links import extract_links
-from egov_audit.settings import CrawlerSettings
+from egov_audit.core.artifacts import CapturedSite, CrawlStatus, FailureClass
+from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site, make_client
+from egov_audit.crawler.links import extract_links
+from egov_audit.services.settings import CrawlerSettings
 from tests.crawlfarm.portals import FarmPortal, GeneratedSite, RoutedSite, build_farm
 from tests.crawlfarm.server import FarmServer
 

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import httpx
 
-from crawler.encoding import decode_body, detect_legacy_font_encoding
-from crawler.frontier import Frontier, trap_reason
-from crawler.links import extract_links, is_skipped_file
-from crawler.politeness import HostLimiter, parse_retry_after
-from crawler.probes import dns_probe, https_probe
-from crawler.safety import is_forbidden_address
-from crawler.sitemap import parse_sitemap
-from crawler.urls import Scope, normalize_url
+from egov_audit.core.bodies import decode_body, detect_legacy_font_encoding
+from egov_audit.core.urls import Scope, normalize_url
+from egov_audit.crawler.frontier import Frontier, trap_reason
+from egov_audit.crawler.links import extract_links, is_skipped_file
+from egov_audit.crawler.politeness import HostLimiter, parse_retry_after
+from egov_audit.crawler.probes import dns_probe, https_probe
+from egov_audit.crawler.safety import is_forbidden_address
+from egov_audit.crawler.sitemap import parse_sitemap
 from tests.test_crawler_farm import Farm, encode_cp1258, encode_tcvn3, encode_vni, page
 
 PHRASE = "Ủy ban nhân dân xã Tân Hòa thông báo lịch tiếp công dân định kỳ của Chủ tịch"
@@ -154,7 +154,7 @@ async def test_probes() -> None:
 
 
 def test_legacy_prefilter_agrees_with_full_detection(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import crawler.encoding as encoding
+    from egov_audit.core import bodies as encoding
 
     samples = [
         page("Trang", f"<p>{PHRASE}</p>"),
@@ -175,7 +175,7 @@ def test_legacy_prefilter_agrees_with_full_detection(monkeypatch) -> None:  # ty
 def test_cached_link_resolution_and_nav_memo_agree_with_plain_code() -> None:
     from lxml import html as lxml_html
 
-    from crawler.links import _is_nav, _marks_nav, _resolve_link
+    from egov_audit.crawler.links import _is_nav, _marks_nav, _resolve_link
 
     bases = ["http://a.gov.vn/x/y?z=1", "https://B.gov.vn:8443/p/", "http://127.0.0.1:5000/Default.aspx?tabid=3"]
     raws = ["http://x/a;", "/c", "/c/../d?b=2&a=1", "//cdn/x", "?p=2", "tin.html", " /a b ", "http://x/a?",
@@ -211,7 +211,7 @@ async def test_host_waiting_for_its_delay_leaves_the_ip_slot_to_others() -> None
 
 
 async def test_per_origin_transport_closes_idle_pools() -> None:
-    from crawler.transport import PerOriginTransport
+    from egov_audit.crawler.transport import PerOriginTransport
     from tests.crawlfarm.server import FarmServer
     from tests.test_crawler_farm import closed_port
 
@@ -274,8 +274,8 @@ async def test_a_slow_portal_gets_spaced_out_by_the_crawl() -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from crawler import SiteTarget, crawl_site, make_client
-    from egov_audit.settings import CrawlerSettings
+    from egov_audit.crawler import SiteTarget, crawl_site, make_client
+    from egov_audit.services.settings import CrawlerSettings
 
     class Slow(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -309,7 +309,7 @@ async def test_a_slow_portal_gets_spaced_out_by_the_crawl() -> None:
 
 
 def test_six_to_four_addresses_are_judged_by_the_ipv4_address_they_carry() -> None:
-    from crawler.safety import is_forbidden_address
+    from egov_audit.crawler.safety import is_forbidden_address
 
     assert is_forbidden_address("2002:7f00:1::1")  # 6to4 around 127.0.0.1
     assert is_forbidden_address("2002:c0a8:101::1")  # 6to4 around 192.168.1.1
@@ -324,7 +324,7 @@ def test_recovery_drops_a_record_cut_in_the_middle(tmp_path) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    from crawler.warc import recover_open_file
+    from egov_audit.crawler.warc import recover_open_file
 
     buffer = BytesIO()
     writer = WARCWriter(buffer, gzip=True)

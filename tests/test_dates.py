@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from checks.dates import age_days, find_dates, parse_date, relative_label
+from egov_audit.core.dates import age_days, find_dates, parse_date, relative_label
 
 VN_MORNING = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 on Tuesday 10/03/2026 in Vietnam
 

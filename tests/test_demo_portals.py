@@ -281,7 +281,7 @@ def test_expected_labels_give_an_interesting_province(province: DemoProvince) ->
 
 
 def test_covered_checks_are_catalogue_ids() -> None:
-    catalogue = pytest.importorskip("checks.catalogue")
+    catalogue = pytest.importorskip("egov_audit.checks.catalogue")
     assert set(COVERED_CHECKS) <= set(catalogue.CHECK_IDS)
 
 

@@ -27,15 +27,15 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from checks import CHECK_IDS
-from checks.model import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
-from egov_audit import evidence
-from egov_audit.errors import InputError
-from egov_audit.evidence import export_unit_evidence, surt, verify_warc
-from storage import repo
-from storage.blobs import BlobStore
-from storage.db import open_database, session
-from storage.models import AuditRun
+from egov_audit.checks import CHECK_IDS
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
+from egov_audit.core.errors import InputError
+from egov_audit.exports import evidence
+from egov_audit.exports.evidence import export_unit_evidence, surt, verify_warc
+from egov_audit.storage import repo
+from egov_audit.storage.blobs import BlobStore
+from egov_audit.storage.db import open_database, session
+from egov_audit.storage.models import AuditRun
 
 UNIT = "09877"
 HOST = "tamgiang.bacninh.gov.vn"

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from checks.catalogue import CHECK_IDS
 from config import CONFIG_DIR
-from egov_audit.errors import InputError
-from scoring import FrameworkError, list_frameworks, load_framework, load_survey_fields
+from egov_audit.checks.catalogue import CHECK_IDS
+from egov_audit.core.errors import InputError
+from egov_audit.scoring import FrameworkError, list_frameworks, load_framework, load_survey_fields
 
 SHIPPED = ("qd2392-district", "qd2392-commune", "nd224-commune")
 TOTALS = {"readiness": 30, "I": 40, "II": 25, "III": 20, "IV": 15}

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from checks.catalogue import CHECK_IDS
-from checks.model import CapturedSite, CrawlStatus, Finding, Status
-from egov_audit import pipeline
-from egov_audit.settings import Settings
-from storage import repo
-from storage.db import session
+from egov_audit.checks.catalogue import CHECK_IDS
+from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding, Status
+from egov_audit.services import audit as pipeline
+from egov_audit.services.settings import Settings
+from egov_audit.storage import repo
+from egov_audit.storage.db import session
 
 UNIT = "09202"
 

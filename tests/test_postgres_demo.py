@@ -6,7 +6,7 @@ import contextlib
 import io
 import json
 
-from checks.catalogue import CHECK_IDS
+from egov_audit.checks.catalogue import CHECK_IDS
 from egov_audit.cli import main
 from tests.pg import postgres_url  # noqa: F401  (fixture)
 

@@ -20,14 +20,14 @@ import httpx
 import pytest
 import pytest_asyncio
 
-import checks
-from checks.model import CapturedPage, CapturedSite
-from checks.search_plan import link_check_urls, plan_search
-from crawler import SiteTarget, crawl_site, make_client
-from crawler.exchange import Exchange
-from crawler.probes import dns_probe, encode_form, https_probe, link_status_probe, search_probe
+from egov_audit import checks
+from egov_audit.checks.search_plan import link_check_urls, plan_search
+from egov_audit.core.artifacts import CapturedPage, CapturedSite
+from egov_audit.crawler import SiteTarget, crawl_site, make_client
+from egov_audit.crawler.exchange import Exchange
+from egov_audit.crawler.probes import dns_probe, encode_form, https_probe, link_status_probe, search_probe
 from egov_audit.demo.server import DemoProvince
-from egov_audit.settings import CrawlerSettings
+from egov_audit.services.settings import CrawlerSettings
 from tests.farm.specs import FarmProvince, farm_units
 
 SETTINGS = CrawlerSettings(allow_private_networks=True, delay_seconds=0.01, max_pages=80, retries=0)

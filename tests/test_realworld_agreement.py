@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-import checks
-from checks.model import Finding
+from egov_audit import checks
+from egov_audit.core.artifacts import Finding
 from tests.realworld.loader import load_labels, load_portal, portal_codes, unreached_pages
 
 MIN_AGREEMENT = 0.95

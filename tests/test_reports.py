@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from egov_audit.errors import InputError
+from egov_audit.core.errors import InputError
 from egov_audit.reports import VN_TZ, display_width, ranking_table, render_html, write_report
 
 EVIL = '<script>alert("x")</script>'

@@ -30,10 +30,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-import checks
+from egov_audit import checks
 from egov_audit.demo import server as demo_server
 from egov_audit.demo.server import DemoProvince
-from egov_audit.evidence import verify_warc
+from egov_audit.exports.evidence import verify_warc
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_SECONDS = 0.2

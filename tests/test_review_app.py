@@ -25,16 +25,16 @@ import pytest
 import uvicorn
 from bs4 import BeautifulSoup
 
-import checks
-from checks.model import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
-from egov_audit.pipeline import Workspace
-from egov_audit.settings import Settings
-from review import create_app
-from review.app import CONTENT_SECURITY_POLICY
-from review.auth import add_user, hash_password, load_or_create_secret, verify_password
-from review.service import screenshot_png
-from storage import repo
-from storage.db import session
+from egov_audit import checks
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
+from egov_audit.review import create_app
+from egov_audit.review.app import CONTENT_SECURITY_POLICY
+from egov_audit.review.auth import add_user, hash_password, load_or_create_secret, verify_password
+from egov_audit.review.service import screenshot_png
+from egov_audit.services.audit import Workspace
+from egov_audit.services.settings import Settings
+from egov_audit.storage import repo
+from egov_audit.storage.db import session
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(1)>"
@@ -443,7 +443,7 @@ def test_cli_user_add_reads_the_password_from_stdin(tmp_path: Path, monkeypatch:
 async def test_unit_page_in_chromium_runs_no_crawled_script(world: World, tmp_path: Path) -> None:
     from playwright.async_api import async_playwright
 
-    from egov_audit.browser import LAUNCH_ARGS, resolve_executable
+    from egov_audit.crawler.browser import LAUNCH_ARGS, resolve_executable
 
     executable = resolve_executable(Settings().browser)
     if executable is None:
@@ -485,7 +485,7 @@ async def test_unit_page_in_chromium_runs_no_crawled_script(world: World, tmp_pa
 
 
 def test_login_throttle_locks_a_user_name_after_repeated_failures_then_forgets() -> None:
-    from review.auth import LoginThrottle
+    from egov_audit.review.auth import LoginThrottle
 
     now = [0.0]
     throttle = LoginThrottle(per_user=3, per_client=5, window_seconds=60, clock=lambda: now[0])

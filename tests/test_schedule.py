@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from egov_audit.errors import InputError
-from egov_audit.schedule import build_scheduler
-from egov_audit.settings import Settings
+from egov_audit.core.errors import InputError
+from egov_audit.services.schedule import build_scheduler
+from egov_audit.services.settings import Settings
 
 
 def test_nightly_job_fires_at_configured_local_time():

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from checks.catalogue import CHECK_IDS
-from checks.model import Finding, Status
 from config import CONFIG_DIR
-from scoring import (
+from egov_audit.checks.catalogue import CHECK_IDS
+from egov_audit.core.artifacts import Finding, Status
+from egov_audit.scoring import (
     DecisionInput,
     FindingInput,
     FrameworkError,

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from egov_audit.errors import InputError
-from egov_audit.selfreport import (
+from egov_audit.core.errors import InputError
+from egov_audit.imports.surveys import (
     FORM_SHEET,
     GUIDE_SHEET,
     import_selfreports,
@@ -19,8 +19,8 @@ from egov_audit.selfreport import (
     parse_yes_no,
     write_template,
 )
-from storage import repo
-from storage.db import open_database, session
+from egov_audit.storage import repo
+from egov_audit.storage.db import open_database, session
 
 ALL_FIELDS = [f.id for f in load_survey_fields()]
 

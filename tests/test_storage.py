@@ -13,11 +13,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
-from checks.model import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
-from storage import repo
-from storage.blobs import BlobStore
-from storage.db import current_revision, open_database, session
-from storage.models import Page, Unit
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
+from egov_audit.storage import repo
+from egov_audit.storage.blobs import BlobStore
+from egov_audit.storage.db import current_revision, open_database, session
+from egov_audit.storage.models import Page, Unit
 from tests.pg import new_database, postgres_url  # noqa: F401  (fixture)
 
 TABLES = {"unit", "framework", "audit_run", "unit_crawl", "page", "finding", "self_report",
@@ -370,6 +370,6 @@ def _head_revision() -> str:
     """The newest migration shipped, so the test holds as migrations are added."""
     from alembic.script import ScriptDirectory
 
-    from storage.db import alembic_config
+    from egov_audit.storage.db import alembic_config
 
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from checks.text import excerpt, fold, label_slugs, match_label, slug_matches, strip_diacritics
+from egov_audit.core.text import excerpt, fold, label_slugs, match_label, slug_matches, strip_diacritics
 
 
 def test_nfc_and_nfd_fold_to_the_same_key() -> None:

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from egov_audit.errors import InputError
-from egov_audit.units import COLUMNS, import_units, parse_units_file
-from storage import repo
-from storage.db import open_database, session
+from egov_audit.core.errors import InputError
+from egov_audit.imports.units import COLUMNS, import_units, parse_units_file
+from egov_audit.storage import repo
+from egov_audit.storage.db import open_database, session
 
 # The GPL-3.0 pre-2025 compilation is read from shared/ beside the checkout, never copied into the project.
 PRE_2025 = Path(__file__).resolve().parents[2] / "shared" / "data" / "admin-units" / "pre-2025" / "units_2025-03-01_flat.csv"

@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from checks.model import CapturedPage, CapturedSite
-from crawler.encoding import decode_body
+from egov_audit.core.artifacts import CapturedPage, CapturedSite
+from egov_audit.core.bodies import decode_body
 
 PORTALS_DIR = Path(__file__).resolve().parent / "portals"
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"

@@ -1,7 +1,0 @@
-"""Checks: pure functions from a captured site to findings (one per id of CRITERIA.md §2)."""
-
-from checks.catalogue import CHECK_IDS
-from checks.options import CheckOptions
-from checks.registry import Check, get_check, needs_for, register, run_checks
-
-__all__ = ["CHECK_IDS", "Check", "CheckOptions", "get_check", "needs_for", "register", "run_checks"]

@@ -1,0 +1,199 @@
+"""Helpers shared by the check families: the common section rule of CRITERIA.md §2, evidence, fail/unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from egov_audit.checks.options import CheckOptions
+from egov_audit.checks.site import (
+    CONTENT_REGIONS,
+    DatedEntry,
+    SectionMatch,
+    SiteAnalysis,
+    host_of,
+    is_file_url,
+    is_gov_vn,
+)
+from egov_audit.core.artifacts import CapturedPage, Evidence, Finding, Status
+from egov_audit.core.dates import local_date
+from egov_audit.core.text import excerpt
+
+# When one section is linked several times, the best outcome wins; a page that did not answer
+# outranks a broken or empty one, because the auditor cannot tell what it would have shown.
+RANK = {Status.PASS: 4, Status.UNKNOWN: 3, Status.PARTIAL: 2, Status.FAIL: 1, Status.NOT_APPLICABLE: 0}
+
+
+@dataclass
+class Content:
+    """What a section page holds that makes it "real content"."""
+
+    ok: bool
+    excerpt: str | None = None
+    element: etree._Element | None = None
+    value: object = None
+
+
+ContentTest = Callable[[SiteAnalysis, CapturedPage, CheckOptions], Content]
+
+
+@dataclass
+class Outcome:
+    status: Status
+    reason: str
+    evidence: list[Evidence]
+    match: SectionMatch
+    value: object = None
+    weak: bool = False
+    """An ``unknown`` only because a linked page was never fetched: it yields to a conclusive outcome."""
+
+
+def page_evidence(analysis: SiteAnalysis, page: CapturedPage, text: str | None = None,
+                  element: etree._Element | None = None) -> Evidence:
+    return Evidence(
+        url=page.final_url or page.url,
+        excerpt=excerpt(text) if text else None,
+        snapshot=page.body_digest,
+        locator=analysis.locator_for(page, element) if element is not None else None,
+    )
+
+
+def match_evidence(analysis: SiteAnalysis, match: SectionMatch) -> Evidence:
+    source = analysis.page(match.source_url)
+    return Evidence(
+        url=match.source_url,
+        excerpt=excerpt(match.excerpt) if match.excerpt else None,
+        snapshot=source.body_digest if source else None,
+        locator=match.locator,
+    )
+
+
+def tz(options: CheckOptions) -> ZoneInfo:
+    return ZoneInfo(options.timezone)
+
+
+def past_entries(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> list[DatedEntry]:
+    """Dated listing items whose date is not in the future (deadlines and event dates are not publications)."""
+    entries = analysis.dated_entries(page)
+    ref = analysis.reference_time
+    if ref is None:
+        return entries
+    today = local_date(ref, tz(options))
+    return [e for e in entries if e.date <= today]
+
+
+def listing_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
+    entries = past_entries(analysis, page, options)
+    if entries:
+        return Content(True, entries[0].text, entries[0].element, len(entries))
+    return Content(False)
+
+
+def text_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
+    text = analysis.own_text(page)
+    if len(text) >= options.min_text_chars and not analysis.is_placeholder(page):
+        return Content(True, text, None, len(text))
+    return Content(False)
+
+
+def file_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
+    """Downloadable files in the page's own content (budget reports, schedules as PDF)."""
+    boiler = analysis.boilerplate_elements(page)
+    for link in analysis.links(page):
+        if link.region in CONTENT_REGIONS and is_file_url(link.url) and link.element not in boiler:
+            return Content(True, link.text or link.url, link.element)
+    return Content(False)
+
+
+def any_content(*tests: ContentTest) -> ContentTest:
+    def test(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
+        for t in tests:
+            content = t(analysis, page, options)
+            if content.ok:
+                return content
+        return Content(False)
+
+    return test
+
+
+EITHER = any_content(listing_content, text_content)
+
+
+def evaluate(analysis: SiteAnalysis, match: SectionMatch, options: CheckOptions, content: ContentTest,
+             external_ok: Callable[[str], bool] | None = None) -> Outcome | None:
+    """The common section rule for one place the section was recognised (None: does not count)."""
+    found = match_evidence(analysis, match)
+    if not match.in_scope:
+        host = host_of(match.url)
+        if external_ok and external_ok(match.url):
+            return Outcome(Status.PASS, f"links to {host}", [found], match)
+        if is_gov_vn(host):
+            return Outcome(Status.PARTIAL, f"section links to another .gov.vn host ({host})", [found], match)
+        return None
+    page = match.page
+    if page is None:
+        # A nav link the crawler never fetched tells nothing; it matters only when nothing else was found.
+        return Outcome(Status.UNKNOWN, f"section page {match.url} was not fetched", [found], match, weak=True)
+    if page.status is None:
+        return Outcome(Status.UNKNOWN, f"section page did not answer ({page.error or 'no response'})", [found], match)
+    if page.status >= 400:
+        return Outcome(Status.PARTIAL, f"section page is broken (HTTP {page.status})",
+                       [found, page_evidence(analysis, page)], match)
+    if not page.ok:
+        return Outcome(Status.PARTIAL, f"section page did not open ({page.error or page.status})",
+                       [found, page_evidence(analysis, page)], match)
+    result = content(analysis, page, options)
+    evidence = [found] if match.via in {"nav", "sitemap"} else []
+    if result.ok:
+        # Point at the matched entry, else at the page's own heading.
+        element = result.element
+        if element is None:
+            headings = analysis.headings(page)
+            element = headings[0][1] if headings else None
+        evidence.append(page_evidence(analysis, page, result.excerpt or match.label, element))
+        return Outcome(Status.PASS, f"section found ({match.via}: {match.label})", evidence, match, result.value)
+    evidence.append(page_evidence(analysis, page, analysis.own_text(page)[:200] or None))
+    if analysis.is_placeholder(page) and analysis.own_text(page):
+        return Outcome(Status.PARTIAL, "section page is a placeholder", evidence, match)
+    return Outcome(Status.PARTIAL, "section page has no content", evidence, match)
+
+
+def best_outcome(outcomes: list[Outcome | None]) -> Outcome | None:
+    def rank(outcome: Outcome) -> float:
+        return 1.5 if outcome.weak else RANK[outcome.status]
+
+    best: Outcome | None = None
+    for outcome in outcomes:
+        if outcome is not None and (best is None or rank(outcome) > rank(best)):
+            best = outcome
+    return best
+
+
+def not_found(analysis: SiteAnalysis, check_id: str, reason: str) -> Finding:
+    """``fail`` with the pages looked at, or ``unknown`` when the crawl was cut short before every
+    navigation link of the home page was fetched (CRITERIA.md §5)."""
+    looked = [p.final_url or p.url for p in analysis.html_pages][:100]
+    if analysis.site.budget_exhausted and analysis.nav_links_unfetched():
+        return Finding(check_id, Status.UNKNOWN, reason=f"{reason}; crawl cut short", looked_at=looked)
+    if analysis.home is None or not analysis.home.ok:
+        return Finding(check_id, Status.UNKNOWN, reason="home page not captured", looked_at=looked)
+    return Finding(check_id, Status.FAIL, reason=reason, looked_at=looked)
+
+
+def section_check(analysis: SiteAnalysis, options: CheckOptions, check_id: str, concepts: tuple[str, ...],
+                  content: ContentTest = EITHER, external_ok: Callable[[str], bool] | None = None,
+                  content_links: bool = False) -> Finding:
+    """The common section rule over every place the section is recognised; with ``content_links``, links
+    named for it in pages' own content count too (functions the criteria accept as "a link to one")."""
+    matches = [m for c in concepts for m in analysis.find_sections(c)]
+    if content_links:
+        known = {m.url.rstrip("/") for m in matches}
+        matches += [m for c in concepts for m in analysis.content_links(c) if m.url.rstrip("/") not in known]
+    outcome = best_outcome([evaluate(analysis, m, options, content, external_ok) for m in matches])
+    if outcome is None:
+        return not_found(analysis, check_id, f"no {'/'.join(concepts)} section found")
+    return Finding(check_id, outcome.status, value=outcome.value if outcome.status == Status.PASS else None,
+                   evidence=outcome.evidence, reason=outcome.reason)

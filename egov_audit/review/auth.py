@@ -1,0 +1,213 @@
+"""Sign-in for the review app: scrypt password hashes, roles, the session secret and CSRF tokens.
+
+Passwords exist only inside this module: they are hashed with ``hashlib.scrypt`` and a random per-user salt
+and only the hash is stored (``storage.repo.save_user``). The session itself is a cookie signed by
+Starlette's ``SessionMiddleware`` (itsdangerous); it carries the user name, a fingerprint of the password
+hash (so changing a password signs out every other session) and the CSRF token of the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from egov_audit.storage import repo
+from egov_audit.storage.models import USER_ROLES
+
+# scrypt cost: 2**14 iterations with r=8 uses 16 MiB and about 50 ms, the interactive-login figures of
+# the scrypt paper and of OWASP; they are stored with each hash so they can be raised later.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _KEY_BYTES, _SALT_BYTES = 2**14, 8, 1, 32, 16
+_MAXMEM = 64 * 1024 * 1024
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD_LENGTH = 10
+SECRET_FILE_NAME = "review-session.key"
+CSRF_FIELD = "csrf_token"
+
+ROLE_LABELS = {
+    "viewer": ("Người xem", "viewer"),
+    "reviewer": ("Người duyệt", "reviewer"),
+    "admin": ("Quản trị", "admin"),
+}
+
+
+class AuthError(ValueError):
+    """A user could not be created (bad name, weak password, unknown role); the message says which."""
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in user as the views see it (never the password hash)."""
+
+    username: str
+    role: str
+
+    def at_least(self, role: str) -> bool:
+        return USER_ROLES.index(self.role) >= USER_ROLES.index(role)
+
+    @property
+    def can_decide(self) -> bool:
+        """Reviewers and admins may record decisions and re-score; viewers only read."""
+        return self.at_least("reviewer")
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=_KEY_BYTES)
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$n$r$p$<salt hex>$<key hex>`` with a fresh random salt."""
+    salt = secrets.token_bytes(_SALT_BYTES)
+    key = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${key.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches the stored hash (constant-time comparison; False on a malformed hash)."""
+    try:
+        scheme, n, r, p, salt_hex, key_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        key = _scrypt(password, bytes.fromhex(salt_hex), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(key, bytes.fromhex(key_hex))
+
+
+# A hash of a random password, checked when the user name is unknown so that a wrong name and a wrong
+# password take the same time and an attacker cannot list accounts by timing the answer.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def add_user(s: Session, username: str, password: str, role: str) -> bool:
+    """Create a user or reset an existing user's password and role; returns True when created."""
+    if not USERNAME_PATTERN.match(username or ""):
+        raise AuthError("tên đăng nhập không hợp lệ / invalid user name: 1–64 letters, digits, '.', '_', '@', '-'")
+    if role not in USER_ROLES:
+        raise AuthError(f"vai trò không hợp lệ / unknown role {role!r}: one of {', '.join(USER_ROLES)}")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"mật khẩu quá ngắn / password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    _, created = repo.save_user(s, username, hash_password(password), role)
+    return created
+
+
+def authenticate(s: Session, username: str, password: str) -> CurrentUser | None:
+    """The user when name and password match, else None (the caller must not say which part was wrong)."""
+    user = repo.get_user(s, username) if username else None
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, user.password_hash):
+        return None
+    return CurrentUser(user.username, user.role)
+
+
+def hash_fingerprint(password_hash: str) -> str:
+    """A short digest of the stored hash kept in the session: a new password invalidates old sessions."""
+    return hashlib.sha256(password_hash.encode("ascii")).hexdigest()[:16]
+
+
+def session_user(s: Session, session: dict[str, Any]) -> CurrentUser | None:
+    """The user of a session, read fresh from the database so a role change or removal applies at once."""
+    username = session.get("user")
+    if not isinstance(username, str):
+        return None
+    user = repo.get_user(s, username)
+    if user is None or not hmac.compare_digest(hash_fingerprint(user.password_hash), str(session.get("pw", ""))):
+        return None
+    return CurrentUser(user.username, user.role)
+
+
+def start_session(session: dict[str, Any], s: Session, user: CurrentUser) -> None:
+    """Replace whatever the session held (no fixation of a pre-login session) with the signed-in user."""
+    stored = repo.get_user(s, user.username)
+    session.clear()
+    session["user"] = user.username
+    session["pw"] = hash_fingerprint(stored.password_hash) if stored else ""
+    session[CSRF_FIELD] = secrets.token_urlsafe(32)
+
+
+def csrf_token(session: dict[str, Any]) -> str:
+    """The session's CSRF token, created on first use (the login form needs one before sign-in)."""
+    token = session.get(CSRF_FIELD)
+    if not isinstance(token, str) or len(token) < 32:
+        token = secrets.token_urlsafe(32)
+        session[CSRF_FIELD] = token
+    return token
+
+
+def csrf_ok(session: dict[str, Any], submitted: Any) -> bool:
+    expected = session.get(CSRF_FIELD)
+    if not isinstance(expected, str) or not isinstance(submitted, str) or not submitted:
+        return False
+    return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """The key that signs session cookies: ``<data_dir>/review-session.key``, created 0600 on first use.
+
+    Kept in a file rather than generated per start so that restarting the server does not sign everyone
+    out, and created with O_EXCL so two servers starting at once cannot end up with different keys.
+    """
+    path = Path(data_dir) / SECRET_FILE_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_text(encoding="ascii").strip()
+        if len(secret) < 32:
+            raise AuthError(f"{path}: session key too short; delete the file to generate a new one") from None
+        return secret
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+class LoginThrottle:
+    """Failed sign-ins per client address and per user name within a window; past the limit every attempt is
+    refused until the window has passed, right password or not (so the refusal confirms nothing), which stops
+    online password guessing and keeps scrypt from being used to load the server."""
+
+    def __init__(self, per_user: int = 5, per_client: int = 20, window_seconds: float = 900.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        # A whole office often signs in from one address (NAT): the per-address limit is the looser one.
+        self.per_user, self.per_client, self.window, self._clock = per_user, per_client, window_seconds, clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def blocked(self, client: str, username: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            return (len(self._recent(f"ip:{client}", now)) >= self.per_client
+                    or len(self._recent(f"user:{username.casefold()}", now)) >= self.per_user)
+
+    def failed(self, client: str, username: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in (f"ip:{client}", f"user:{username.casefold()}"):
+                self._recent(key, now)
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, client: str, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"ip:{client}", None)
+            self._failures.pop(f"user:{username.casefold()}", None)
