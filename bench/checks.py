@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from egov_audit.checks import CHECK_IDS, CheckOptions, run_checks  # noqa: E402
 from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus  # noqa: E402
 from egov_audit.core.urls import normalize_url  # noqa: E402
+from egov_audit.crawler.settings import CrawlerSettings  # noqa: E402
 from egov_audit.demo.sitegen import Portal  # noqa: E402
-from egov_audit.services.settings import CrawlerSettings  # noqa: E402
 from tests.farm.specs import farm_units  # noqa: E402
 
 MAX_PAGES = 200  # the farm crawl's page budget (tests/farm/agreement.py)

@@ -47,7 +47,7 @@ def _egov_worker(cfg: dict) -> dict:
     import asyncio
 
     from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site, make_client
-    from egov_audit.services.settings import CrawlerSettings
+    from egov_audit.crawler.settings import CrawlerSettings
 
     settings = CrawlerSettings(
         delay_seconds=cfg["delay"], per_host_concurrency=cfg["per_host"], per_ip_concurrency=cfg["per_ip"],

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from egov_audit.crawler.browser import Browser, axe_script_path, request_allowed, resolve_executable, site_of
-from egov_audit.services.settings import BrowserSettings
+from egov_audit.crawler.settings import BrowserSettings
 
 pytestmark = pytest.mark.skipif(
     resolve_executable(BrowserSettings()) is None, reason="no Chromium binary on this machine"

@@ -274,7 +274,7 @@ def test_findings_of_an_unknown_run_and_a_bad_database_url_are_bad_input(tmp_pat
 
 
 def test_an_unfinished_run_of_another_selection_is_not_resumed_silently(tmp_path, capsys):
-    from egov_audit.storage import repo
+    from egov_audit.storage import runs_repo
     from egov_audit.storage.db import open_database, session
 
     data = tmp_path / "d"
@@ -283,7 +283,7 @@ def test_an_unfinished_run_of_another_selection_is_not_resumed_silently(tmp_path
     assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
     engine = open_database(f"sqlite:///{data / 'egov-audit.sqlite3'}")
     with session(engine) as s:  # a killed `audit --all`
-        killed = repo.create_run(s, options={"all_units": True, "unit_codes": [], "province": None}, settings={})
+        killed = runs_repo.create_run(s, options={"all_units": True, "unit_codes": [], "province": None}, settings={})
     engine.dispose()
     assert main(["--data-dir", str(data), "audit", "--unit", "258", "--no-browser"]) == 2
     assert killed.id in capsys.readouterr().err

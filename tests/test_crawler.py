@@ -11,8 +11,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from egov_audit.core.artifacts import CrawlStatus, FailureClass
 from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site
+from egov_audit.crawler.settings import CrawlerSettings
 from egov_audit.crawler.warc import WarcRecorder
-from egov_audit.services.settings import CrawlerSettings
 from tests.test_crawler_farm import Farm, closed_port, encode_cp1258, encode_tcvn3, page
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]

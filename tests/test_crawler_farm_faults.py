@@ -18,7 +18,7 @@ from protego import Protego
 from egov_audit.core.artifacts import CapturedSite, CrawlStatus, FailureClass
 from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site, make_client
 from egov_audit.crawler.links import extract_links
-from egov_audit.services.settings import CrawlerSettings
+from egov_audit.crawler.settings import CrawlerSettings
 from tests.crawlfarm.portals import FarmPortal, GeneratedSite, RoutedSite, build_farm
 from tests.crawlfarm.server import FarmServer
 

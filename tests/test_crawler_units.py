@@ -275,7 +275,7 @@ async def test_a_slow_portal_gets_spaced_out_by_the_crawl() -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from egov_audit.crawler import SiteTarget, crawl_site, make_client
-    from egov_audit.services.settings import CrawlerSettings
+    from egov_audit.crawler.settings import CrawlerSettings
 
     class Slow(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming

@@ -2,7 +2,7 @@
 
 Two nights of one commune are built by hand: WARC files written with warcio's own writer (request +
 response pairs with Vietnamese pages, and on the second night a revisit of the unchanged home page),
-plus a real SQLite database filled through storage.repo. The package is then opened as a reader would:
+plus a real SQLite database filled through the storage repositories. The package is then opened as a reader would:
 CDXJ offsets are followed with seek + ArchiveIterator, hashes recomputed, pages.jsonl parsed.
 """
 
@@ -30,9 +30,9 @@ from warcio.warcwriter import WARCWriter
 from egov_audit.checks import CHECK_IDS
 from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
 from egov_audit.core.errors import InputError
-from egov_audit.exports import evidence
+from egov_audit.exports import evidence, findings_json
 from egov_audit.exports.evidence import export_unit_evidence, surt, verify_warc
-from egov_audit.storage import repo
+from egov_audit.storage import findings_repo, pages_repo, runs_repo, units_repo
 from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.db import open_database, session
 from egov_audit.storage.models import AuditRun
@@ -141,13 +141,13 @@ def _store_unit_run(s, run_id: str, blobs: BlobStore, pages: list[tuple[str, byt
                     warc_files: list[str], shot: str | None) -> None:
     site = CapturedSite(unit_code=UNIT, unit_level="commune", portal_url=HOME, home_url=HOME,
                         crawl_status=CrawlStatus.OK)
-    repo.start_unit_crawl(s, run_id, UNIT)
+    runs_repo.start_unit_crawl(s, run_id, UNIT)
     for url, body, ctype in pages:
         page = CapturedPage(url=url, final_url=url, status=200, content_type=ctype, encoding="utf-8",
                             fetched_at=datetime(2025, 6, 2, 1, 0, tzinfo=UTC))
-        repo.record_page(s, run_id, UNIT, page, {"content-type": ctype}, blobs, body)
+        pages_repo.record_page(s, run_id, UNIT, page, {"content-type": ctype}, blobs, body)
         site.pages[url] = page
-    repo.finish_unit_crawl(s, run_id, site, warc_files)
+    runs_repo.finish_unit_crawl(s, run_id, site, warc_files)
     home_digest = "sha256:" + hashlib.sha256(HOME_HTML).hexdigest()
     findings = [
         Finding(check=CHECK_IDS[0], status=Status.PASS, value=True,
@@ -155,7 +155,7 @@ def _store_unit_run(s, run_id: str, blobs: BlobStore, pages: list[tuple[str, byt
                                    screenshot=shot, locator="h1")]),
         Finding(check=CHECK_IDS[1], status=Status.FAIL, reason="no Q&A section found", looked_at=[HOME, ABOUT]),
     ]
-    repo.save_findings(s, run_id, UNIT, findings)
+    findings_repo.save_findings(s, run_id, UNIT, findings)
 
 
 @pytest.fixture
@@ -165,13 +165,13 @@ def world(data_dir: Path) -> World:
     blobs = BlobStore(evidence_dir / "blobs")
     png_digest = blobs.put(_png())
     with session(engine) as s:
-        repo.upsert_units(s, [
-            repo.UnitRow(code="27", name="Tỉnh Bắc Ninh", level="province", province_code="27"),
-            repo.UnitRow(code=UNIT, name="Xã Tam Giang", level="commune", province_code="27", parent_code="27",
+        units_repo.upsert_units(s, [
+            units_repo.UnitRow(code="27", name="Tỉnh Bắc Ninh", level="province", province_code="27"),
+            units_repo.UnitRow(code=UNIT, name="Xã Tam Giang", level="commune", province_code="27", parent_code="27",
                          portal_url=HOME),
         ])
-        run1 = repo.create_run(s, {}, {}).id
-        run2 = repo.create_run(s, {}, {}).id
+        run1 = runs_repo.create_run(s, {}, {}).id
+        run2 = runs_repo.create_run(s, {}, {}).id
         # Night one is a day earlier: it is where the revisited home page body lives.
         s.get(AuditRun, run1).started_at = datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
         s.get(AuditRun, run2).started_at = datetime(2025, 6, 2, 1, 0, tzinfo=UTC)
@@ -316,7 +316,7 @@ def test_findings_json_is_the_units_export_entry(world: World, tmp_path: Path) -
     with zipfile.ZipFile(out) as zf:
         doc = json.loads(zf.read("egov-audit/findings.json"))
     with session(world.engine) as s:
-        full = repo.findings_export(s, world.run2)
+        full = findings_json.findings_export(s, world.run2)
     assert doc["run"] == full["run"]
     assert doc["units"] == [u for u in full["units"] if u["code"] == UNIT]
     assert doc["units"][0]["findings"][0]["evidence"][0]["screenshot"] == world.png_digest
@@ -441,7 +441,7 @@ def test_surt_keys() -> None:
 def test_fixture_stores_warc_names_as_the_pipeline_does(world: World) -> None:
     # The export reads these rows; they must have the pipeline's shape (relative to <data_dir>/evidence).
     with session(world.engine) as s:
-        crawl = repo.unit_crawl(s, world.run2, UNIT)
+        crawl = runs_repo.unit_crawl(s, world.run2, UNIT)
         assert json.loads(crawl.warc_files_json) == [f"warc/{world.run2}/{UNIT}-00.warc.gz",
                                                      f"warc/{world.run2}/{UNIT}-01.warc.gz"]
         assert len(list(s.exec(select(AuditRun)))) == 2

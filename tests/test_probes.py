@@ -26,8 +26,8 @@ from egov_audit.core.artifacts import CapturedPage, CapturedSite
 from egov_audit.crawler import SiteTarget, crawl_site, make_client
 from egov_audit.crawler.exchange import Exchange
 from egov_audit.crawler.probes import dns_probe, encode_form, https_probe, link_status_probe, search_probe
+from egov_audit.crawler.settings import CrawlerSettings
 from egov_audit.demo.server import DemoProvince
-from egov_audit.services.settings import CrawlerSettings
 from tests.farm.specs import FarmProvince, farm_units
 
 SETTINGS = CrawlerSettings(allow_private_networks=True, delay_seconds=0.01, max_pages=80, retries=0)
@@ -71,7 +71,7 @@ async def probe_and_check(province: DemoProvince, code: str, client: httpx.Async
     site = await crawled(province, code, client)
     plan = plan_search(site)
     site.probes["search"] = await search_probe(plan, client, SETTINGS)
-    site.probes["link_status"] = await link_status_probe(site, client, SETTINGS)
+    site.probes["link_status"] = await link_status_probe(site, link_check_urls(site), client, SETTINGS)
     findings = {f.check: f for f in checks.run_checks(site, ids=["tech.search", "tech.broken_links"])}
     return site, site.probes["search"], findings
 
@@ -398,7 +398,7 @@ async def test_link_status_head_fallback_and_robots(tiny: _Server, client: httpx
     site = _tiny_site(origin, _home(origin, ""), robots=f"User-agent: *\nDisallow: {ARTICLE}\n")
     assert link_check_urls(site) == [origin + ARTICLE, origin + "/tin-tuc/hoi-nghi-cu-45.html",
                                      origin + "/files/ke-hoach.pdf", origin + "/files/mat.pdf"]
-    status = await link_status_probe(site, client, SETTINGS)
+    status = await link_status_probe(site, link_check_urls(site), client, SETTINGS)
     assert status == {origin + ARTICLE: "robots", origin + "/tin-tuc/hoi-nghi-cu-45.html": 200,
                       origin + "/files/ke-hoach.pdf": 200, origin + "/files/mat.pdf": 404}
     # HEAD refused with 405 → GET (the body is not read); the disallowed article never requested.
@@ -413,7 +413,7 @@ async def test_link_status_head_fallback_and_robots(tiny: _Server, client: httpx
 async def test_link_status_limit_and_private_guard(tiny: _Server, client: httpx.AsyncClient) -> None:
     origin = tiny.origin
     site = _tiny_site(origin, _home(origin, ""))
-    status = await link_status_probe(site, client, CrawlerSettings(allow_private_networks=False), limit=2)
+    status = await link_status_probe(site, link_check_urls(site, 2), client, CrawlerSettings(allow_private_networks=False))
     assert status == {origin + ARTICLE: "private_address", origin + "/tin-tuc/hoi-nghi-cu-45.html": "private_address"}
     assert tiny.site.log == []
 

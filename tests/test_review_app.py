@@ -29,11 +29,20 @@ from egov_audit import checks
 from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
 from egov_audit.review import create_app
 from egov_audit.review.app import CONTENT_SECURITY_POLICY
-from egov_audit.review.auth import add_user, hash_password, load_or_create_secret, verify_password
-from egov_audit.review.service import screenshot_png
-from egov_audit.services.audit import Workspace
+from egov_audit.review.auth import load_or_create_secret
+from egov_audit.review.queries import screenshot_png
+from egov_audit.services.accounts import add_user, hash_password, verify_password
 from egov_audit.services.settings import Settings
-from egov_audit.storage import repo
+from egov_audit.services.workspace import Workspace
+from egov_audit.storage import (
+    decisions_repo,
+    findings_repo,
+    pages_repo,
+    runs_repo,
+    scores_repo,
+    units_repo,
+    users_repo,
+)
 from egov_audit.storage.db import session
 
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -73,31 +82,31 @@ def _populate(ws: Workspace) -> tuple[str, tuple[str, str], int, str, str]:
     not_png = ws.blobs.put(b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>")
     first, second = checks.CHECK_IDS[0], checks.CHECK_IDS[1]
     with session(ws.engine) as s:
-        repo.upsert_units(s, [
-            repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24"),
-            repo.UnitRow(unit, "Phường Kinh Bắc", "commune", "24", "24", "https://kinhbac.bacninh.gov.vn/"),
+        units_repo.upsert_units(s, [
+            units_repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24"),
+            units_repo.UnitRow(unit, "Phường Kinh Bắc", "commune", "24", "24", "https://kinhbac.bacninh.gov.vn/"),
         ])
-        run = repo.create_run(s, {}, {})
-        repo.start_unit_crawl(s, run.id, unit)
+        run = runs_repo.create_run(s, {}, {})
+        runs_repo.start_unit_crawl(s, run.id, unit)
         page = CapturedPage(url="https://kinhbac.bacninh.gov.vn/hoi-dap", final_url="https://kinhbac.bacninh.gov.vn/hoi-dap",
                             status=200, content_type="text/html; charset=utf-8", encoding="utf-8", depth=1,
                             fetched_at=datetime(2026, 11, 20, 18, 30, tzinfo=UTC))
-        row = repo.record_page(s, run.id, unit, page,
+        row = pages_repo.record_page(s, run.id, unit, page,
                                {"Content-Type": "text/html; charset=utf-8", "X-Injected": XSS_SCRIPT}, ws.blobs, body)
         site = CapturedSite(unit_code=unit, unit_level="commune", portal_url="https://kinhbac.bacninh.gov.vn/",
                             scope=None)
         site.crawl_status = CrawlStatus.OK
         site.home_url = "https://kinhbac.bacninh.gov.vn/"
         site.pages[page.url] = page
-        repo.finish_unit_crawl(s, run.id, site, [])
-        repo.save_findings(s, run.id, unit, [
+        runs_repo.finish_unit_crawl(s, run.id, site, [])
+        findings_repo.save_findings(s, run.id, unit, [
             Finding(check=first, status=Status.PASS, value={"note": XSS_SCRIPT}, reason=f"found {XSS_IMG}",
                     evidence=[Evidence(url=page.url, excerpt=f"Hỏi đáp {XSS_SCRIPT} {XSS_IMG}",
                                        snapshot=row.body_digest, screenshot=png, locator="#qa > a")]),
             Finding(check=second, status=Status.FAIL, reason="no section",
                     evidence=[Evidence(url="javascript:alert(3)", excerpt=XSS_IMG, screenshot=not_png)]),
         ])
-        repo.finish_run(s, run.id, "finished")
+        runs_repo.finish_run(s, run.id, "finished")
         add_user(s, "vy", PASSWORDS["vy"], "viewer")
         add_user(s, "rex", PASSWORDS["rex"], "reviewer")
     assert row.id is not None
@@ -153,7 +162,7 @@ def _unit_path(world: World) -> str:
 
 def _decisions(world: World) -> list[dict]:
     with session(world.ws.engine) as s:
-        return repo.load_decisions(s, unit_code=world.unit, latest_only=False)
+        return decisions_repo.load_decisions(s, unit_code=world.unit, latest_only=False)
 
 
 def test_every_page_redirects_to_login_when_not_signed_in(world: World) -> None:
@@ -365,7 +374,7 @@ def test_exclusion_and_rescore_reach_the_stored_scores(world: World) -> None:
         page = c.get(_unit_path(world)).text
         assert "Loại khỏi xếp hạng" in page and "Cổng đang xây dựng lại" in page
     with session(world.ws.engine) as s:
-        [export] = repo.load_score_exports(s, 2024)
+        [export] = scores_repo.load_score_exports(s, 2024)
     [unit] = export["units"]
     assert unit["unit_code"] == world.unit and unit["ranked"] is False
 
@@ -381,7 +390,7 @@ def test_exclusion_and_rescore_reach_the_stored_scores(world: World) -> None:
         c.post("/rescore", data={"csrf_token": token, "framework": "qd2392-commune", "year": "2024"})
         assert 'value="exclude"' in c.get(_unit_path(world)).text
     with session(world.ws.engine) as s:
-        [export] = repo.load_score_exports(s, 2024)
+        [export] = scores_repo.load_score_exports(s, 2024)
     assert export["units"][0]["ranked"] is True
 
 
@@ -391,7 +400,7 @@ def test_crosscheck_page_lists_disagreements_only(world: World) -> None:
                 "observed_value": None, "outcome": outcome}
 
     with session(world.ws.engine) as s:
-        repo.save_scores(s, "qd2392-commune", 2024, [{
+        scores_repo.save_scores(s, "qd2392-commune", 2024, [{
             "unit_code": world.unit, "unit_name": "Phường Kinh Bắc", "achieved_level": None, "readiness_level": None,
             "total": 0, "rank": 1, "ranked": True,
             "crosschecks": [cc("has_qa", "overclaimed"), cc("has_news", "confirmed"), cc("pages", "unverifiable"),
@@ -410,7 +419,7 @@ def test_crosscheck_page_lists_disagreements_only(world: World) -> None:
 
 def test_passwords_are_salted_scrypt_hashes(world: World) -> None:
     with session(world.ws.engine) as s:
-        stored = {u.username: u.password_hash for u in repo.list_users(s)}
+        stored = {u.username: u.password_hash for u in users_repo.list_users(s)}
     assert all(h.startswith("scrypt$") and PASSWORDS[name] not in h for name, h in stored.items())
     a, b = hash_password("same password"), hash_password("same password")
     assert a != b and verify_password("same password", a) and not verify_password("other", a)
@@ -435,7 +444,7 @@ def test_cli_user_add_reads_the_password_from_stdin(tmp_path: Path, monkeypatch:
     assert main(["--data-dir", str(data), "user", "add", "ana", "--role", "viewer", "--password-stdin"]) == 2
     ws = Workspace.open(Settings(data_dir=data))
     with session(ws.engine) as s:
-        user = repo.get_user(s, "ana")
+        user = users_repo.get_user(s, "ana")
     ws.engine.dispose()
     assert user is not None and user.role == "admin" and verify_password("a-long-password-1", user.password_hash)
 

@@ -19,7 +19,7 @@ from egov_audit.imports.surveys import (
     parse_yes_no,
     write_template,
 )
-from egov_audit.storage import repo
+from egov_audit.storage import surveys_repo, units_repo
 from egov_audit.storage.db import open_database, session
 
 ALL_FIELDS = [f.id for f in load_survey_fields()]
@@ -29,10 +29,10 @@ ALL_FIELDS = [f.id for f in load_survey_fields()]
 def engine(tmp_path: Path):
     engine = open_database(f"sqlite:///{tmp_path / 'egov.sqlite3'}")
     with session(engine) as s:
-        repo.upsert_units(s, [
-            repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24"),
-            repo.UnitRow("07210", "Phường Bắc Giang", "commune", "24", "24"),
-            repo.UnitRow("07228", "Phường Đa Mai", "commune", "24", "24"),
+        units_repo.upsert_units(s, [
+            units_repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24"),
+            units_repo.UnitRow("07210", "Phường Bắc Giang", "commune", "24", "24"),
+            units_repo.UnitRow("07228", "Phường Đa Mai", "commune", "24", "24"),
         ])
     yield engine
     engine.dispose()
@@ -48,7 +48,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]], bom: bool
 
 def stored(engine: sa.Engine, year: int = 2025) -> dict:
     with session(engine) as s:
-        return repo.load_selfreports(s, year)
+        return surveys_repo.load_selfreports(s, year)
 
 
 def refused(engine: sa.Engine, path: Path) -> dict[str, str]:
@@ -105,7 +105,7 @@ def test_template_for_a_framework_lists_only_its_fields_in_form_order(tmp_path: 
 
 def test_filled_in_template_imports(engine: sa.Engine, tmp_path: Path) -> None:
     with session(engine) as s:
-        units = repo.list_units(s, codes=["07210"])
+        units = units_repo.list_units(s, codes=["07210"])
     out = write_template(["staff_total", "staff_with_computer", "it_plan", "official_email_pct"],
                          tmp_path / "form.xlsx", units=units, year=2025)
     workbook = openpyxl.load_workbook(out)

@@ -14,7 +14,17 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
 from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
-from egov_audit.storage import repo
+from egov_audit.exports import findings_json
+from egov_audit.storage import (
+    decisions_repo,
+    findings_repo,
+    frameworks_repo,
+    pages_repo,
+    runs_repo,
+    scores_repo,
+    surveys_repo,
+    units_repo,
+)
 from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.db import current_revision, open_database, session
 from egov_audit.storage.models import Page, Unit
@@ -43,11 +53,11 @@ def blobs(tmp_path: Path) -> BlobStore:
     return BlobStore(tmp_path / "evidence")
 
 
-def _units() -> list[repo.UnitRow]:
+def _units() -> list[units_repo.UnitRow]:
     return [
-        repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24"),
-        repo.UnitRow("07420", "Phường Kinh Bắc", "commune", "24", "24", "https://kinhbac.bacninh.gov.vn/"),
-        repo.UnitRow("07421", "Xã Tam Giang", "commune", "24", "24", "https://bacninh.gov.vn/",
+        units_repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24"),
+        units_repo.UnitRow("07420", "Phường Kinh Bắc", "commune", "24", "24", "https://kinhbac.bacninh.gov.vn/"),
+        units_repo.UnitRow("07421", "Xã Tam Giang", "commune", "24", "24", "https://bacninh.gov.vn/",
                      "https://bacninh.gov.vn/web/xa-tam-giang/"),
     ]
 
@@ -66,12 +76,12 @@ def test_sqlite_file_gets_its_parent_directory(tmp_path: Path) -> None:
 def test_migrating_twice_is_a_no_op_and_keeps_data(db_url: str) -> None:
     first = open_database(db_url)
     with session(first) as s:
-        repo.upsert_units(s, _units())
+        units_repo.upsert_units(s, _units())
     first.dispose()
     second = open_database(db_url)
     assert current_revision(second) == _head_revision()
     with session(second) as s:
-        assert [u.code for u in repo.list_units(s)] == ["07420", "07421", "24"]
+        assert [u.code for u in units_repo.list_units(s)] == ["07420", "07421", "24"]
     second.dispose()
 
 
@@ -83,54 +93,54 @@ def test_models_and_migration_agree(engine: sa.Engine) -> None:
 
 def test_session_rolls_back_when_the_block_raises(engine: sa.Engine) -> None:
     with pytest.raises(RuntimeError), session(engine) as s:
-        repo.upsert_units(s, _units())
+        units_repo.upsert_units(s, _units())
         raise RuntimeError("boom")
     with session(engine) as s:
-        assert repo.list_units(s) == []
+        assert units_repo.list_units(s) == []
 
 
 def test_foreign_keys_are_enforced_on_both_backends(engine: sa.Engine) -> None:
     with pytest.raises(sa.exc.IntegrityError), session(engine) as s:
-        run = repo.create_run(s, {}, {})
-        repo.start_unit_crawl(s, run.id, "99999")
+        run = runs_repo.create_run(s, {}, {})
+        runs_repo.start_unit_crawl(s, run.id, "99999")
 
 
 def test_units_upsert_and_filters(engine: sa.Engine) -> None:
     with session(engine) as s:
-        assert repo.upsert_units(s, _units()) == (3, 0)
+        assert units_repo.upsert_units(s, _units()) == (3, 0)
     changed = _units()[1]
     changed.name = "Phường Kinh Bắc (mới)"
     with session(engine) as s:
-        assert repo.upsert_units(s, [changed]) == (0, 1)
+        assert units_repo.upsert_units(s, [changed]) == (0, 1)
     with session(engine) as s:
-        assert [u.name for u in repo.list_units(s, codes=["07420"])] == ["Phường Kinh Bắc (mới)"]
-        assert len(repo.list_units(s, province="24")) == 3
-        assert repo.list_units(s, province="01") == []
-        updated = repo.get_unit(s, "07420").updated_at
+        assert [u.name for u in units_repo.list_units(s, codes=["07420"])] == ["Phường Kinh Bắc (mới)"]
+        assert len(units_repo.list_units(s, province="24")) == 3
+        assert units_repo.list_units(s, province="01") == []
+        updated = units_repo.get_unit(s, "07420").updated_at
         assert updated.tzinfo is not None and updated.utcoffset() == timedelta(0)
 
 
 def test_framework_registration_is_idempotent_and_refuses_changed_content(engine: sa.Engine) -> None:
     with session(engine) as s:
-        assert repo.register_framework(s, "qd2392-district", "1", "a: 1\n") == "qd2392-district@1"
-        assert repo.register_framework(s, "qd2392-district", "1", "a: 1\n") == "qd2392-district@1"
-        with pytest.raises(repo.FrameworkChangedError):
-            repo.register_framework(s, "qd2392-district", "1", "a: 2\n")
-        stored = repo.get_framework(s, "qd2392-district@1")
+        assert frameworks_repo.register_framework(s, "qd2392-district", "1", "a: 1\n") == "qd2392-district@1"
+        assert frameworks_repo.register_framework(s, "qd2392-district", "1", "a: 1\n") == "qd2392-district@1"
+        with pytest.raises(frameworks_repo.FrameworkChangedError):
+            frameworks_repo.register_framework(s, "qd2392-district", "1", "a: 2\n")
+        stored = frameworks_repo.get_framework(s, "qd2392-district@1")
         assert stored.digest.startswith("sha256:") and stored.content == "a: 1\n"
 
 
 def test_runs_can_be_found_unfinished_and_finished(engine: sa.Engine) -> None:
     with session(engine) as s:
-        run = repo.create_run(s, {"units": ["07420"]}, {"max_pages": 5}, framework_name="nd224-commune")
+        run = runs_repo.create_run(s, {"units": ["07420"]}, {"max_pages": 5}, framework_name="nd224-commune")
     assert len(run.id) == 32
     with session(engine) as s:
-        assert repo.find_unfinished_run(s).id == run.id
-        assert repo.latest_run_id(s) == run.id
-        repo.finish_run(s, run.id, "finished")
+        assert runs_repo.find_unfinished_run(s).id == run.id
+        assert runs_repo.latest_run_id(s) == run.id
+        runs_repo.finish_run(s, run.id, "finished")
     with session(engine) as s:
-        assert repo.find_unfinished_run(s) is None
-        stored = repo.get_run(s, run.id)
+        assert runs_repo.find_unfinished_run(s) is None
+        stored = runs_repo.get_run(s, run.id)
         assert stored.status == "finished" and stored.finished_at >= stored.started_at
         assert stored.started_at.tzinfo is not None
         assert json.loads(stored.options_json) == {"units": ["07420"]}
@@ -153,27 +163,27 @@ def test_units_pages_findings_round_trip_and_export(engine: sa.Engine, blobs: Bl
     nfd_html = unicodedata.normalize("NFD", "<h1>Giới thiệu chung</h1>")
     legacy_body = unicodedata.normalize("NFD", "<p>Hòa Bình</p>").encode("cp1258")
     with session(engine) as s:
-        repo.upsert_units(s, _units())
-        run = repo.create_run(s, {}, {})
-        repo.start_unit_crawl(s, run.id, "07420")
-        repo.record_page(s, run.id, "07420", _page(home, depth=0, referrer=None, redirects=["http://kinhbac.bacninh.gov.vn/"],
+        units_repo.upsert_units(s, _units())
+        run = runs_repo.create_run(s, {}, {})
+        runs_repo.start_unit_crawl(s, run.id, "07420")
+        pages_repo.record_page(s, run.id, "07420", _page(home, depth=0, referrer=None, redirects=["http://kinhbac.bacninh.gov.vn/"],
                                                    rendered_html="<html>rendered</html>"),
                          {"Content-Type": "text/html"}, blobs, b"<html>home</html>")
-        repo.record_page(s, run.id, "07420", _page(about), {"Server": "nginx"}, blobs, nfd_html.encode("utf-8"))
-        repo.record_page(s, run.id, "07420", _page(legacy, encoding="windows-1258",
+        pages_repo.record_page(s, run.id, "07420", _page(about), {"Server": "nginx"}, blobs, nfd_html.encode("utf-8"))
+        pages_repo.record_page(s, run.id, "07420", _page(legacy, encoding="windows-1258",
                                                    content_type="text/html; charset=windows-1258"),
                          None, blobs, legacy_body)
         # The sink may see a URL twice (resume): still one row.
-        repo.record_page(s, run.id, "07420", _page(about, status=200), {"Server": "nginx"}, blobs,
+        pages_repo.record_page(s, run.id, "07420", _page(about, status=200), {"Server": "nginx"}, blobs,
                          nfd_html.encode("utf-8"))
-        repo.record_page(s, run.id, "07420", _page("https://kinhbac.bacninh.gov.vn/mat", status=None,
+        pages_repo.record_page(s, run.id, "07420", _page("https://kinhbac.bacninh.gov.vn/mat", status=None,
                                                    error="timeout", content_type=None, encoding=None),
                          None, blobs, None)
     with session(engine) as s:
-        assert repo.stored_urls(s, run.id, "07420") == {home, about, legacy, "https://kinhbac.bacninh.gov.vn/mat"}
+        assert pages_repo.stored_urls(s, run.id, "07420") == {home, about, legacy, "https://kinhbac.bacninh.gov.vn/mat"}
         assert len(s.exec(select(Page)).all()) == 4
         home_row = s.exec(select(Page).where(Page.url == home)).one()
-        assert repo.page_headers(blobs, home_row) == {"Content-Type": "text/html"}
+        assert pages_repo.page_headers(blobs, home_row) == {"Content-Type": "text/html"}
     site = CapturedSite(unit_code="07420", unit_level="commune", portal_url=home, home_url=home,
                         crawl_status=CrawlStatus.PARTIAL, crawl_error=None, budget_exhausted=True,
                         robots_txt="User-agent: *\nDisallow:", sitemap={"url": home + "sitemap.xml", "status": 200,
@@ -186,13 +196,13 @@ def test_units_pages_findings_round_trip_and_export(engine: sa.Engine, blobs: Bl
         Finding("fresh.news", Status.FAIL, value=120, reason="newest news is old", looked_at=[home]),
     ]
     with session(engine) as s:
-        repo.finish_unit_crawl(s, run.id, site, ["run-07420-00000.warc.gz"])
-        repo.save_findings(s, run.id, "07420", [Finding("info.introduction", Status.UNKNOWN)])
-        repo.save_findings(s, run.id, "07420", findings)  # replaces, never duplicates
-        repo.finish_run(s, run.id, "finished")
+        runs_repo.finish_unit_crawl(s, run.id, site, ["run-07420-00000.warc.gz"])
+        findings_repo.save_findings(s, run.id, "07420", [Finding("info.introduction", Status.UNKNOWN)])
+        findings_repo.save_findings(s, run.id, "07420", findings)  # replaces, never duplicates
+        runs_repo.finish_run(s, run.id, "finished")
 
     with session(engine) as s:
-        loaded = repo.load_site(s, run.id, "07420", blobs)
+        loaded = pages_repo.load_site(s, run.id, "07420", blobs)
     assert list(loaded.pages) == [home, about, legacy, "https://kinhbac.bacninh.gov.vn/mat"]
     assert loaded.pages[about].html == unicodedata.normalize("NFC", nfd_html)
     assert loaded.pages[legacy].html == "<p>Hòa Bình</p>"
@@ -209,7 +219,7 @@ def test_units_pages_findings_round_trip_and_export(engine: sa.Engine, blobs: Bl
     assert loaded.audited_at is not None and loaded.audited_at.tzinfo is not None
 
     with session(engine) as s:
-        exported = repo.findings_export(s, run.id)
+        exported = findings_json.findings_export(s, run.id)
     assert set(exported["run"]) >= {"id", "started_at", "finished_at"}
     assert datetime.fromisoformat(exported["run"]["finished_at"]).tzinfo is not None
     (unit,) = exported["units"]
@@ -228,44 +238,44 @@ def test_units_pages_findings_round_trip_and_export(engine: sa.Engine, blobs: Bl
 
 def test_other_units_scopes_inside_a_portal_are_rebuilt(engine: sa.Engine, blobs: BlobStore) -> None:
     with session(engine) as s:
-        repo.upsert_units(s, [repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24", None, "https://bacninh.gov.vn/"),
+        units_repo.upsert_units(s, [units_repo.UnitRow("24", "Tỉnh Bắc Ninh", "province", "24", None, "https://bacninh.gov.vn/"),
                               *_units()[1:]])
-        run = repo.create_run(s, {}, {})
-        site = repo.load_site(s, run.id, "24", blobs)
+        run = runs_repo.create_run(s, {}, {})
+        site = pages_repo.load_site(s, run.id, "24", blobs)
     assert site.other_unit_scopes == ["https://bacninh.gov.vn/web/xa-tam-giang/"]
     assert site.pages == {} and site.scope is None
 
 
 def test_self_reports_replace_per_unit_and_year(engine: sa.Engine) -> None:
     with session(engine) as s:
-        repo.upsert_units(s, _units())
-        repo.save_selfreports(s, [repo.SelfReportRow("07420", 2025, "staff_total", 20),
-                                  repo.SelfReportRow("07420", 2025, "it_plan", True),
-                                  repo.SelfReportRow("07420", 2024, "staff_total", 18)])
-        repo.save_selfreports(s, [repo.SelfReportRow("07420", 2025, "staff_total", 21)])
+        units_repo.upsert_units(s, _units())
+        surveys_repo.save_selfreports(s, [surveys_repo.SelfReportRow("07420", 2025, "staff_total", 20),
+                                  surveys_repo.SelfReportRow("07420", 2025, "it_plan", True),
+                                  surveys_repo.SelfReportRow("07420", 2024, "staff_total", 18)])
+        surveys_repo.save_selfreports(s, [surveys_repo.SelfReportRow("07420", 2025, "staff_total", 21)])
     with session(engine) as s:
-        assert repo.load_selfreports(s, 2025) == {"07420": {"staff_total": 21}}
-        assert repo.load_selfreports(s, 2024) == {"07420": {"staff_total": 18}}
+        assert surveys_repo.load_selfreports(s, 2025) == {"07420": {"staff_total": 21}}
+        assert surveys_repo.load_selfreports(s, 2024) == {"07420": {"staff_total": 18}}
 
 
 def test_reviewer_decisions_are_history_and_the_latest_wins(engine: sa.Engine) -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     with session(engine) as s:
-        repo.upsert_units(s, _units())
+        units_repo.upsert_units(s, _units())
         with pytest.raises(ValueError):
-            repo.add_decision(s, unit_code="07420", status="pass", reason="  ", reviewer="lan")
+            decisions_repo.add_decision(s, unit_code="07420", status="pass", reason="  ", reviewer="lan")
         with pytest.raises(ValueError):
-            repo.add_decision(s, unit_code="07420", status="great", reason="x", reviewer="lan")
-        repo.add_decision(s, unit_code="07420", check_id="interact.qa", status="fail", reason="no answers",
+            decisions_repo.add_decision(s, unit_code="07420", status="great", reason="x", reviewer="lan")
+        decisions_repo.add_decision(s, unit_code="07420", check_id="interact.qa", status="fail", reason="no answers",
                           reviewer="lan", decided_at=t0)
-        repo.add_decision(s, unit_code="07420", check_id="interact.qa", status="pass", reason="answers on page 2",
+        decisions_repo.add_decision(s, unit_code="07420", check_id="interact.qa", status="pass", reason="answers on page 2",
                           reviewer="minh", decided_at=t0 + timedelta(hours=1))
-        repo.add_decision(s, unit_code="07421", year=2025, status="exclude", reason="merged unit", reviewer="lan",
+        decisions_repo.add_decision(s, unit_code="07421", year=2025, status="exclude", reason="merged unit", reviewer="lan",
                           decided_at=t0)
     with session(engine) as s:
-        latest = repo.load_decisions(s)
-        history = repo.load_decisions(s, unit_code="07420", latest_only=False)
-        other_year = repo.load_decisions(s, unit_code="07421", year=2024)
+        latest = decisions_repo.load_decisions(s)
+        history = decisions_repo.load_decisions(s, unit_code="07420", latest_only=False)
+        other_year = decisions_repo.load_decisions(s, unit_code="07421", year=2024)
     assert [(d["unit_code"], d["status"], d["reviewer"]) for d in latest] == [
         ("07421", "exclude", "lan"), ("07420", "pass", "minh")]
     assert [d["status"] for d in history] == ["fail", "pass"]
@@ -275,23 +285,23 @@ def test_reviewer_decisions_are_history_and_the_latest_wins(engine: sa.Engine) -
 
 def test_scores_replace_per_framework_and_year(engine: sa.Engine) -> None:
     with session(engine) as s:
-        repo.upsert_units(s, _units())
-        repo.save_scores(s, "nd224-commune@1", 2025, [
+        units_repo.upsert_units(s, _units())
+        scores_repo.save_scores(s, "nd224-commune@1", 2025, [
             {"unit_code": "07421", "achieved_level": None, "readiness_level": 3, "total": 10, "rank": None,
              "ranked": False, "indicators": {"x": 1}},
             {"unit_code": "07420", "achieved_level": "II", "readiness_level": 1, "total": 71.5, "rank": 1,
              "ranked": True, "details": {"points": {"I": 40}}},
         ])
-        repo.save_scores(s, "nd224-commune@1", 2024, [{"unit_code": "07420", "total": 1, "rank": 1}])
-        repo.save_scores(s, "nd224-commune@1", 2025, [
+        scores_repo.save_scores(s, "nd224-commune@1", 2024, [{"unit_code": "07420", "total": 1, "rank": 1}])
+        scores_repo.save_scores(s, "nd224-commune@1", 2025, [
             {"unit_code": "07420", "achieved_level": "III", "readiness_level": 1, "total": 80, "rank": 1,
              "ranked": True, "details": {}},
             {"unit_code": "07421", "achieved_level": None, "readiness_level": 3, "total": 10, "rank": None,
              "ranked": False, "indicators": {"x": 1}},
         ])
     with session(engine) as s:
-        scores = repo.load_scores(s, "nd224-commune@1", 2025)
-        everything = repo.load_scores(s)
+        scores = scores_repo.load_scores(s, "nd224-commune@1", 2025)
+        everything = scores_repo.load_scores(s)
     assert [(r["unit_code"], r["achieved_level"], r["rank"], r["ranked"]) for r in scores] == [
         ("07420", "III", 1, True), ("07421", None, None, False)]
     assert scores[1]["details"] == {"indicators": {"x": 1}}
@@ -328,39 +338,39 @@ def test_blob_store_is_content_addressed_and_fanned_out(tmp_path: Path) -> None:
 def test_resume_and_scoring_helpers(engine: sa.Engine) -> None:
     site = CapturedSite(unit_code="07420", unit_level="commune", portal_url="https://kinhbac.bacninh.gov.vn/")
     with session(engine) as s:
-        repo.upsert_units(s, _units())
-        old = repo.create_run(s, {}, {})
-        repo.finish_unit_crawl(s, old.id, site, [])
-        repo.save_findings(s, old.id, "07420", [Finding("interact.qa", Status.FAIL)])
-        repo.finish_run(s, old.id, "finished")
-        new = repo.create_run(s, {}, {})
+        units_repo.upsert_units(s, _units())
+        old = runs_repo.create_run(s, {}, {})
+        runs_repo.finish_unit_crawl(s, old.id, site, [])
+        findings_repo.save_findings(s, old.id, "07420", [Finding("interact.qa", Status.FAIL)])
+        runs_repo.finish_run(s, old.id, "finished")
+        new = runs_repo.create_run(s, {}, {})
         new.started_at = old.started_at + timedelta(days=1)
-        repo.start_unit_crawl(s, new.id, "07421")  # killed mid-crawl: not finished
-        repo.finish_unit_crawl(s, new.id, CapturedSite("07420", "commune", None, crawl_status=CrawlStatus.NO_PORTAL),
+        runs_repo.start_unit_crawl(s, new.id, "07421")  # killed mid-crawl: not finished
+        runs_repo.finish_unit_crawl(s, new.id, CapturedSite("07420", "commune", None, crawl_status=CrawlStatus.NO_PORTAL),
                                [])
-        repo.save_findings(s, new.id, "07420", [Finding("interact.qa", Status.PASS)])
+        findings_repo.save_findings(s, new.id, "07420", [Finding("interact.qa", Status.PASS)])
     with session(engine) as s:
-        assert [r.id for r in repo.unfinished_runs(s)] == [new.id]
-        assert repo.finished_unit_codes(s, new.id) == {"07420"}
-        assert repo.unit_crawl(s, new.id, "07421").status == "running"
-        assert [f["status"] for f in repo.load_findings(s, old.id, "07420")] == ["fail"]
-        latest = repo.latest_findings_by_unit(s, ["07420", "07421"])
+        assert [r.id for r in runs_repo.unfinished_runs(s)] == [new.id]
+        assert runs_repo.finished_unit_codes(s, new.id) == {"07420"}
+        assert runs_repo.unit_crawl(s, new.id, "07421").status == "running"
+        assert [f["status"] for f in findings_repo.load_findings(s, old.id, "07420")] == ["fail"]
+        latest = findings_repo.latest_findings_by_unit(s, ["07420", "07421"])
         assert list(latest) == ["07420"]
         assert latest["07420"][0] == "no_portal" and latest["07420"][1][0]["status"] == "pass"
-        repo.finish_run(s, new.id, "abandoned")
+        runs_repo.finish_run(s, new.id, "abandoned")
         with pytest.raises(ValueError):
-            repo.finish_run(s, new.id, "running")
+            runs_repo.finish_run(s, new.id, "running")
     with session(engine) as s:
-        assert repo.find_unfinished_run(s) is None
-        assert repo.load_score_exports(s) == []
-        framework_id = repo.register_framework(s, "nd224-commune", "1", "x")
-        repo.save_scores(s, framework_id, 2025, [{"unit_code": "07420", "unit_name": "Phường Kinh Bắc",
+        assert runs_repo.find_unfinished_run(s) is None
+        assert scores_repo.load_score_exports(s) == []
+        framework_id = frameworks_repo.register_framework(s, "nd224-commune", "1", "x")
+        scores_repo.save_scores(s, framework_id, 2025, [{"unit_code": "07420", "unit_name": "Phường Kinh Bắc",
                                                   "achieved_level": "I", "readiness_level": 2, "total": 40,
                                                   "rank": 1, "ranked": True, "indicators": []}])
     with session(engine) as s:
-        (export,) = repo.load_score_exports(s)
+        (export,) = scores_repo.load_score_exports(s)
     assert export["framework"] == {"id": "nd224-commune@1", "name": "nd224-commune", "version": "1",
-                                   "digest": repo.get_framework(s, framework_id).digest}
+                                   "digest": frameworks_repo.get_framework(s, framework_id).digest}
     assert export["year"] == 2025
     assert export["units"] == [{"unit_code": "07420", "unit_name": "Phường Kinh Bắc", "achieved_level": "I",
                                 "readiness_level": 2, "total": 40.0, "rank": 1, "ranked": True, "indicators": []}]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from egov_audit.core.errors import InputError
 from egov_audit.imports.units import COLUMNS, import_units, parse_units_file
-from egov_audit.storage import repo
+from egov_audit.storage import units_repo
 from egov_audit.storage.db import open_database, session
 
 # The GPL-3.0 pre-2025 compilation is read from shared/ beside the checkout, never copied into the project.
@@ -62,7 +62,7 @@ def problems_of(exc: pytest.ExceptionInfo[InputError]) -> dict[str, str]:
 def all_units(engine: sa.Engine) -> list[tuple]:
     with session(engine) as s:
         return [(u.code, u.name, u.level, u.province_code, u.parent_code, u.portal_url, u.scope)
-                for u in repo.list_units(s)]
+                for u in units_repo.list_units(s)]
 
 
 # ---------------------------------------------------------------- files that import

@@ -12,13 +12,14 @@ import yaml
 
 from config import CONFIG_DIR
 from egov_audit.checks.catalogue import CHECK_IDS
+from egov_audit.core.errors import BadInput
 
 DEFAULT_CONFIG_DIR = CONFIG_DIR
 # Keys that are not check ids but groups shared by several checks.
 _GROUPS = {"sections"}
 
 
-class OptionsError(ValueError):
+class OptionsError(BadInput, ValueError):
     """checks.yaml or a framework override is invalid; the message names the file and key."""
 
 

@@ -10,12 +10,13 @@ from typing import Any
 import yaml
 
 from config import CONFIG_DIR
+from egov_audit.core.errors import BadInput
 from egov_audit.core.text import label_slugs
 
 DEFAULT_PATH = CONFIG_DIR / "vocabulary.yaml"
 
 
-class VocabularyError(ValueError):
+class VocabularyError(BadInput, ValueError):
     """The vocabulary file is invalid; the message names the file and the key."""
 
 

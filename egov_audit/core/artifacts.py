@@ -182,3 +182,32 @@ class Finding:
             "evidence": [e.to_json() for e in self.evidence],
             "looked_at": self.looked_at,
         }
+
+
+@dataclass
+class SearchPlan:
+    """How to submit one site-search form, and what a working search must find."""
+
+    form_url: str
+    """The page the form was found on."""
+    method: str
+    """``GET`` or ``POST`` (after the clicked button's ``formmethod``)."""
+    action_url: str
+    """Absolute URL the form submits to (after ``formaction``; fragment removed)."""
+    fields: list[tuple[str, str]]
+    """Every name/value pair the browser would send, in document order, query filled in."""
+    query_field: str
+    query: str | None
+    """Title of the newest news article; None when no dated article was found (nothing to search for)."""
+    target_url: str | None
+    """The article the results page must link to."""
+    enctype: str = "application/x-www-form-urlencoded"
+    charset: str = "utf-8"
+    """Encoding the form data is sent in (``accept-charset`` or the page's encoding, as browsers do)."""
+    foreign_host: bool = False
+    """The action is on another host: the auditor must not submit it (CRITERIA §5 → ``unknown``)."""
+    site_origins: list[str] = field(default_factory=list)
+    """``scheme://host[:port]`` of the audited site (redirects of the submission may stay within them)."""
+    robots_txt: str | None = None
+    """robots.txt captured for ``robots_origin`` (None there = it had no rules)."""
+    robots_origin: str | None = None

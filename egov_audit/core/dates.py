@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 from egov_audit.core.text import nfc, strip_diacritics
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+AUDIT_TIMEZONE = "Asia/Ho_Chi_Minh"
+"""The one time zone of the project: ages in days, schedules and report times are counted in it."""
+VN_TZ = ZoneInfo(AUDIT_TIMEZONE)
 MIN_YEAR = 1945
 MAX_YEAR = 2100
 

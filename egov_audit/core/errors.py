@@ -1,9 +1,13 @@
-"""Errors about user input; the CLI prints them and exits with code 2."""
+"""Errors about user input (files, options, configuration); the CLI prints them and exits with code 2."""
 
 from __future__ import annotations
 
 
-class InputError(Exception):
+class BadInput(Exception):
+    """Any input the program refuses; its message names the file, the row/cell or key, and the problem."""
+
+
+class InputError(BadInput):
     """Bad input: names the file, the row/column or key, and what is wrong."""
 
     def __init__(self, file: str, problems: list[tuple[str, str]] | str, location: str | None = None) -> None:
@@ -19,3 +23,7 @@ class InputError(Exception):
             where = f"{self.file}: {location}" if location else self.file
             lines.append(f"{where}: {problem}")
         return "\n".join(lines)
+
+
+class SettingsError(BadInput, ValueError):
+    """A configuration file or variable is invalid; the message names the file and key."""

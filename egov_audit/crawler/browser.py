@@ -40,8 +40,9 @@ from playwright.async_api import BrowserContext, Page, Playwright, Request, Resp
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from egov_audit import __version__
-from egov_audit.services.settings import CONTACT_URL, BrowserSettings
+from egov_audit import CONTACT_URL, __version__
+from egov_audit.core.dates import AUDIT_TIMEZONE
+from egov_audit.crawler.settings import BrowserSettings
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +309,7 @@ class Browser:
                 # axe is injected with evaluate; a strict CSP must not stop the probe.
                 "bypass_csp": True,
                 "locale": "vi-VN",
-                "timezone_id": "Asia/Ho_Chi_Minh",
+                "timezone_id": AUDIT_TIMEZONE,
             }
             if mobile:
                 options.update(

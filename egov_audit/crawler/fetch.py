@@ -21,7 +21,7 @@ from egov_audit.crawler.exchange import Exchange
 from egov_audit.crawler.failures import RETRY_STATUSES, TRANSIENT, FetchRefused, classify_exception
 from egov_audit.crawler.politeness import HostLimiter, backoff_seconds, parse_retry_after
 from egov_audit.crawler.safety import Resolver
-from egov_audit.services.settings import CrawlerSettings
+from egov_audit.crawler.settings import CrawlerSettings
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 _REDIRECT_BODY_CAP = 64 * 1024

@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from egov_audit.services.settings import CrawlerSettings
+    from egov_audit.crawler.settings import CrawlerSettings
 
 
 class HostLimiter:

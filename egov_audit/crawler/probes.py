@@ -39,11 +39,10 @@ from egov_audit.crawler.failures import TRANSIENT, FetchRefused, classify_except
 from egov_audit.crawler.fetch import request_headers
 from egov_audit.crawler.politeness import HostLimiter, backoff_seconds
 from egov_audit.crawler.safety import Resolver
-from egov_audit.services.settings import CrawlerSettings
+from egov_audit.crawler.settings import CrawlerSettings
 
 if TYPE_CHECKING:
-    from egov_audit.checks.search_plan import SearchPlan
-    from egov_audit.core.artifacts import CapturedSite
+    from egov_audit.core.artifacts import CapturedSite, SearchPlan
 
 
 async def https_probe(
@@ -414,22 +413,17 @@ async def _submit(plan: SearchPlan, client: httpx.AsyncClient, settings: Crawler
 
 
 # ---------------------------------------------------------------------------- link status
-async def link_status_probe(site: CapturedSite, client: httpx.AsyncClient, settings: CrawlerSettings,
-                            limit: int = 200, *, limiter: HostLimiter | None = None,
+async def link_status_probe(site: CapturedSite, urls: list[str], client: httpx.AsyncClient,
+                            settings: CrawlerSettings, *, limiter: HostLimiter | None = None,
                             sink: ExchangeSink | None = None) -> dict[str, int | str]:
-    """Status of the internal links the crawl did not fetch as pages (files, pages beyond its limits).
+    """Status of ``urls``, the internal links the crawl did not fetch as pages (files, pages beyond its
+    limits), as listed by ``checks.search_plan.link_check_urls``.
 
     Returns ``{url: final HTTP status}`` after redirects within the site (a redirect off the site is
     reported with its own 3xx status: the link answered), or ``{url: failure class}`` (``robots`` when
     robots.txt disallows it: not requested). HEAD first; GET without reading the body when the server
     does not do HEAD (405/501). Never raises.
     """
-    from egov_audit.checks.search_plan import link_check_urls
-
-    try:
-        urls = link_check_urls(site, limit)
-    except Exception:  # noqa: BLE001 - a page the parser chokes on must not break the audit
-        return {}
     results: dict[str, int | str] = {}
     pending: list[str] = []
     for url in urls:

@@ -43,9 +43,9 @@ from egov_audit.crawler.frontier import Frontier, QueueItem
 from egov_audit.crawler.links import Link, extract_links, is_skipped_file, navigation_gap
 from egov_audit.crawler.politeness import HostLimiter
 from egov_audit.crawler.safety import Resolver
+from egov_audit.crawler.settings import CrawlerSettings
 from egov_audit.crawler.sitemap import maybe_gunzip, parse_sitemap
 from egov_audit.crawler.transport import PerOriginTransport
-from egov_audit.services.settings import CrawlerSettings
 
 log = logging.getLogger(__name__)
 

@@ -29,14 +29,14 @@ import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from urllib.parse import parse_qs, urlsplit
 
+from egov_audit.core.dates import VN_TZ
 from egov_audit.demo import assets, content
 
 # Vietnam has had no daylight saving since 1975, so a fixed offset is exact and needs no tzdata.
-VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 

@@ -54,7 +54,8 @@ from egov_audit import __version__
 from egov_audit.core.bodies import decode_body
 from egov_audit.core.errors import InputError
 from egov_audit.core.text import collapse_whitespace
-from egov_audit.storage import repo
+from egov_audit.exports import findings_json
+from egov_audit.storage import runs_repo, units_repo
 from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.db import session
 from egov_audit.storage.models import AuditRun, UnitCrawl
@@ -367,14 +368,14 @@ def _open_session(engine_or_session: sa.Engine | Session) -> Iterator[Session]:
 
 
 def _load(s: Session, run_id: str, unit_code: str) -> _UnitEvidence:
-    run = repo.get_run(s, run_id)
+    run = runs_repo.get_run(s, run_id)
     if run is None:
         raise InputError("database", f"no audit run with id {run_id!r}", location="run")
-    unit = repo.get_unit(s, unit_code)
+    unit = units_repo.get_unit(s, unit_code)
     if unit is None:
         raise InputError("database", f"no unit with code {unit_code!r}", location="unit")
-    crawl = repo.unit_crawl(s, run_id, unit_code)
-    export = repo.findings_export(s, run_id, [unit_code])
+    crawl = runs_repo.unit_crawl(s, run_id, unit_code)
+    export = findings_json.findings_export(s, run_id, [unit_code])
     if not export["units"]:
         raise InputError("database", f"unit {unit_code} was not audited in run {run_id}", location="unit")
     entry = export["units"][0]

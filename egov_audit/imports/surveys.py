@@ -24,7 +24,8 @@ from sqlmodel import Session
 from config import CONFIG_DIR
 from egov_audit.core.errors import InputError
 from egov_audit.imports.units import ImportResult, read_table
-from egov_audit.storage.repo import SelfReportRow, list_units, save_selfreports
+from egov_audit.storage.surveys_repo import SelfReportRow, save_selfreports
+from egov_audit.storage.units_repo import list_units
 
 FORM_SHEET = "Phieu khao sat"
 GUIDE_SHEET = "Huong dan"

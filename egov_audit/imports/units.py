@@ -28,7 +28,7 @@ from sqlmodel import Session
 from config import CONFIG_DIR
 from egov_audit.core.errors import InputError
 from egov_audit.storage.models import UNIT_LEVELS
-from egov_audit.storage.repo import UnitRow, list_units, upsert_units
+from egov_audit.storage.units_repo import UnitRow, list_units, upsert_units
 
 COLUMNS = ("code", "name", "level", "province_code", "parent_code", "portal_url", "scope")
 REQUIRED_COLUMNS = ("code", "name", "level", "portal_url")

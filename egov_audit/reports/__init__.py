@@ -22,12 +22,13 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from string import Template
 from typing import Any, Literal
 
 from egov_audit import __version__
+from egov_audit.core.dates import VN_TZ
 from egov_audit.core.errors import InputError
 
 ReportFormat = Literal["html", "xlsx", "csv", "json"]
@@ -35,7 +36,6 @@ FORMATS: tuple[str, ...] = ("html", "xlsx", "csv", "json")
 LEVELS = ("I", "II", "III", "IV")
 _LEVEL_RANK = {"I": 1, "II": 2, "III": 3, "IV": 4}
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-VN_TZ = timezone(timedelta(hours=7), "ICT")
 
 STATUS_LABELS = {
     "pass": ("Đạt", "pass"),

@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from egov_audit.review import auth, views
-from egov_audit.services.audit import Workspace
+from egov_audit.services.workspace import Workspace
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "egov_review"

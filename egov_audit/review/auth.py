@@ -1,7 +1,7 @@
-"""Sign-in for the review app: scrypt password hashes, roles, the session secret and CSRF tokens.
+"""Sign-in for the review app: sessions, the session secret, CSRF tokens and the login throttle.
 
-Passwords exist only inside this module: they are hashed with ``hashlib.scrypt`` and a random per-user salt
-and only the hash is stored (``storage.repo.save_user``). The session itself is a cookie signed by
+Passwords are checked by ``services.accounts`` (scrypt hashes; the CLI's ``user add`` uses the same
+functions). The session itself is a cookie signed by
 Starlette's ``SessionMiddleware`` (itsdangerous); it carries the user name, a fingerprint of the password
 hash (so changing a password signs out every other session) and the CSRF token of the session.
 """
@@ -11,26 +11,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
-from egov_audit.storage import repo
-from egov_audit.storage.models import USER_ROLES
+from egov_audit.services.accounts import AuthError, CurrentUser
+from egov_audit.storage import users_repo
 
-# scrypt cost: 2**14 iterations with r=8 uses 16 MiB and about 50 ms, the interactive-login figures of
-# the scrypt paper and of OWASP; they are stored with each hash so they can be raised later.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _KEY_BYTES, _SALT_BYTES = 2**14, 8, 1, 32, 16
-_MAXMEM = 64 * 1024 * 1024
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-MIN_PASSWORD_LENGTH = 10
 SECRET_FILE_NAME = "review-session.key"
 CSRF_FIELD = "csrf_token"
 
@@ -39,77 +31,6 @@ ROLE_LABELS = {
     "reviewer": ("Người duyệt", "reviewer"),
     "admin": ("Quản trị", "admin"),
 }
-
-
-class AuthError(ValueError):
-    """A user could not be created (bad name, weak password, unknown role); the message says which."""
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    """The signed-in user as the views see it (never the password hash)."""
-
-    username: str
-    role: str
-
-    def at_least(self, role: str) -> bool:
-        return USER_ROLES.index(self.role) >= USER_ROLES.index(role)
-
-    @property
-    def can_decide(self) -> bool:
-        """Reviewers and admins may record decisions and re-score; viewers only read."""
-        return self.at_least("reviewer")
-
-
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=_KEY_BYTES)
-
-
-def hash_password(password: str) -> str:
-    """``scrypt$n$r$p$<salt hex>$<key hex>`` with a fresh random salt."""
-    salt = secrets.token_bytes(_SALT_BYTES)
-    key = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${key.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches the stored hash (constant-time comparison; False on a malformed hash)."""
-    try:
-        scheme, n, r, p, salt_hex, key_hex = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        key = _scrypt(password, bytes.fromhex(salt_hex), int(n), int(r), int(p))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(key, bytes.fromhex(key_hex))
-
-
-# A hash of a random password, checked when the user name is unknown so that a wrong name and a wrong
-# password take the same time and an attacker cannot list accounts by timing the answer.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
-
-
-def add_user(s: Session, username: str, password: str, role: str) -> bool:
-    """Create a user or reset an existing user's password and role; returns True when created."""
-    if not USERNAME_PATTERN.match(username or ""):
-        raise AuthError("tên đăng nhập không hợp lệ / invalid user name: 1–64 letters, digits, '.', '_', '@', '-'")
-    if role not in USER_ROLES:
-        raise AuthError(f"vai trò không hợp lệ / unknown role {role!r}: one of {', '.join(USER_ROLES)}")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"mật khẩu quá ngắn / password too short: at least {MIN_PASSWORD_LENGTH} characters")
-    _, created = repo.save_user(s, username, hash_password(password), role)
-    return created
-
-
-def authenticate(s: Session, username: str, password: str) -> CurrentUser | None:
-    """The user when name and password match, else None (the caller must not say which part was wrong)."""
-    user = repo.get_user(s, username) if username else None
-    if user is None:
-        verify_password(password, _DUMMY_HASH)
-        return None
-    if not verify_password(password, user.password_hash):
-        return None
-    return CurrentUser(user.username, user.role)
 
 
 def hash_fingerprint(password_hash: str) -> str:
@@ -122,7 +43,7 @@ def session_user(s: Session, session: dict[str, Any]) -> CurrentUser | None:
     username = session.get("user")
     if not isinstance(username, str):
         return None
-    user = repo.get_user(s, username)
+    user = users_repo.get_user(s, username)
     if user is None or not hmac.compare_digest(hash_fingerprint(user.password_hash), str(session.get("pw", ""))):
         return None
     return CurrentUser(user.username, user.role)
@@ -130,7 +51,7 @@ def session_user(s: Session, session: dict[str, Any]) -> CurrentUser | None:
 
 def start_session(session: dict[str, Any], s: Session, user: CurrentUser) -> None:
     """Replace whatever the session held (no fixation of a pre-login session) with the signed-in user."""
-    stored = repo.get_user(s, user.username)
+    stored = users_repo.get_user(s, user.username)
     session.clear()
     session["user"] = user.username
     session["pw"] = hash_fingerprint(stored.password_hash) if stored else ""

@@ -1,4 +1,4 @@
-"""The review app's pages: each endpoint checks who is signed in, calls ``review.service`` and renders a template.
+"""The review app's pages: each endpoint checks who is signed in, calls ``review.queries`` and renders a template.
 
 Access rules live in one place, the ``page`` wrapper: every page needs a signed-in user; every POST also
 needs the session's CSRF token and, unless it is sign-in or sign-out, the reviewer or admin role.
@@ -19,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from egov_audit.core.errors import InputError
-from egov_audit.review import auth, service
+from egov_audit.review import auth, queries
 from egov_audit.scoring import list_frameworks
+from egov_audit.services import accounts
 from egov_audit.storage.db import session
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -36,11 +37,11 @@ templates = Environment(
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A template rendered with what every page needs: the user, the CSRF token and pending notices."""
-    user: auth.CurrentUser | None = getattr(request.state, "user", None)
+    user: accounts.CurrentUser | None = getattr(request.state, "user", None)
     flashes = request.session.pop("flash", []) if user is not None else []
     html = templates.get_template(name).render(
         user=user,
-        role=service.label(auth.ROLE_LABELS, user.role) if user else None,
+        role=queries.label(auth.ROLE_LABELS, user.role) if user else None,
         csrf_token=auth.csrf_token(request.session),
         flashes=flashes,
         **context,
@@ -71,7 +72,7 @@ def _workspace(request: Request) -> Any:
     return request.app.state.ws
 
 
-def _load_user(request: Request) -> auth.CurrentUser | None:
+def _load_user(request: Request) -> accounts.CurrentUser | None:
     with session(_workspace(request).engine) as s:
         return auth.session_user(s, request.session)
 
@@ -125,9 +126,9 @@ async def login(request: Request) -> Response:
     if throttle.blocked(client, username):
         return render(request, "login.html", status_code=429, next=target, error=False, locked=True)
 
-    def check() -> auth.CurrentUser | None:
+    def check() -> accounts.CurrentUser | None:
         with session(_workspace(request).engine) as s:
-            user = auth.authenticate(s, username, password)
+            user = accounts.authenticate(s, username, password)
             if user is not None:
                 auth.start_session(request.session, s, user)
             return user
@@ -159,27 +160,27 @@ def _read(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -
 
 @page()
 async def runs(request: Request) -> Response:
-    return render(request, "runs.html", runs=await _read(request, service.list_runs))
+    return render(request, "runs.html", runs=await _read(request, queries.list_runs))
 
 
 @page()
 async def run_detail(request: Request) -> Response:
     try:
-        run = await _read(request, service.run_units, request.path_params["run_id"])
-    except service.NotFound:
+        run = await _read(request, queries.run_units, request.path_params["run_id"])
+    except queries.NotFound:
         return _error(request, 404, "Không tìm thấy lần kiểm tra.", "No such run.")
     return render(request, "run.html", run=run)
 
 
-async def _unit_page(request: Request, status_code: int = 200, error: service.DecisionError | None = None,
+async def _unit_page(request: Request, status_code: int = 200, error: queries.DecisionError | None = None,
                      form: dict[str, str] | None = None) -> Response:
     run_id, code = request.path_params["run_id"], request.path_params["code"]
     ws = _workspace(request)
     try:
-        detail = await _read(request, service.unit_detail, ws.blobs, run_id, code)
-    except service.NotFound:
+        detail = await _read(request, queries.unit_detail, ws.blobs, run_id, code)
+    except queries.NotFound:
         return _error(request, 404, "Không tìm thấy đơn vị trong lần kiểm tra này.", "No such unit in this run.")
-    targets = await _read(request, service.rescore_targets)
+    targets = await _read(request, queries.rescore_targets)
     return render(request, "unit.html", status_code=status_code, d=detail, error=error, form=form or dict.fromkeys(_DECISION_FIELDS, ""),
                   rescore_targets=targets, frameworks=list_frameworks(ws.settings.config_dir),
                   here=request.url.path)
@@ -194,8 +195,8 @@ async def unit_detail(request: Request) -> Response:
 async def crosscheck(request: Request) -> Response:
     year_text = request.query_params.get("year", "")
     year = int(year_text) if year_text.isdigit() else None
-    review = await _read(request, service.crosscheck_review, year)
-    targets = await _read(request, service.rescore_targets)
+    review = await _read(request, queries.crosscheck_review, year)
+    targets = await _read(request, queries.rescore_targets)
     return render(request, "crosscheck.html", review=review, rescore_targets=targets, here=request.url.path)
 
 
@@ -203,16 +204,16 @@ async def crosscheck(request: Request) -> Response:
 async def snapshot(request: Request) -> Response:
     rendered = request.query_params.get("view") == "rendered"
     try:
-        snap = await _read(request, service.page_snapshot, _workspace(request).blobs,
+        snap = await _read(request, queries.page_snapshot, _workspace(request).blobs,
                            request.path_params["page_id"], rendered)
-    except service.NotFound:
+    except queries.NotFound:
         return _error(request, 404, "Không tìm thấy trang đã lưu.", "No such stored page.")
     return render(request, "snapshot.html", p=snap)
 
 
 @page()
 async def evidence(request: Request) -> Response:
-    data = await run_in_threadpool(service.screenshot_png, _workspace(request).blobs, request.path_params["digest"])
+    data = await run_in_threadpool(queries.screenshot_png, _workspace(request).blobs, request.path_params["digest"])
     if data is None:
         return Response("Not found\n", status_code=404, media_type="text/plain")
     # Content never changes under a digest; private because evidence is only for signed-in users.
@@ -226,24 +227,24 @@ async def evidence(request: Request) -> Response:
 @page(min_role="reviewer")
 async def decide(request: Request) -> Response:
     run_id, code = request.path_params["run_id"], request.path_params["code"]
-    user: auth.CurrentUser = request.state.user
+    user: accounts.CurrentUser = request.state.user
     fields = {k: _form(request, k) for k in _DECISION_FIELDS}
 
     def save() -> dict[str, Any]:
         with session(_workspace(request).engine) as s:
-            return service.record_decision(
+            return queries.record_decision(
                 s, run_id=run_id, unit_code=code, reviewer=user.username, action=fields["action"],
                 check_id=fields["check_id"] or None, status=fields["status"] or None, reason=fields["reason"])
 
     try:
         saved = await run_in_threadpool(save)
-    except service.DecisionError as exc:
+    except queries.DecisionError as exc:
         return await _unit_page(request, status_code=400, error=exc, form=fields)
-    except service.NotFound:
+    except queries.NotFound:
         return _error(request, 404, "Không tìm thấy đơn vị trong lần kiểm tra này.", "No such unit in this run.")
     _flash(request, "Đã lưu quyết định. Hãy chấm điểm lại để áp dụng vào kết quả.",
            "Decision saved. Re-score to apply it to the results.")
-    anchor = "#" + service.anchor_for(saved["check_id"]) if saved["check_id"] else "#decisions"
+    anchor = "#" + queries.anchor_for(saved["check_id"]) if saved["check_id"] else "#decisions"
     return RedirectResponse(f"/runs/{quote(run_id)}/units/{quote(code)}{anchor}", status_code=303)
 
 
@@ -255,10 +256,10 @@ async def rescore(request: Request) -> Response:
     if framework not in list_frameworks(ws.settings.config_dir) or not year_text.isdigit():
         _flash(request, "Chọn bộ tiêu chí và năm đánh giá hợp lệ.", "Choose a known framework and a valid year.")
         return RedirectResponse(target, status_code=303)
-    from egov_audit.services import audit as pipeline
+    from egov_audit.services.scoring import score
 
     try:
-        export = await run_in_threadpool(pipeline.score, ws, framework, int(year_text))
+        export = await run_in_threadpool(score, ws, framework, int(year_text))
     except (InputError, ValueError) as exc:
         _flash(request, f"Không chấm điểm được: {exc}", "Scoring failed (see the message).")
         return RedirectResponse(target, status_code=303)

@@ -1,6 +1,6 @@
-"""Service functions that wire crawler → storage → checks → scoring → reports.
+"""The audit of a selection of units in one run: crawl, probes, checks, evidence and findings.
 
-The CLI, the scheduler and (later) the review app call these; nothing here parses arguments or prints
+The CLI, the scheduler and the review app call ``audit``; nothing here parses arguments or prints
 (progress goes through a callback), so every step can be called from a test directly.
 """
 
@@ -9,54 +9,25 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from egov_audit import checks
 from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding, Need, Status
 from egov_audit.core.errors import InputError
 from egov_audit.crawler import SiteTarget, crawl_site
 from egov_audit.crawler.warc import WarcRecorder
+from egov_audit.services.frameworks import CheckOptionsByTier
 from egov_audit.services.settings import Settings
-from egov_audit.storage import repo
-from egov_audit.storage.blobs import BlobStore
-from egov_audit.storage.db import open_database, session
-
-log = logging.getLogger("egov_audit")
-
-ProgressCallback = Callable[[str, dict[str, Any]], None]
-"""Called with an event name ("unit_started", "page", "unit_finished", ...) and its details."""
-
-
-@dataclass
-class Workspace:
-    """The database and evidence store of one data directory."""
-
-    settings: Settings
-    engine: Engine
-    blobs: BlobStore
-
-    @classmethod
-    def open(cls, settings: Settings) -> Workspace:
-        if settings.data_dir.exists() and not settings.data_dir.is_dir():
-            raise InputError("--data-dir", f"{settings.data_dir} is a file, not a directory")
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            engine = open_database(settings.database_url)
-        except (ArgumentError, NoSuchModuleError) as exc:
-            raise InputError("--db", f"not a usable database URL: {exc}") from None
-        return cls(settings=settings, engine=engine, blobs=BlobStore(settings.evidence_dir / "blobs"))
-
-    @property
-    def warc_dir(self) -> Path:
-        return self.settings.evidence_dir / "warc"
+from egov_audit.services.workspace import ProgressCallback, Workspace, log
+from egov_audit.storage import (
+    findings_repo,
+    pages_repo,
+    runs_repo,
+    units_repo,
+)
+from egov_audit.storage.db import session
 
 
 @dataclass
@@ -99,46 +70,19 @@ class AuditOutcome:
 
 def _select_units(s: Any, options: AuditOptions) -> list[Any]:
     if options.unit_codes:
-        units = repo.list_units(s, codes=options.unit_codes)
+        units = units_repo.list_units(s, codes=options.unit_codes)
         missing = sorted(set(options.unit_codes) - {u.code for u in units})
         if missing:
             raise InputError("--unit", f"unknown unit code(s): {', '.join(missing)} (import them with `units import`)")
         return units
     if options.province:
-        units = repo.list_units(s, province=options.province)
+        units = units_repo.list_units(s, province=options.province)
         if not units:
             raise InputError("--province", f"no units of province {options.province!r} in the database")
         return units
     if options.all_units:
-        return repo.list_units(s)
+        return units_repo.list_units(s)
     raise InputError("audit", "say which units to audit: --unit CODE, --province CODE or --all")
-
-
-class _CheckOptionsCache:
-    """Check thresholds per tier for one audit or recheck: config/checks.yaml overridden by the framework
-    that scores the tier; each framework file is read once per job, not once per unit."""
-
-    def __init__(self, ws: Workspace, framework_name: str | None) -> None:
-        self.ws, self.framework_name = ws, framework_name
-        self._by_name: dict[str, checks.CheckOptions] = {}
-
-    def for_level(self, level: str) -> checks.CheckOptions:
-        from egov_audit.scoring import load_framework
-
-        name = self.framework_name or default_framework_for(level, None)
-        if name not in self._by_name:
-            overrides = load_framework(name, self.ws.settings.config_dir).check_options
-            self._by_name[name] = checks.CheckOptions.from_config(self.ws.settings.config_dir, overrides)
-        return self._by_name[name]
-
-
-def default_framework_for(level: str, year: int | None) -> str:
-    """The framework of CRITERIA.md §4 that applies to a tier and evaluation year."""
-    if level in ("district", "province"):
-        return "qd2392-district"
-    if year is not None and year >= 2025:
-        return "nd224-commune"
-    return "qd2392-commune"
 
 
 class _StoringSink:
@@ -156,7 +100,7 @@ class _StoringSink:
             # Database row (and body blob) first: a run killed between the two writes then never fetches
             # the page again on resume; the body it relies on is already in the blob store.
             with session(self.ws.engine) as s:
-                repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
+                pages_repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
                                  self.ws.blobs, exchange.body)
         self.warc.record(exchange)
         if page is None:  # robots.txt, sitemap and probe requests: WARC only
@@ -211,9 +155,9 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, options: AuditOptio
                       browser: Any, client: Any, limiter: Any, progress: ProgressCallback | None) -> UnitOutcome:
     settings = ws.settings
     with session(ws.engine) as s:
-        resume_site = repo.load_site(s, run_id, unit.code, ws.blobs) if repo.stored_urls(s, run_id, unit.code) else None
-        repo.start_unit_crawl(s, run_id, unit.code)
-        nested = repo.nested_scopes(s, unit)
+        resume_site = pages_repo.load_site(s, run_id, unit.code, ws.blobs) if pages_repo.stored_urls(s, run_id, unit.code) else None
+        runs_repo.start_unit_crawl(s, run_id, unit.code)
+        nested = units_repo.nested_scopes(s, unit)
     if progress:
         progress("unit_started", {"unit": unit.code, "name": unit.name, "resumed_pages": len(resume_site.pages) if resume_site else 0})
     target = SiteTarget(unit_code=unit.code, unit_level=unit.level, portal_url=unit.portal_url or None,
@@ -225,7 +169,7 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, options: AuditOptio
         segment += 1
     warc_path = warc_dir / f"{unit.code}-{segment:02d}.warc.gz"
     with session(ws.engine) as s:
-        known_digests = repo.previous_digests(s, unit.code, run_id)
+        known_digests = pages_repo.previous_digests(s, unit.code, run_id)
     warc = WarcRecorder(warc_path, known_digests=known_digests)
     sink = _StoringSink(ws, run_id, unit.code, warc, progress)
     try:
@@ -246,15 +190,15 @@ async def _audit_unit(ws: Workspace, run_id: str, unit: Any, options: AuditOptio
     if rendered:
         with session(ws.engine) as s:
             for page in rendered:
-                repo.record_page(s, run_id, unit.code, page, None, ws.blobs, None)
+                pages_repo.record_page(s, run_id, unit.code, page, None, ws.blobs, None)
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
 
     findings = checks.run_checks(site, options=check_options)
     if browser is not None and options.screenshots:
         await _take_screenshots(browser, ws, findings)
     with session(ws.engine) as s:
-        repo.finish_unit_crawl(s, run_id, site, warc_files)
-        repo.save_findings(s, run_id, unit.code, findings)
+        runs_repo.finish_unit_crawl(s, run_id, site, warc_files)
+        findings_repo.save_findings(s, run_id, unit.code, findings)
     pages = sum(1 for p in site.pages.values() if p.status is not None)
     if progress:
         progress("unit_finished", {"unit": unit.code, "status": str(site.crawl_status), "pages": pages,
@@ -280,23 +224,33 @@ async def _gather_network_probes(site: CapturedSite, settings: Settings, client:
     site.probes[Need.SEARCH.value] = await probes.search_probe(
         plan_search(site, check_options), client, settings.crawler, limiter=limiter, sink=sink)
     site.probes[Need.LINK_STATUS.value] = await probes.link_status_probe(
-        site, client, settings.crawler, limiter=limiter, sink=sink)
+        site, _links_to_check(site), client, settings.crawler, limiter=limiter, sink=sink)
+
+
+def _links_to_check(site: CapturedSite) -> list[str]:
+    from egov_audit.checks.search_plan import link_check_urls
+
+    try:
+        return link_check_urls(site)
+    except Exception:  # noqa: BLE001 - a page the parser chokes on must not break the audit
+        log.warning("links of %s could not be listed for the link-status probe", site.unit_code, exc_info=True)
+        return []
 
 
 async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback | None = None) -> AuditOutcome:
     """Crawl and check the selected units in one run (resuming an unfinished run unless ``fresh``)."""
     from egov_audit.crawler import HostLimiter, make_client
 
-    check_options = _CheckOptionsCache(ws, options.framework)
+    check_options = CheckOptionsByTier(ws, options.framework)
     with session(ws.engine) as s:
         units = _select_units(s, options)
         # A bad --framework is bad input: found before a run is created or anything is written.
         for level in {u.level for u in units}:
             check_options.for_level(level)
-        unfinished = None if options.fresh else repo.find_unfinished_run(s)
+        unfinished = None if options.fresh else runs_repo.find_unfinished_run(s)
         if options.fresh:
-            for stale in repo.unfinished_runs(s):
-                repo.finish_run(s, stale.id, "abandoned")
+            for stale in runs_repo.unfinished_runs(s):
+                runs_repo.finish_run(s, stale.id, "abandoned")
         if unfinished is not None:
             wanted = _selection(dataclasses.asdict(options))
             stored = _selection(json.loads(unfinished.options_json or "{}"))
@@ -306,10 +260,10 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
                                  "command again to resume it, or add --fresh to abandon it")
             run_id, resumed = unfinished.id, True
         else:
-            run = repo.create_run(s, options=dataclasses.asdict(options),
+            run = runs_repo.create_run(s, options=dataclasses.asdict(options),
                                   settings=_settings_snapshot(ws.settings), framework_name=options.framework)
             run_id, resumed = run.id, False
-        done = repo.finished_unit_codes(s, run_id) if resumed else set()
+        done = runs_repo.finished_unit_codes(s, run_id) if resumed else set()
     if progress:
         progress("run_started", {"run": run_id, "resumed": resumed, "units": len(units), "already_done": len(done)})
 
@@ -350,9 +304,9 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
     if errors:
         raise errors[0]
     with session(ws.engine) as s:
-        repo.finish_run(s, run_id, "finished")
+        runs_repo.finish_run(s, run_id, "finished")
         for code in done:
-            crawl = repo.unit_crawl(s, run_id, code)
+            crawl = runs_repo.unit_crawl(s, run_id, code)
             outcomes.append(UnitOutcome(code, crawl.status, crawl.pages, crawl.error, []))
     outcomes.sort(key=lambda o: o.code)
     return AuditOutcome(run_id=run_id, resumed=resumed, units=outcomes)
@@ -367,90 +321,3 @@ def _selection(options: dict[str, Any]) -> dict[str, Any]:
 def _settings_snapshot(settings: Settings) -> dict[str, Any]:
     data = dataclasses.asdict(settings)
     return json.loads(json.dumps(data, default=str))
-
-
-def recheck(ws: Workspace, run_id: str, framework: str | None = None) -> list[tuple[str, list[Finding]]]:
-    """Re-run the checks on what a past run captured, without the network; replaces its findings."""
-    results = []
-    with session(ws.engine) as s:
-        codes = sorted(repo.finished_unit_codes(s, run_id))
-        if not codes:
-            raise InputError("--run", f"run {run_id!r} has no audited units")
-        units = {u.code: u for u in repo.list_units(s, codes=codes)}
-        check_options = _CheckOptionsCache(ws, framework)
-        for code in codes:
-            site = repo.load_site(s, run_id, code, ws.blobs)
-            old = {f["check"]: f for f in repo.load_findings(s, run_id, code)}
-            level = units[code].level if code in units else site.unit_level
-            findings = checks.run_checks(site, options=check_options.for_level(level))
-            # Screenshots belong to the evidence of the original run; keep them where the page still proves it.
-            for finding in findings:
-                before = old.get(finding.check)
-                if not before:
-                    continue
-                shots = {(e.get("url"), e.get("locator")): e.get("screenshot") for e in before.get("evidence", [])}
-                for evidence in finding.evidence:
-                    evidence.screenshot = shots.get((evidence.url, evidence.locator))
-            repo.save_findings(s, run_id, code, findings)
-            results.append((code, findings))
-    return results
-
-
-def score(ws: Workspace, framework_name: str, year: int) -> dict[str, Any]:
-    """Score every unit of the framework's tier with the latest findings, self-reports and decisions."""
-    from egov_audit.scoring import FindingInput, UnitInput, load_framework, score_units, scores_export
-
-    framework = load_framework(framework_name, ws.settings.config_dir)
-    with session(ws.engine) as s:
-        repo.register_framework(s, framework.id, framework.version, framework.content)
-        units = [u for u in repo.list_units(s) if u.level in framework.levels_audited]
-        latest = repo.latest_findings_by_unit(s, [u.code for u in units])
-        latest_runs = repo.latest_run_by_unit(s, [u.code for u in units])
-        unit_inputs = [
-            UnitInput(code=u.code, name=u.name, level=u.level, province_code=u.province_code,
-                      parent_code=u.parent_code, crawl_status=latest[u.code][0] if u.code in latest else None)
-            for u in units
-        ]
-        findings = {code: {f["check"]: FindingInput(f["status"], f["value"]) for f in rows}
-                    for code, (_, rows) in latest.items()}
-        selfreports = repo.load_selfreports(s, year)
-        decisions = _decisions_by_unit(repo.load_decisions(s, framework_name=framework.id, year=year), latest_runs)
-        unit_scores = score_units(framework, unit_inputs, findings, selfreports, decisions, year)
-        export = scores_export(framework, year, unit_scores)
-        repo.save_scores(s, framework.id, year, export["units"])
-    return export
-
-
-def _decisions_by_unit(rows: list[dict[str, Any]], latest_runs: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Reviewer decisions keyed as scoring expects: unit → check or indicator id (or ``__unit__`` for an
-    exclusion from ranking) → the latest decision. Rows come oldest first, so later ones win.
-
-    A decision made on a finding of one run judged that run's evidence: it applies while the unit's
-    scored findings come from that run, not to a later night's fresh evidence. Decisions without a run
-    (exclusions, indicator decisions) apply whatever the run."""
-    from egov_audit.scoring.engine import DecisionInput
-
-    by_unit: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        if row["run_id"] is not None and row["check_id"] and row["run_id"] != latest_runs.get(row["unit_code"]):
-            continue
-        target = row["indicator_id"] or row["check_id"] or "__unit__"
-        by_unit.setdefault(row["unit_code"], {})[target] = DecisionInput(
-            status=row["status"], reason=row["reason"], reviewer=row["reviewer"], decided_at=row["decided_at"])
-    return by_unit
-
-
-def latest_scores(ws: Workspace, year: int | None = None) -> list[dict[str, Any]]:
-    """The stored score exports of the latest (or given) year, one per framework."""
-    with session(ws.engine) as s:
-        return repo.load_score_exports(s, year=year)
-
-
-def findings_export(ws: Workspace, run_id: str | None = None) -> dict[str, Any]:
-    with session(ws.engine) as s:
-        run_id = run_id or repo.latest_run_id(s)
-        if run_id is None:
-            raise InputError("findings", "no audit run yet: run `egov-audit audit` first")
-        if repo.get_run(s, run_id) is None:
-            raise InputError("--run", f"no audit run with id {run_id!r}")
-        return repo.findings_export(s, run_id)

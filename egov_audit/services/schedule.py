@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from egov_audit.core.errors import InputError
-from egov_audit.services import audit as pipeline
+from egov_audit.services.audit import AuditOptions, audit
+from egov_audit.services.frameworks import default_framework_for
+from egov_audit.services.outputs import findings_export
+from egov_audit.services.scoring import score
 from egov_audit.services.settings import Settings
+from egov_audit.services.workspace import Workspace
 
 log = logging.getLogger("egov_audit.schedule")
 
@@ -37,16 +41,16 @@ def _parse_time(text: str) -> tuple[int, int]:
     return hour, minute
 
 
-def _frameworks_to_score(ws: pipeline.Workspace, year: int) -> list[str]:
+def _frameworks_to_score(ws: Workspace, year: int) -> list[str]:
     configured = [f.strip() for f in ws.settings.schedule.frameworks.split(",") if f.strip()]
     if configured:
         return configured
-    from egov_audit.storage import repo
+    from egov_audit.storage import units_repo
     from egov_audit.storage.db import session
 
     with session(ws.engine) as s:
-        levels = {u.level for u in repo.list_units(s)}
-    tiers = sorted({pipeline.default_framework_for(level, year) for level in levels})
+        levels = {u.level for u in units_repo.list_units(s)}
+    tiers = sorted({default_framework_for(level, year) for level in levels})
     return tiers
 
 
@@ -55,17 +59,17 @@ def nightly_job(settings: Settings, today: dt.date | None = None) -> NightlyResu
     zone = _zone(settings.schedule.timezone)
     today = today or dt.datetime.now(zone).date()
     year = settings.schedule.year or today.year
-    ws = pipeline.Workspace.open(settings)
+    ws = Workspace.open(settings)
     try:
-        outcome = asyncio.run(pipeline.audit(ws, pipeline.AuditOptions(all_units=True)))
+        outcome = asyncio.run(audit(ws, AuditOptions(all_units=True)))
         log.info("nightly audit finished", extra={"fields": {"run": outcome.run_id, "pages": outcome.pages}})
         names = _frameworks_to_score(ws, year)
-        exports = [pipeline.score(ws, name, year) for name in names]
+        exports = [score(ws, name, year) for name in names]
         if exports:
             from egov_audit.reports import write_report
 
             night = settings.reports_dir / today.isoformat()
-            write_report("html", exports, pipeline.findings_export(ws, outcome.run_id), night / "report.html")
+            write_report("html", exports, findings_export(ws, outcome.run_id), night / "report.html")
             write_report("json", exports, None, night / "scores.json")
     finally:
         # A scheduler process lives for months: each night's connections are closed, not left to pile up.

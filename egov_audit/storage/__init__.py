@@ -1,2 +1,4 @@
-"""Persistence of egov-audit: SQLModel tables, Alembic migrations, the evidence blob store and the
-repository functions the pipeline calls (``storage.db``, ``storage.blobs``, ``storage.repo``)."""
+"""Persistence of egov-audit: the SQLModel tables (``models``), Alembic migrations, the content-addressed
+evidence store (``blobs``), the connection (``db``) and one repository module per aggregate
+(``units_repo``, ``runs_repo``, ``pages_repo``, ``findings_repo``, ``surveys_repo``, ``decisions_repo``,
+``scores_repo``, ``frameworks_repo``, ``users_repo``)."""

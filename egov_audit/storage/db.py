@@ -51,7 +51,7 @@ def create_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
     """Run the migrations up to ``revision`` (a no-op when already there)."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)

@@ -237,7 +237,7 @@ class User(SQLModel, table=True):
 
     username: str = Field(primary_key=True)
     password_hash: str
-    """``scrypt$<n>$<r>$<p>$<salt hex>$<key hex>`` (see ``review.auth.hash_password``)."""
+    """``scrypt$<n>$<r>$<p>$<salt hex>$<key hex>`` (see ``services.accounts.hash_password``)."""
     role: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -32,9 +32,9 @@ from egov_audit.core.artifacts import CapturedSite, Finding, Need
 from egov_audit.crawler import SiteTarget, crawl_site, make_client
 from egov_audit.crawler.browser import Browser
 from egov_audit.crawler.probes import https_probe, search_probe
+from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
 from egov_audit.demo.server import DemoProvince
 from egov_audit.demo.sitegen import COVERED_CHECKS
-from egov_audit.services.settings import BrowserSettings, CrawlerSettings
 
 NOT_IMPLEMENTED = "not implemented yet"
 # Reasons run_checks gives when a declared need was not met (checks/registry.py).

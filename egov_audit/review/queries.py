@@ -20,8 +20,9 @@ from sqlmodel import Session, select
 
 from egov_audit.checks.titles import TITLES
 from egov_audit.core.artifacts import Status
+from egov_audit.exports import findings_json
 from egov_audit.reports import CRAWL_LABELS, OUTCOME_LABELS, STATUS_LABELS, VN_TZ
-from egov_audit.storage import repo
+from egov_audit.storage import decisions_repo, findings_repo, pages_repo, runs_repo, scores_repo, units_repo
 from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.models import EXCLUDE, AuditRun, Page, Score, UnitCrawl
 
@@ -129,7 +130,7 @@ def list_runs(s: Session) -> list[dict[str, Any]]:
 def _excluded_units(s: Session, unit_code: str | None = None) -> dict[str, dict[str, Any]]:
     """Units whose latest unit-level decision excludes them from ranking, with that decision."""
     latest: dict[str, dict[str, Any]] = {}
-    for d in repo.load_decisions(s, unit_code=unit_code, latest_only=False):  # oldest first
+    for d in decisions_repo.load_decisions(s, unit_code=unit_code, latest_only=False):  # oldest first
         if d["check_id"] is None and d["indicator_id"] is None and d["status"] in (EXCLUDE, "include"):
             latest[d["unit_code"]] = d
     return {code: d for code, d in latest.items() if d["status"] == EXCLUDE}
@@ -139,7 +140,7 @@ def run_units(s: Session, run_id: str) -> dict[str, Any]:
     """One run: every unit with its crawl outcome and how many findings passed, partly passed, failed or
     stayed unknown."""
     try:
-        export = repo.findings_export(s, run_id)
+        export = findings_json.findings_export(s, run_id)
     except KeyError:
         raise NotFound(run_id) from None
     excluded = _excluded_units(s)
@@ -202,12 +203,12 @@ def _evidence_view(ev: dict[str, Any], page_ids: dict[str, int], blobs: BlobStor
 
 def unit_detail(s: Session, blobs: BlobStore, run_id: str, unit_code: str) -> dict[str, Any]:
     """A unit in a run: every finding with its evidence and the reviewer decisions on it, newest first."""
-    run = repo.get_run(s, run_id)
-    unit = repo.get_unit(s, unit_code)
+    run = runs_repo.get_run(s, run_id)
+    unit = units_repo.get_unit(s, unit_code)
     if run is None or unit is None:
         raise NotFound(f"{run_id}/{unit_code}")
-    crawl = repo.unit_crawl(s, run_id, unit_code)
-    findings = repo.load_findings(s, run_id, unit_code)
+    crawl = runs_repo.unit_crawl(s, run_id, unit_code)
+    findings = findings_repo.load_findings(s, run_id, unit_code)
     if crawl is None and not findings:
         raise NotFound(f"{run_id}/{unit_code}")
     # Evidence names page bodies by digest; the snapshot view is addressed by page row.
@@ -217,7 +218,7 @@ def unit_detail(s: Session, blobs: BlobStore, run_id: str, unit_code: str) -> di
         if page.body_digest and page.id is not None:
             page_ids.setdefault(page.body_digest, page.id)
     # Decisions without a run apply to every run, so they are shown here too (load_decisions does that).
-    history = repo.load_decisions(s, unit_code=unit_code, run_id=run_id, latest_only=False)
+    history = decisions_repo.load_decisions(s, unit_code=unit_code, run_id=run_id, latest_only=False)
     by_check: dict[str, list[dict[str, Any]]] = {}
     unit_level: list[dict[str, Any]] = []
     indicator_level: list[dict[str, Any]] = []
@@ -274,7 +275,7 @@ def record_decision(
     s: Session, *, run_id: str, unit_code: str, reviewer: str, action: str, check_id: str | None,
     status: str | None, reason: str | None,
 ) -> dict[str, Any]:
-    """Validate a decision form and append it (``repo.add_decision``: history is never rewritten).
+    """Validate a decision form and append it (``decisions_repo.add_decision``: history is never rewritten).
 
     ``action`` is ``confirm`` (keep the finding's status, with a reason), ``override`` (a new status) or
     ``exclude`` (take the unit out of the ranking). Raises ``DecisionError`` with what to fix.
@@ -285,16 +286,16 @@ def record_decision(
     if len(reason) > MAX_REASON_CHARS:
         raise DecisionError(f"Lý do quá dài (tối đa {MAX_REASON_CHARS} ký tự).",
                             f"The reason is too long (at most {MAX_REASON_CHARS} characters).")
-    if repo.get_run(s, run_id) is None or repo.get_unit(s, unit_code) is None:
+    if runs_repo.get_run(s, run_id) is None or units_repo.get_unit(s, unit_code) is None:
         raise NotFound(f"{run_id}/{unit_code}")
     if action in ("exclude", "include"):
         # Unit-level: out of (or back into) the ranking whatever the run; an "include" lifts an exclusion.
-        decision = repo.add_decision(s, unit_code=unit_code, status=EXCLUDE if action == "exclude" else "include",
+        decision = decisions_repo.add_decision(s, unit_code=unit_code, status=EXCLUDE if action == "exclude" else "include",
                                      reason=reason, reviewer=reviewer)
         return {"id": decision.id, "status": decision.status, "check_id": None}
     if action not in ("confirm", "override"):
         raise DecisionError("Thao tác không hợp lệ.", "Unknown action.")
-    findings = {f["check"]: f for f in repo.load_findings(s, run_id, unit_code)}
+    findings = {f["check"]: f for f in findings_repo.load_findings(s, run_id, unit_code)}
     if not check_id or check_id not in findings:
         raise DecisionError("Không tìm thấy tiêu chí kiểm tra này trong lần kiểm tra.",
                             "This check is not among the run's findings for the unit.")
@@ -304,7 +305,7 @@ def record_decision(
         status = "confirm"
     elif status not in {str(st) for st in Status}:
         raise DecisionError("Hãy chọn trạng thái mới.", "Choose a new status.")
-    decision = repo.add_decision(s, unit_code=unit_code, status=str(status), reason=reason, reviewer=reviewer,
+    decision = decisions_repo.add_decision(s, unit_code=unit_code, status=str(status), reason=reason, reviewer=reviewer,
                                  run_id=run_id, check_id=check_id)
     return {"id": decision.id, "status": decision.status, "check_id": check_id}
 
@@ -319,8 +320,8 @@ def score_years(s: Session) -> list[int]:
 def crosscheck_review(s: Session, year: int | None = None) -> dict[str, Any]:
     """Every disagreement between a survey answer and the portal in the stored scores of ``year`` (default:
     the latest scored year), grouped by framework, for review before the scores are published."""
-    exports = repo.load_score_exports(s, year=year)
-    latest_runs = repo.latest_run_by_unit(s)
+    exports = scores_repo.load_score_exports(s, year=year)
+    latest_runs = runs_repo.latest_run_by_unit(s)
     frameworks = []
     for export in exports:
         rows = []
@@ -367,14 +368,14 @@ def page_snapshot(s: Session, blobs: BlobStore, page_id: int, rendered: bool = F
     page = s.get(Page, page_id)
     if page is None:
         raise NotFound(str(page_id))
-    headers = repo.page_headers(blobs, page) if page.headers_digest and blobs.exists(page.headers_digest) else None
+    headers = pages_repo.page_headers(blobs, page) if page.headers_digest and blobs.exists(page.headers_digest) else None
     digest = page.rendered_digest if rendered else page.body_digest
     text: str | None = None
-    binary = not rendered and not repo.is_textual(page.content_type)
+    binary = not rendered and not pages_repo.is_textual(page.content_type)
     if rendered and digest and blobs.exists(digest):
         text = blobs.get(digest).decode("utf-8", errors="replace")
     elif not rendered:
-        text = repo.page_source(blobs, page)
+        text = pages_repo.page_source(blobs, page)
     truncated = text is not None and len(text) > MAX_SOURCE_CHARS
     return {
         "id": page.id,

@@ -1,0 +1,82 @@
+"""Findings of a unit in a run, stored in catalogue order; the latest ones of each unit for scoring.
+
+Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
+``storage.db.session`` block decides what is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from egov_audit.core.artifacts import Finding
+from egov_audit.storage.columns import dumps
+from egov_audit.storage.models import (
+    FindingRow,
+)
+from egov_audit.storage.runs_repo import newest_crawls
+
+
+def save_findings(s: Session, run_id: str, unit_code: str, findings: list[Finding]) -> None:
+    """Replace the findings of one unit in one run (a recheck overwrites the earlier ones)."""
+    s.exec(delete(FindingRow).where(FindingRow.run_id == run_id, FindingRow.unit_code == unit_code))
+    s.flush()
+    # Rows are inserted in the order given (the catalogue order of run_checks); export keeps it.
+    for finding in findings:
+        s.add(
+            FindingRow(
+                run_id=run_id,
+                unit_code=unit_code,
+                check_id=finding.check,
+                status=str(finding.status),
+                value_json=dumps(finding.value),
+                reason=finding.reason,
+                evidence_json=dumps([e.to_json() for e in finding.evidence]),
+                looked_at_json=dumps(list(finding.looked_at)),
+            )
+        )
+    s.flush()
+
+
+def load_findings(s: Session, run_id: str, unit_code: str) -> list[dict[str, Any]]:
+    """One unit's findings in a run as JSON-ready dicts (``Finding.to_json`` shape), in saved order."""
+    return load_run_findings(s, run_id, [unit_code]).get(unit_code, [])
+
+
+def load_run_findings(
+    s: Session, run_id: str, unit_codes: Iterable[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Findings of a run (optionally of some units) as JSON-ready dicts, by unit code."""
+    query = select(FindingRow).where(FindingRow.run_id == run_id)
+    if unit_codes is not None:
+        query = query.where(FindingRow.unit_code.in_(list(unit_codes)))
+    result: dict[str, list[dict[str, Any]]] = {}
+    for row in s.exec(query.order_by(FindingRow.unit_code, FindingRow.id)):
+        result.setdefault(row.unit_code, []).append(_finding_json(row))
+    return result
+
+
+def _finding_json(row: FindingRow) -> dict[str, Any]:
+    return {
+        "check": row.check_id,
+        "status": row.status,
+        "value": json.loads(row.value_json),
+        "reason": row.reason,
+        "evidence": json.loads(row.evidence_json),
+        "looked_at": json.loads(row.looked_at_json),
+    }
+
+
+def latest_findings_by_unit(
+    s: Session, unit_codes: Iterable[str] | None = None
+) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """For each unit, (crawl status, findings) of the newest run in which its crawl ended.
+
+    Scoring uses this: a unit audited last week and not tonight keeps last week's findings.
+    """
+    return {code: (crawl.status, load_findings(s, crawl.run_id, code))
+            for code, crawl in newest_crawls(s, unit_codes).items()}

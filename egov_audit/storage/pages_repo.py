@@ -1,0 +1,197 @@
+"""Fetched pages: rows, bodies in the blob store, the ``CapturedSite`` rebuilt from them (recheck, resume).
+
+Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
+``storage.db.session`` block decides what is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+import zlib
+from collections.abc import Iterable
+from datetime import UTC
+
+from sqlmodel import Session, select
+
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus
+from egov_audit.storage.blobs import BlobStore
+from egov_audit.storage.columns import dumps
+from egov_audit.storage.models import (
+    AuditRun,
+    Page,
+    Unit,
+)
+from egov_audit.storage.runs_repo import unit_crawl
+from egov_audit.storage.units_repo import nested_scopes
+
+
+def record_page(
+    s: Session,
+    run_id: str,
+    unit_code: str,
+    page: CapturedPage,
+    headers: dict[str, str] | None,
+    blobs: BlobStore,
+    raw_body: bytes | None,
+) -> Page:
+    """Persist one fetched page: body, headers (as JSON) and rendered DOM go to the blob store.
+
+    Idempotent on (run, unit, url): recording the same URL again updates the row, so a resumed crawl or
+    a sink called twice never duplicates pages.
+    """
+    body_digest = blobs.put(raw_body) if raw_body is not None else page.body_digest
+    headers_digest = blobs.put(dumps(headers).encode("utf-8")) if headers is not None else None
+    rendered_digest = blobs.put(page.rendered_html.encode("utf-8")) if page.rendered_html is not None else None
+    row = s.exec(
+        select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code, Page.url == page.url)
+    ).first()
+    if row is None:
+        row = Page(run_id=run_id, unit_code=unit_code, url=page.url, final_url=page.final_url)
+    row.final_url = page.final_url
+    row.status = page.status
+    row.error = page.error
+    row.content_type = page.content_type
+    row.encoding = page.encoding
+    row.legacy_font_encoding = page.legacy_font_encoding
+    row.headers_digest = headers_digest if headers is not None else row.headers_digest
+    row.body_digest = body_digest
+    row.size_bytes = page.size_bytes if page.size_bytes is not None else (len(raw_body) if raw_body else None)
+    row.depth = page.depth
+    row.referrer = page.referrer
+    row.link_text = page.link_text
+    row.redirects_json = dumps(list(page.redirects))
+    row.ttfb_seconds = page.ttfb_seconds
+    row.elapsed_seconds = page.elapsed_seconds
+    row.fetched_at = page.fetched_at
+    row.rendered_digest = rendered_digest if rendered_digest is not None else row.rendered_digest
+    s.add(row)
+    s.flush()
+    return row
+
+
+def stored_urls(s: Session, run_id: str, unit_code: str) -> set[str]:
+    """URLs already stored for a unit in a run (a resumed crawl skips them)."""
+    query = select(Page.url).where(Page.run_id == run_id, Page.unit_code == unit_code)
+    return set(s.exec(query))
+
+
+def page_headers(blobs: BlobStore, page: Page) -> dict[str, str] | None:
+    """The response headers recorded for a stored page."""
+    if not page.headers_digest:
+        return None
+    return json.loads(blobs.get(page.headers_digest).decode("utf-8"))
+
+
+def page_source(blobs: BlobStore, page: Page) -> str | None:
+    """The stored body of a textual page as text, decoded exactly as the crawler decoded it (gzip/deflate
+    undone, the recorded charset with the crawler's label table, NFC); None for binary or missing bodies.
+    ``load_site`` (recheck, resume) and the review app's source view both read pages through this."""
+    if not page.body_digest or not is_textual(page.content_type) or not blobs.exists(page.body_digest):
+        return None
+    from egov_audit.core.bodies import python_codec
+    from egov_audit.crawler.fetch import content_decoder
+
+    body = blobs.get(page.body_digest)
+    headers = page_headers(blobs, page) if page.headers_digest and blobs.exists(page.headers_digest) else None
+    encoding = next((v for k, v in (headers or {}).items() if k.lower() == "content-encoding"), "")
+    decoder = content_decoder(encoding)
+    if decoder is not None:
+        try:
+            # The blob keeps the wire bytes; a body cut at the size cap is a truncated stream, and the
+            # decompressor returns what it could decode.
+            body = decoder.decompress(body)
+        except zlib.error:
+            pass
+    codec = python_codec(page.encoding) if page.encoding else None
+    return unicodedata.normalize("NFC", body.decode(codec or "utf-8", errors="replace"))
+
+
+def is_textual(content_type: str | None) -> bool:
+    """Whether a stored body is text to decode (HTML, XML, plain text) rather than a file."""
+    return content_type is None or any(t in content_type.lower() for t in ("html", "xml", "text/"))
+
+
+def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> CapturedSite:
+    """Rebuild the ``CapturedSite`` of a unit in a run from the database and the blob store."""
+    unit = s.get(Unit, unit_code)
+    if unit is None:
+        raise KeyError(f"unknown unit {unit_code}")
+    crawl = unit_crawl(s, run_id, unit_code)
+    site = CapturedSite(unit_code=unit.code, unit_level=unit.level, portal_url=unit.portal_url, scope=unit.scope)
+    if crawl is not None:
+        site.home_url = crawl.home_url
+        site.crawl_status = CrawlStatus(crawl.status) if crawl.status in CrawlStatus._value2member_map_ else (
+            CrawlStatus.PARTIAL  # a crawl still "running" was cut short
+        )
+        site.crawl_error = crawl.error
+        site.budget_exhausted = crawl.budget_exhausted
+        site.robots_txt = crawl.robots_txt
+        site.sitemap = json.loads(crawl.sitemap_json) if crawl.sitemap_json else None
+        site.probes = json.loads(crawl.probes_json or "{}")
+        site.audited_at = crawl.started_at
+    site.other_unit_scopes = nested_scopes(s, unit)
+    rows = s.exec(
+        select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code).order_by(Page.id)
+    ).all()
+    for row in rows:
+        html = page_source(blobs, row)
+        rendered = None
+        if row.rendered_digest and blobs.exists(row.rendered_digest):
+            rendered = blobs.get(row.rendered_digest).decode("utf-8")
+        site.pages[row.url] = CapturedPage(
+            url=row.url,
+            final_url=row.final_url,
+            status=row.status,
+            error=row.error,
+            content_type=row.content_type,
+            encoding=row.encoding,
+            legacy_font_encoding=row.legacy_font_encoding,
+            html=html,
+            body_digest=row.body_digest,
+            depth=row.depth,
+            referrer=row.referrer,
+            link_text=row.link_text,
+            ttfb_seconds=row.ttfb_seconds,
+            elapsed_seconds=row.elapsed_seconds,
+            fetched_at=row.fetched_at,
+            redirects=json.loads(row.redirects_json or "[]"),
+            rendered_html=rendered,
+            size_bytes=row.size_bytes,
+        )
+    return site
+
+
+def page_failures(s: Session, run_id: str, unit_codes: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+    """Per unit, how many pages of a run failed, by failure class (4xx/5xx answers count as http_status)."""
+    query = select(Page.unit_code, Page.error, Page.status).where(Page.run_id == run_id)
+    if unit_codes is not None:
+        query = query.where(Page.unit_code.in_(list(unit_codes)))
+    result: dict[str, dict[str, int]] = {}
+    for code, error, status in s.exec(query):
+        failure = error or ("http_status" if status is not None and status >= 400 else None)
+        if failure:
+            counts = result.setdefault(code, {})
+            counts[failure] = counts.get(failure, 0) + 1
+    return {code: dict(sorted(counts.items())) for code, counts in result.items()}
+
+
+def previous_digests(s: Session, unit_code: str, before_run: str) -> dict[str, tuple[str, str]]:
+    """Body digests a unit's pages had in earlier runs → (URL, fetch time) of the first capture, so an
+    unchanged page on a later night becomes a WARC revisit record instead of a second copy."""
+    current = s.get(AuditRun, before_run)
+    query = (
+        select(Page.body_digest, Page.final_url, Page.fetched_at)
+        .join(AuditRun, AuditRun.id == Page.run_id)
+        .where(Page.unit_code == unit_code, Page.run_id != before_run, Page.body_digest.is_not(None),
+               Page.fetched_at.is_not(None))
+        .order_by(Page.fetched_at)
+    )
+    if current is not None:
+        query = query.where(AuditRun.started_at < current.started_at)
+    known: dict[str, tuple[str, str]] = {}
+    for digest, url, fetched_at in s.exec(query):
+        # The page's fetch start is the WARC-Date of its response record (crawler.warc writes it so).
+        warc_date = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        known.setdefault(digest, (url, warc_date))
+    return known

@@ -1,0 +1,137 @@
+"""Audit runs and each unit's crawl in a run: start, finish, resume, and which run a unit's results come from.
+
+Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
+``storage.db.session`` block decides what is one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from egov_audit.core.artifacts import CapturedSite
+from egov_audit.storage.columns import dumps
+from egov_audit.storage.models import (
+    RUN_STATUSES,
+    AuditRun,
+    UnitCrawl,
+    utcnow,
+)
+
+
+def create_run(
+    s: Session, options: dict[str, Any], settings: dict[str, Any], framework_name: str | None = None
+) -> AuditRun:
+    run = AuditRun(
+        id=uuid.uuid4().hex,
+        started_at=utcnow(),
+        status="running",
+        framework_name=framework_name,
+        options_json=dumps(options),
+        settings_json=dumps(settings),
+    )
+    s.add(run)
+    s.flush()
+    return run
+
+
+def get_run(s: Session, run_id: str) -> AuditRun | None:
+    return s.get(AuditRun, run_id)
+
+
+def find_unfinished_run(s: Session) -> AuditRun | None:
+    """The most recent run still marked ``running`` (killed or in progress), for resuming."""
+    query = select(AuditRun).where(AuditRun.status == "running")
+    return s.exec(query.order_by(AuditRun.started_at.desc(), AuditRun.id)).first()
+
+
+def unfinished_runs(s: Session) -> list[AuditRun]:
+    """Every run still marked ``running``, newest first."""
+    query = select(AuditRun).where(AuditRun.status == "running")
+    return list(s.exec(query.order_by(AuditRun.started_at.desc(), AuditRun.id)))
+
+
+def finish_run(s: Session, run_id: str, status: str) -> None:
+    """Close a run: ``finished``, ``failed``, or ``abandoned`` (an unfinished run not resumed)."""
+    if status not in RUN_STATUSES or status == "running":
+        raise ValueError(f"a run finishes as one of {RUN_STATUSES[1:]}, not {status!r}")
+    run = s.get(AuditRun, run_id)
+    if run is None:
+        raise KeyError(run_id)
+    run.status = status
+    run.finished_at = utcnow()
+    s.add(run)
+    s.flush()
+
+
+def latest_run_id(s: Session) -> str | None:
+    """The newest run that has findings or crawls (the one ``findings`` exports by default)."""
+    run = s.exec(select(AuditRun).order_by(AuditRun.started_at.desc(), AuditRun.id)).first()
+    return run.id if run else None
+
+
+def unit_crawl(s: Session, run_id: str, unit_code: str) -> UnitCrawl | None:
+    """The crawl record of a unit in a run, if it was started."""
+    query = select(UnitCrawl).where(UnitCrawl.run_id == run_id, UnitCrawl.unit_code == unit_code)
+    return s.exec(query).first()
+
+
+def start_unit_crawl(s: Session, run_id: str, unit_code: str) -> UnitCrawl:
+    """Mark a unit's crawl as running; on resume the row (and its stored pages) are kept."""
+    crawl = unit_crawl(s, run_id, unit_code)
+    if crawl is None:
+        crawl = UnitCrawl(run_id=run_id, unit_code=unit_code, started_at=utcnow())
+    crawl.status = "running"
+    crawl.finished_at = None
+    s.add(crawl)
+    s.flush()
+    return crawl
+
+
+def finish_unit_crawl(s: Session, run_id: str, site: CapturedSite, warc_files: list[str]) -> UnitCrawl:
+    """Record how a unit's crawl ended, with its probes, robots.txt, sitemap and WARC file names."""
+    crawl = unit_crawl(s, run_id, site.unit_code) or start_unit_crawl(s, run_id, site.unit_code)
+    crawl.status = str(site.crawl_status)
+    crawl.error = site.crawl_error
+    crawl.pages = len(site.pages)
+    crawl.home_url = site.home_url
+    crawl.finished_at = utcnow()
+    crawl.probes_json = dumps(site.probes)
+    crawl.budget_exhausted = site.budget_exhausted
+    crawl.robots_txt = site.robots_txt
+    crawl.sitemap_json = dumps(site.sitemap) if site.sitemap is not None else None
+    crawl.warc_files_json = dumps(list(warc_files))
+    s.add(crawl)
+    s.flush()
+    return crawl
+
+
+def finished_unit_codes(s: Session, run_id: str) -> set[str]:
+    """Units whose crawl in this run ended (a resumed run skips them; ``recheck`` re-runs them)."""
+    query = select(UnitCrawl.unit_code).where(UnitCrawl.run_id == run_id, UnitCrawl.status != "running")
+    return set(s.exec(query))
+
+
+def latest_run_by_unit(s: Session, unit_codes: Iterable[str] | None = None) -> dict[str, str]:
+    """For each unit, the newest run in which its crawl ended (the run whose findings are scored)."""
+    return {code: crawl.run_id for code, crawl in newest_crawls(s, unit_codes).items()}
+
+
+def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, UnitCrawl]:
+    query = (
+        select(UnitCrawl, AuditRun.started_at)
+        .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
+        .where(UnitCrawl.status != "running")
+    )
+    if unit_codes is not None:
+        query = query.where(UnitCrawl.unit_code.in_(list(unit_codes)))
+    newest: dict[str, tuple[datetime, UnitCrawl]] = {}
+    for crawl, started in s.exec(query):
+        known = newest.get(crawl.unit_code)
+        if known is None or (started, crawl.run_id) > (known[0], known[1].run_id):
+            newest[crawl.unit_code] = (started, crawl)
+    return {code: crawl for code, (_, crawl) in sorted(newest.items())}
