@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from egov_audit.core.artifacts import CrawlStatus, FailureClass
+from egov_audit.core.artifacts import CrawlStatus
+from egov_audit.core.failures import FailureClass
 from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site
 from egov_audit.crawler.settings import CrawlerSettings
 from egov_audit.crawler.warc import WarcRecorder

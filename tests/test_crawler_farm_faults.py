@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pytest_asyncio
 from protego import Protego
 
-from egov_audit.core.artifacts import CapturedSite, CrawlStatus, FailureClass
+from egov_audit.core.artifacts import CapturedSite, CrawlStatus
+from egov_audit.core.failures import FailureClass
 from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site, make_client
 from egov_audit.crawler.links import extract_links
 from egov_audit.crawler.settings import CrawlerSettings

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from egov_audit.core.artifacts import CrawlStatus, FailureClass
+from egov_audit.core.artifacts import CrawlStatus
+from egov_audit.core.failures import FailureClass
 from egov_audit.crawler import crawl_site
 from egov_audit.crawler.browser import Browser, resolve_executable
 from egov_audit.crawler.frontier import Frontier, variant_key

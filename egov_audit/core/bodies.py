@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 
 import charset_normalizer
@@ -188,3 +189,13 @@ def _visible_text(text: str) -> str:
     for entity, char in _ENTITIES.items():
         text = text.replace(entity, char)
     return text
+
+
+def content_decoder(content_encoding: str) -> zlib._Decompress | None:
+    """A decompressor for the ``Content-Encoding`` values the auditor offers (gzip, deflate), else None."""
+    enc = content_encoding.strip().lower()
+    if enc in ("gzip", "x-gzip"):
+        return zlib.decompressobj(wbits=31)
+    if enc == "deflate":
+        return zlib.decompressobj()
+    return None

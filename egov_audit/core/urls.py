@@ -196,3 +196,27 @@ class Scope:
         if self.hosts:
             return host in self.hosts
         return any(p.split("/", 1)[0] == host for p in self.prefixes)
+
+
+_RE_HTTP_URL = re.compile(r"(?i)^https?://[^\s/]")
+_RE_SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*:")
+_RE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_href(url: object, *, relative_ok: bool = False) -> str | None:
+    """The one link-safety rule of every page we render (reports, review app): the URL itself when it may be
+    an ``href``, else None, so crawled ``javascript:``, ``data:`` or scheme-relative URLs stay plain text.
+
+    Allowed: ``http(s)://host…`` without control characters; with ``relative_ok`` also scheme-less paths
+    (links to evidence our own code produced). The caller (or the template's autoescape) escapes it.
+    """
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or _RE_CONTROL.search(url):
+        return None
+    if _RE_HTTP_URL.match(url):
+        return url
+    if relative_ok and not _RE_SCHEME.match(url) and not url.startswith("//") and not url.startswith("\\"):
+        return url
+    return None

@@ -11,7 +11,7 @@ import ssl
 
 import httpx
 
-from egov_audit.core.artifacts import FailureClass
+from egov_audit.core.failures import FailureClass
 
 
 class FetchRefused(Exception):

@@ -16,7 +16,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from egov_audit.core.artifacts import FailureClass
+from egov_audit.core.bodies import content_decoder
+from egov_audit.core.failures import FailureClass
 from egov_audit.crawler.exchange import Exchange
 from egov_audit.crawler.failures import RETRY_STATUSES, TRANSIENT, FetchRefused, classify_exception
 from egov_audit.crawler.politeness import HostLimiter, backoff_seconds, parse_retry_after
@@ -74,15 +75,6 @@ def looks_html(content_type: str | None) -> bool:
         return True
     media = content_type.split(";", 1)[0].strip().lower()
     return media in _HTML_TYPES or media == "" or media.endswith("+xml")
-
-
-def content_decoder(content_encoding: str) -> zlib._Decompress | None:
-    enc = content_encoding.strip().lower()
-    if enc in ("gzip", "x-gzip"):
-        return zlib.decompressobj(wbits=31)
-    if enc == "deflate":
-        return zlib.decompressobj()
-    return None
 
 
 def _strip_fragment(url: str) -> str:

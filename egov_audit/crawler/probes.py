@@ -31,8 +31,8 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 import httpx
 from protego import Protego
 
-from egov_audit.core.artifacts import FailureClass
 from egov_audit.core.bodies import decode_body
+from egov_audit.core.failures import FailureClass
 from egov_audit.core.urls import normalize_url
 from egov_audit.crawler.exchange import Exchange, ExchangeSink, deliver
 from egov_audit.crawler.failures import TRANSIENT, FetchRefused, classify_exception

@@ -13,7 +13,7 @@ import asyncio
 import ipaddress
 import socket
 
-from egov_audit.core.artifacts import FailureClass
+from egov_audit.core.failures import FailureClass
 from egov_audit.crawler.failures import FetchRefused
 
 METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}

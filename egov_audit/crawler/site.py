@@ -33,8 +33,9 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
-from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, FailureClass
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus
 from egov_audit.core.bodies import decode_body
+from egov_audit.core.failures import FailureClass
 from egov_audit.core.urls import Scope, normalize_url, origin_of
 from egov_audit.crawler.exchange import ExchangeSink, deliver
 from egov_audit.crawler.failures import NO_ANSWER, FetchRefused

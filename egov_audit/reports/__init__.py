@@ -30,47 +30,21 @@ from typing import Any, Literal
 from egov_audit import __version__
 from egov_audit.core.dates import VN_TZ
 from egov_audit.core.errors import InputError
+from egov_audit.core.urls import safe_href
+from egov_audit.reports.labels import (
+    CRAWL_LABELS,
+    DISAGREEMENTS,
+    OUTCOME_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    TIER_LABELS,
+)
 
 ReportFormat = Literal["html", "xlsx", "csv", "json"]
 FORMATS: tuple[str, ...] = ("html", "xlsx", "csv", "json")
 LEVELS = ("I", "II", "III", "IV")
 _LEVEL_RANK = {"I": 1, "II": 2, "III": 3, "IV": 4}
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-STATUS_LABELS = {
-    "pass": ("Đạt", "pass"),
-    "partial": ("Đạt một phần", "partial"),
-    "fail": ("Không đạt", "fail"),
-    "unknown": ("Chưa xác định", "unknown"),
-    "not_applicable": ("Không áp dụng", "not applicable"),
-}
-SOURCE_LABELS = {
-    "observed": ("Quan sát", "observed"),
-    "self": ("Tự báo cáo", "self-reported"),
-    "reviewer": ("Người duyệt", "reviewer"),
-}
-OUTCOME_LABELS = {
-    "confirmed": ("Khớp", "confirmed"),
-    "overclaimed": ("Báo cáo cao hơn thực tế", "overclaimed"),
-    "underclaimed": ("Báo cáo thấp hơn thực tế", "underclaimed"),
-    "value_mismatch": ("Số liệu lệch", "value mismatch"),
-    "unverifiable": ("Không kiểm chứng được", "unverifiable"),
-    "not_reported": ("Không báo cáo", "not reported"),
-}
-DISAGREEMENTS = frozenset({"overclaimed", "underclaimed", "value_mismatch"})
-CRAWL_LABELS = {
-    "ok": ("Đã kiểm tra", "audited"),
-    "partial": ("Kiểm tra một phần", "partly audited"),
-    "unreachable": ("Không truy cập được", "unreachable"),
-    "blocked": ("Bị chặn", "blocked"),
-    "no_portal": ("Không có cổng thông tin", "no portal"),
-}
-TIER_LABELS = {
-    "province": ("Cấp tỉnh", "provinces"),
-    "district": ("Cấp huyện", "districts"),
-    "commune": ("Cấp xã", "communes"),
-}
-
 
 # -- shared helpers -------------------------------------------------------------------------------
 
@@ -647,17 +621,10 @@ def _badge(kind: str, value: Any, labels: dict[str, tuple[str, str]]) -> str:
 
 
 def _href(url: Any, relative_ok: bool = False) -> str | None:
-    """An escaped href for http(s) URLs only: crawled ``javascript:`` or ``data:`` links stay text.
-
-    ``relative_ok`` also accepts scheme-less paths (links to evidence produced by our own code).
-    """
-    if not isinstance(url, str) or not url.strip():
-        return None
-    url = url.strip()
-    has_scheme = re.match(r"(?i)^[a-z][a-z0-9+.-]*:", url) is not None
-    if re.match(r"(?i)^https?://", url) or (relative_ok and not has_scheme and not url.startswith("//")):
-        return html.escape(url, quote=True)
-    return None
+    """An escaped href for URLs that may be links (``core.urls.safe_href``): crawled ``javascript:`` or
+    ``data:`` links stay text. ``relative_ok`` also accepts scheme-less paths (our own evidence links)."""
+    href = safe_href(url, relative_ok=relative_ok)
+    return html.escape(href, quote=True) if href is not None else None
 
 
 def _link(url: Any) -> str:

@@ -20,8 +20,16 @@ from sqlmodel import Session, select
 
 from egov_audit.checks.titles import TITLES
 from egov_audit.core.artifacts import Status
+from egov_audit.core.dates import VN_TZ
+from egov_audit.core.urls import safe_href
 from egov_audit.exports import findings_json
-from egov_audit.reports import CRAWL_LABELS, OUTCOME_LABELS, STATUS_LABELS, VN_TZ
+from egov_audit.reports.labels import (
+    CRAWL_LABELS,
+    DECISION_LABELS,
+    OUTCOME_LABELS,
+    RUN_STATUS_LABELS,
+    STATUS_LABELS,
+)
 from egov_audit.storage import decisions_repo, findings_repo, pages_repo, runs_repo, scores_repo, units_repo
 from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.models import EXCLUDE, AuditRun, Page, Score, UnitCrawl
@@ -35,15 +43,6 @@ REVIEW_OUTCOMES = ("overclaimed", "underclaimed", "value_mismatch", "unverifiabl
 MAX_REASON_CHARS = 2000
 MAX_SOURCE_CHARS = 1_000_000
 """Page source shown at most; bodies may be 5 MB and a browser would choke on that much escaped text."""
-RUN_STATUS_LABELS = {
-    "running": ("Đang chạy", "running"),
-    "finished": ("Đã xong", "finished"),
-    "failed": ("Thất bại", "failed"),
-    "abandoned": ("Bỏ dở", "abandoned"),
-}
-DECISION_LABELS = {**STATUS_LABELS, EXCLUDE: ("Loại khỏi xếp hạng", "excluded from ranking")}
-
-
 class NotFound(LookupError):
     """The run, unit or page asked for does not exist (the view answers 404)."""
 
@@ -71,19 +70,6 @@ def fmt_time(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M") + " (ICT)"
-
-
-def http_href(url: Any) -> str | None:
-    """The URL itself when it may be a link (http or https, no control characters), else None.
-
-    Crawled ``javascript:``, ``data:`` or scheme-relative URLs stay plain text; Jinja escapes the attribute.
-    """
-    if not isinstance(url, str):
-        return None
-    url = url.strip()
-    if not re.match(r"(?i)^https?://[^\s/]", url) or re.search(r"[\x00-\x1f\x7f]", url):
-        return None
-    return url
 
 
 def anchor_for(check_id: str) -> str:
@@ -191,7 +177,7 @@ def _evidence_view(ev: dict[str, Any], page_ids: dict[str, int], blobs: BlobStor
     has_image = isinstance(screenshot, str) and _stored_png(blobs, screenshot)
     return {
         "url": ev.get("url") or "—",
-        "href": http_href(ev.get("url")),
+        "href": safe_href(ev.get("url")),
         "excerpt": ev.get("excerpt"),
         "locator": ev.get("locator"),
         "screenshot": screenshot if has_image else None,
@@ -243,7 +229,7 @@ def unit_detail(s: Session, blobs: BlobStore, run_id: str, unit_code: str) -> di
             "value": value_text(f["value"]),
             "reason": f["reason"] or "—",
             "evidence": [_evidence_view(ev, page_ids, blobs) for ev in f["evidence"]],
-            "looked_at": [{"url": u, "href": http_href(u)} for u in f.get("looked_at") or []],
+            "looked_at": [{"url": u, "href": safe_href(u)} for u in f.get("looked_at") or []],
             "latest": decisions[0] if decisions else None,
             "earlier": decisions[1:],
         })
@@ -251,7 +237,7 @@ def unit_detail(s: Session, blobs: BlobStore, run_id: str, unit_code: str) -> di
         "run_id": run_id,
         "run_started": fmt_time(run.started_at),
         "unit": {"code": unit.code, "name": unit.name, "level": unit.level, "portal_url": unit.portal_url or "—",
-                 "portal_href": http_href(unit.portal_url)},
+                 "portal_href": safe_href(unit.portal_url)},
         "crawl": {
             "status": label(CRAWL_LABELS, crawl.status if crawl else None),
             "pages": crawl.pages if crawl else 0,
@@ -383,7 +369,7 @@ def page_snapshot(s: Session, blobs: BlobStore, page_id: int, rendered: bool = F
         "unit_code": page.unit_code,
         "url": page.url,
         "final_url": page.final_url,
-        "href": http_href(page.final_url),
+        "href": safe_href(page.final_url),
         "status": page.status if page.status is not None else "—",
         "error": page.error,
         "content_type": page.content_type or "—",

@@ -89,8 +89,7 @@ def page_source(blobs: BlobStore, page: Page) -> str | None:
     ``load_site`` (recheck, resume) and the review app's source view both read pages through this."""
     if not page.body_digest or not is_textual(page.content_type) or not blobs.exists(page.body_digest):
         return None
-    from egov_audit.core.bodies import python_codec
-    from egov_audit.crawler.fetch import content_decoder
+    from egov_audit.core.bodies import content_decoder, python_codec
 
     body = blobs.get(page.body_digest)
     headers = page_headers(blobs, page) if page.headers_digest and blobs.exists(page.headers_digest) else None
