@@ -8,11 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from config import CONFIG_DIR
 from egov_audit.checks.catalogue import CHECK_IDS
-from egov_audit.core.errors import BadInput
+from egov_audit.core.errors import BadInput, InputError
+from egov_audit.core.yamlfile import load_yaml
 
 DEFAULT_CONFIG_DIR = CONFIG_DIR
 # Keys that are not check ids but groups shared by several checks.
@@ -73,11 +72,9 @@ class CheckOptions:
 @lru_cache(maxsize=8)
 def _read(path: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OptionsError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise OptionsError(f"{path}: invalid YAML: {exc}") from exc
+        data = load_yaml(path)
+    except InputError as exc:
+        raise OptionsError(str(exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("checks"), dict):
         raise OptionsError(f"{path}: checks: must be a mapping of check id to thresholds")
     for check_id, keys in data["checks"].items():

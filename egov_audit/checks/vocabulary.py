@@ -7,11 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from config import CONFIG_DIR
-from egov_audit.core.errors import BadInput
+from egov_audit.core.errors import BadInput, InputError
 from egov_audit.core.text import label_slugs
+from egov_audit.core.yamlfile import load_yaml
 
 DEFAULT_PATH = CONFIG_DIR / "vocabulary.yaml"
 
@@ -95,9 +94,7 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
 @lru_cache(maxsize=8)
 def _load(path: str) -> Vocabulary:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VocabularyError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise VocabularyError(f"{path}: invalid YAML: {exc}") from exc
+        data = load_yaml(path)
+    except InputError as exc:
+        raise VocabularyError(str(exc)) from None
     return parse_vocabulary(data, path)

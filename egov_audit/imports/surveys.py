@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session
 
 from config import CONFIG_DIR
 from egov_audit.core.errors import InputError
+from egov_audit.core.yamlfile import load_yaml
 from egov_audit.imports.units import ImportResult, read_table
 from egov_audit.storage.surveys_repo import SelfReportRow, save_selfreports
 from egov_audit.storage.units_repo import list_units
@@ -57,10 +57,7 @@ class SurveyField:
 @functools.cache
 def load_survey_fields(path: Path = CONFIG_DIR / "survey_fields.yaml") -> tuple[SurveyField, ...]:
     """The survey fields in form order; raises ``InputError`` naming the key when the file is wrong."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(str(path), f"cannot read survey fields: {exc}") from None
+    data = load_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
         raise InputError(str(path), "expected a top-level 'fields' list")
     fields: list[SurveyField] = []

@@ -15,10 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from egov_audit.checks.catalogue import CHECK_IDS
 from egov_audit.core.errors import InputError
+from egov_audit.core.yamlfile import load_yaml, parse_yaml
 
 LEVELS: tuple[str, ...] = ("readiness", "I", "II", "III", "IV")
 """Every level an indicator may belong to; ``I``..``IV`` are the achieved levels, in order."""
@@ -169,25 +168,6 @@ class Framework:
 
 # ── loading ────────────────────────────────────────────────────────────────────────────────────────
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last silently, so a
-    copy-pasted indicator line would otherwise override the first without a word)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _display(path: Path, config_dir: Path) -> str:
     """The file name as messages show it: relative to the project when it is inside config_dir."""
     try:
@@ -206,12 +186,7 @@ def load_survey_fields(config_dir: Path) -> dict[str, SurveyField]:
     """The survey field catalogue (config/survey_fields.yaml), by id, in file order."""
     path = Path(config_dir) / "survey_fields.yaml"
     shown = _display(path, Path(config_dir))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FrameworkError(shown, "file not found") from None
-    except yaml.YAMLError as exc:
-        raise FrameworkError(shown, f"invalid YAML: {exc}") from None
+    data = load_yaml(path, shown, FrameworkError)
     result: dict[str, SurveyField] = {}
     for i, row in enumerate((data or {}).get("fields") or []):
         if not isinstance(row, dict) or "id" not in row:
@@ -241,13 +216,7 @@ def load_framework(id_or_path: str | Path, config_dir: Path) -> Framework:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FrameworkError(shown, f"not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FrameworkError(shown, f"invalid YAML: {problem}", where) from None
+    data = parse_yaml(text, shown, FrameworkError)
     catalogue = load_survey_fields(config_dir)
     v = _Validator(catalogue)
     fw = v.framework(data)

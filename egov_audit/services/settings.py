@@ -64,9 +64,10 @@ class Settings:
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
 
-    def validate(self) -> None:
+    def validate(self, where: str = "") -> None:
+        """Check every section against its declared bounds; ``where`` prefixes the key in messages."""
         for name in SECTIONS:
-            validate(getattr(self, name), name)
+            validate(getattr(self, name), f"{where}{name}")
 
 
 SECTIONS: dict[str, type] = {"crawler": CrawlerSettings, "browser": BrowserSettings, "schedule": ScheduleSettings}
@@ -101,6 +102,7 @@ def _read_toml(config_file: Path, settings: Settings) -> None:
         else:
             known = ", ".join(["data_dir", "db", *(f"[{name}]" for name in SECTIONS)])
             raise SettingsError(f"{config_file}: unknown key {key!r} (known: {known})")
+    settings.validate(f"{config_file}: ")
 
 
 def load_settings(config_file: Path | None = None, env: dict[str, str] | None = None) -> Settings:
