@@ -66,3 +66,13 @@ def test_an_unreachable_database_server_is_bad_input(tmp_path, capsys):
 def test_every_setting_has_help_text():
     rows = settings_reference()
     assert rows and all(help_text.strip() for _key, _default, help_text in rows)
+
+
+def test_the_settings_reference_in_docs_is_current():
+    from pathlib import Path
+
+    from egov_audit.services.settings import settings_markdown
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "SETTINGS.md"
+    assert docs.read_text(encoding="utf-8") == settings_markdown(), (
+        "regenerate: python -m egov_audit.services.settings > docs/SETTINGS.md")

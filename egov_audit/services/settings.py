@@ -140,3 +140,25 @@ def settings_reference() -> list[tuple[str, str, str]]:
     for name, section_type in SECTIONS.items():
         rows += describe(section_type, name)
     return rows
+
+
+def settings_markdown() -> str:
+    """docs/SETTINGS.md: every setting with its default and help (``python -m egov_audit.services.settings``)."""
+    lines = [
+        "# Settings reference",
+        "",
+        "Generated from the declarations (`python -m egov_audit.services.settings > docs/SETTINGS.md`).",
+        "Put them in a TOML file given with `--config` (tables `[crawler]`, `[browser]`, `[schedule]`; top-level",
+        "`data_dir` and `db`), or set `EGOV_AUDIT_<SECTION>_<KEY>` (crawler keys also as `EGOV_AUDIT_<KEY>`).",
+        "",
+        "| key | default | meaning |",
+        "|---|---|---|",
+    ]
+    for key, default, help_text in settings_reference():
+        cell = help_text.replace("|", "\\|")
+        lines.append(f"| `{key}` | `{default}` | {cell} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")
