@@ -1,8 +1,4 @@
-"""Reviewer decisions, append-only: the history is the audit trail.
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Reviewer decisions, append-only: the history is the audit trail."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Findings of a unit in a run, stored in catalogue order; the latest ones of each unit for scoring.
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Findings of a unit in a run, stored in catalogue order; the latest ones of each unit for scoring."""
 
 from __future__ import annotations
 

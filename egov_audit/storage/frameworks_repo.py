@@ -1,8 +1,4 @@
-"""Framework files kept verbatim by id ``name@version`` (what past scores refer to).
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Framework files kept verbatim by id ``name@version`` (what past scores refer to)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Fetched pages: rows, bodies in the blob store, the ``CapturedSite`` rebuilt from them (recheck, resume).
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Fetched pages: rows, bodies in the blob store, the ``CapturedSite`` rebuilt from them (recheck, resume)."""
 
 from __future__ import annotations
 

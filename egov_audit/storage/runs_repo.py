@@ -1,8 +1,4 @@
-"""Audit runs and each unit's crawl in a run: start, finish, resume, and which run a unit's results come from.
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Audit runs and each unit's crawl in a run: start, finish, resume, and which run a unit's results come from."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Score sets by framework and year, and their export documents.
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Score sets by framework and year, and their export documents."""
 
 from __future__ import annotations
 

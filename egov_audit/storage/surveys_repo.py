@@ -1,8 +1,4 @@
-"""Self-reported survey values by unit, year and field.
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Self-reported survey values by unit, year and field."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Units of the units file: insert or update by code, list, and the sub-sites nested in a unit's site.
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Units of the units file: insert or update by code, list, and the sub-sites nested in a unit's site."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Users of the review app: name, password hash and role (hashing lives in services.accounts).
-
-Each function takes an open ``sqlmodel.Session`` first and never commits: the caller's
-``storage.db.session`` block decides what is one transaction.
-"""
+"""Users of the review app: name, password hash and role (hashing lives in services.accounts)."""
 
 from __future__ import annotations
 
