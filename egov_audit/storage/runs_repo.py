@@ -135,3 +135,28 @@ def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, Uni
         if known is None or (started, crawl.run_id) > (known[0], known[1].run_id):
             newest[crawl.unit_code] = (started, crawl)
     return {code: crawl for code, (_, crawl) in sorted(newest.items())}
+
+
+def previous_crawls(s: Session, run_id: str, unit_codes: Iterable[str]) -> dict[str, UnitCrawl]:
+    """For each unit, its newest ended crawl in a run that started before ``run_id`` (what a night is
+    compared with: last night, or the last night the unit was audited)."""
+    current = s.get(AuditRun, run_id)
+    if current is None:
+        raise KeyError(run_id)
+    query = (
+        select(UnitCrawl, AuditRun.started_at)
+        .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
+        .where(UnitCrawl.status != "running", UnitCrawl.run_id != run_id, AuditRun.started_at < current.started_at,
+               UnitCrawl.unit_code.in_(list(unit_codes)))
+    )
+    newest: dict[str, tuple[datetime, UnitCrawl]] = {}
+    for crawl, started in s.exec(query):
+        known = newest.get(crawl.unit_code)
+        if known is None or (started, crawl.run_id) > (known[0], known[1].run_id):
+            newest[crawl.unit_code] = (started, crawl)
+    return {code: crawl for code, (_, crawl) in sorted(newest.items())}
+
+
+def run_crawls(s: Session, run_id: str) -> list[UnitCrawl]:
+    """Every unit crawl of a run, by unit code."""
+    return list(s.exec(select(UnitCrawl).where(UnitCrawl.run_id == run_id).order_by(UnitCrawl.unit_code)))
