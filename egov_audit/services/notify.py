@@ -13,6 +13,7 @@ HMAC-SHA256 of the exact body bytes with the secret (verify it before trusting t
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -159,8 +160,22 @@ def _smtp_once(config: NotifySettings, message: EmailMessage) -> None:
             smtp.starttls(context=_tls_context(config))
             smtp.ehlo()
         if config.smtp_username:
-            smtp.login(config.smtp_username, config.smtp_password)
+            _login(smtp, config.smtp_username, config.smtp_password)
         smtp.send_message(message)
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in; a non-ASCII name or password (Vietnamese) goes as UTF-8 in AUTH PLAIN (RFC 4616), which
+    ``smtplib.login`` cannot send."""
+    if (username + password).isascii():
+        smtp.login(username, password)
+        return
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPAuthenticationError(504, b"the server offers no AUTH PLAIN for a non-ASCII login")
+    token = base64.b64encode(b"\0" + username.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, reply = smtp.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _smtp_retryable(exc: Exception) -> bool:
