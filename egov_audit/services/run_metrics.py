@@ -112,8 +112,11 @@ def store_run_metrics(ws: Workspace, run_id: str) -> dict[str, Any]:
         return {}
 
 
-def run_metrics(ws: Workspace, run_id: str) -> dict[str, Any]:
-    """The stored metrics of a run, computed (and stored) now for a run that ended before they existed."""
+def run_metrics(ws: Workspace, run_id: str, store: bool = True) -> dict[str, Any]:
+    """The stored metrics of a run; for a run without them (still running, or older than them) computed
+    now, and stored unless ``store`` is False (the review app only reads)."""
     with session(ws.engine) as s:
         stored = metrics_repo.load_metrics(s, run_id)
-    return stored if stored is not None else store_run_metrics(ws, run_id)
+    if stored is not None:
+        return stored
+    return store_run_metrics(ws, run_id) if store else compute_run_metrics(ws, run_id)
