@@ -127,6 +127,10 @@ mail_to = "reviewer@sokhcn.bacninh.gov.vn, lead@sokhcn.bacninh.gov.vn"
         sent = nights_repo.deliveries(s, second_night.run_id)
     assert [(d["channel"], d["status"], d["attempts"]) for d in sent] == [("webhook", "sent", 2), ("email", "sent", 1)]
     assert "t0ps3cret" not in sent[0]["target"]  # tokens in webhook URLs are not recorded
+    with session(ws.engine) as s:  # nor is the signing secret copied into the run's settings snapshot
+        from egov_audit.storage import runs_repo
+
+        assert secret not in runs_repo.get_run(s, second_night.run_id).settings_json
 
     # The same changes from the command line, as text and JSON, computed again from the stored run.
     capsys.readouterr()
@@ -139,6 +143,10 @@ mail_to = "reviewer@sokhcn.bacninh.gov.vn, lead@sokhcn.bacninh.gov.vn"
     assert main(["--data-dir", str(settings.data_dir), "changes", "--run", first_night.run_id]) == 0
     assert "Không có thay đổi" in capsys.readouterr().out
     assert main(["--data-dir", str(settings.data_dir), "changes", "--run", "nope"]) == 2
+    # The night's metrics count the refused site by its failure class.
+    metrics = json.loads(Path(second_night.reports[-1]).read_text(encoding="utf-8"))
+    assert metrics["units"]["by_crawl_status"]["unreachable"] == 1
+    assert metrics["errors"]["units_by_crawl_error"] == {"connect_refused": 1}
     # The night's HTML report shows them too.
     html = Path(second_night.reports[0]).read_text(encoding="utf-8")
     assert "Mất mục «Hỏi đáp»" in html and "Portal went down" in html

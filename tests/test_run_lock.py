@@ -112,3 +112,21 @@ def test_the_job_store_lives_in_the_project_database(engine, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT id FROM apscheduler_jobs")).scalars().all() == [JOB_ID]
     assert next_scheduled_run(engine) > utcnow()
+
+
+def test_an_audit_while_another_one_runs_is_refused_naming_it(tmp_path, capsys):
+    from egov_audit.cli import main
+
+    data = tmp_path / "data"
+    units = tmp_path / "units.csv"
+    units.write_text("code,name,level,province_code,parent_code,portal_url,scope\n"
+                     "27,Tỉnh Bắc Ninh,province,27,,,\n", encoding="utf-8")
+    assert main(["--data-dir", str(data), "units", "import", str(units)]) == 0
+    engine = open_database(f"sqlite:///{data / 'egov-audit.sqlite3'}")
+    running = _other_host(engine)
+    assert running.try_acquire()
+    assert main(["--data-dir", str(data), "audit", "--all", "--no-browser"]) == 2
+    assert "process 4242 on worker-2" in capsys.readouterr().err
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM audit_run")).scalar() == 0  # nothing started
+    engine.dispose()

@@ -234,3 +234,18 @@ def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return child.pid
+
+
+def test_a_manual_audit_still_running_after_the_wait_makes_the_night_give_way_and_say_so(tmp_path):
+    settings = _night_settings(tmp_path, "[schedule]\nlock_wait_seconds = 0\n")
+    engine = open_database(settings.database_url)
+    manual = DatabaseLock(engine, AUDIT_LOCK, 600, purpose="audit --province 27")
+    assert manual.try_acquire()  # this very process: alive
+    result = nightly_job(settings)
+    with session(engine) as s:
+        night = nights_repo.latest_night(s)
+        assert (night.status, night.run_id) == ("skipped", None) and "audit --province 27" in night.error
+        assert runs_repo.latest_run_id(s) is None
+    manual.release()
+    engine.dispose()
+    assert result.status == "skipped" and result.exit_code == 0

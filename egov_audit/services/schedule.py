@@ -146,6 +146,13 @@ def _locked_night(ws: Workspace, today: dt.date, year: int, frameworks: list[str
     result = NightlyResult(None, 0, 0, frameworks, skipped_frameworks=skipped)
     try:
         _run_night(ws, today, year, result)
+    except LockBusy as busy:
+        # A manual audit still running after lock_wait_seconds: tonight gives way to it, and says so.
+        log.warning("night %s skipped: %s", today, busy)
+        with session(ws.engine) as s:
+            nights_repo.finish_night(s, night_id, "skipped", exit_code=0, error=str(busy), details=_details(result))
+        result.status = "skipped"
+        return result
     except BaseException as exc:
         status = "failed"
         with session(ws.engine) as s:
