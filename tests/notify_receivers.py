@@ -11,7 +11,6 @@ import datetime as dt
 import email
 import email.policy
 import ipaddress
-import socket
 import ssl
 import threading
 from collections.abc import Iterable
@@ -20,6 +19,8 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.test_crawler_farm import closed_port
 
 
 @dataclass
@@ -60,15 +61,8 @@ class WebhookReceiver:
         self.server.server_close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def closed_port() -> int:
-    """A port nobody listens on (bound elsewhere, then freed: connections are refused)."""
-    return free_port()
+free_port = closed_port
+"""A port free to listen on (aiosmtpd's controller needs a number before it starts)."""
 
 
 class _Keeper:
