@@ -84,7 +84,7 @@ def test_a_vanished_qa_page_and_a_site_gone_down_reach_the_webhook_and_the_mailb
         settings = _settings(tmp_path, f"""[notify]
 webhook_url = "{hook.url}"
 webhook_secret = "{secret}"
-webhook_backoff_seconds = 0.05
+retry_backoff_seconds = 0.05
 smtp_host = "127.0.0.1"
 smtp_port = {smtp.port}
 smtp_security = "none"
@@ -176,7 +176,7 @@ def test_notifications_that_cannot_be_delivered_are_recorded_and_never_raise(tmp
     ws, run_id = _workspace_with_run(tmp_path, f"""[notify]
 webhook_url = "http://127.0.0.1:{closed_port()}/hook"
 webhook_retries = 1
-webhook_backoff_seconds = 0.01
+retry_backoff_seconds = 0.01
 webhook_timeout_seconds = 2
 smtp_host = "127.0.0.1"
 smtp_port = {closed_port()}
@@ -224,6 +224,7 @@ mail_to = "reviewer@example.gov.vn"
         ws.settings.notify.smtp_ca_file = ""
         (refused,) = notify_changes(ws, _changes_document(run_id))
         assert refused.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in refused.error
+        assert refused.attempts == 1  # not retried: waiting does not fix a certificate
         assert len(smtp.messages) == 1
     ws.engine.dispose()
 

@@ -112,7 +112,7 @@ def send_webhook(config: NotifySettings, payload: dict[str, Any]) -> Delivery:
                     return delivery
                 retry_after = response.headers.get("Retry-After")
             if attempt < config.webhook_retries:
-                time.sleep(_retry_wait(attempt, config.webhook_backoff_seconds, retry_after))
+                time.sleep(_retry_wait(attempt, config.retry_backoff_seconds, retry_after))
     return delivery
 
 
@@ -179,6 +179,8 @@ def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
 
 
 def _smtp_retryable(exc: Exception) -> bool:
+    if isinstance(exc, ssl.SSLError):  # a certificate or TLS setup problem does not go away by waiting
+        return False
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -196,7 +198,7 @@ def send_email(config: NotifySettings, message: EmailMessage, delivery_id: str) 
             delivery.error = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
             if not _smtp_retryable(exc) or attempt == config.smtp_retries:
                 return delivery
-            time.sleep(config.webhook_backoff_seconds * (2 ** attempt))
+            time.sleep(config.retry_backoff_seconds * (2 ** attempt))
         else:
             delivery.status, delivery.error = "sent", None
             return delivery

@@ -66,7 +66,8 @@ class NotifySettings:
     webhook_timeout_seconds: float = setting(10.0, "Timeout of each webhook request.", above=0)
     webhook_retries: int = setting(3, "Retries of a webhook delivery that failed (network error, timeout, 408, "
                                    "429, 5xx), with doubling backoff.", minimum=0, maximum=10)
-    webhook_backoff_seconds: float = setting(2.0, "Wait before the first webhook retry; doubles each retry.",
+    retry_backoff_seconds: float = setting(2.0, "Wait before the first retry of a webhook or e-mail delivery; doubles "
+                                           "each retry.",
                                              minimum=0)
     smtp_host: str = setting("", "SMTP server for e-mail notifications; empty = no e-mail.")
     smtp_port: int = setting(587, "SMTP port (587 submission with STARTTLS, 465 implicit TLS, 25 plain).",
