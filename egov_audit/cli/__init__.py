@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings_from(args)
         handler = COMMANDS[_command_key(args)]
-        if handler is _demo:
+        if handler in SETTINGS_ONLY:
             return handler(args, settings)
         from egov_audit.services.workspace import Workspace
 
@@ -206,12 +206,50 @@ def _schedule(args: argparse.Namespace, ws: Any) -> int:
 
     if args.at:
         ws.settings.schedule.audit_at = args.at
-    scheduler = build_scheduler(ws.settings)  # validates the time and time zone, also for --once
+    scheduler = build_scheduler(ws.settings, engine=ws.engine)  # validates the time and time zone, also for --once
     if args.once:
-        return nightly_job(ws.settings).exit_code
+        result = nightly_job(ws.settings)
+        if result.status == "skipped":
+            print("night skipped: another scheduler is running it", file=sys.stderr)
+            return EXIT_OK
+        print(f"run {result.run_id}: {result.pages} page(s); scored {', '.join(result.frameworks) or 'nothing'}")
+        for tier, why in result.skipped_frameworks.items():
+            print(f"  {tier}: {why}")
+        for path in result.reports:
+            print(f"  {path}")
+        for note in result.notifications:
+            print(f"  notification {note['channel']}: {note['status']}" + (f" ({note['error']})" if note["error"] else ""))
+        return result.exit_code
     print(f"nightly audit at {ws.settings.schedule.audit_at} ({ws.settings.schedule.timezone}); Ctrl-C to stop")
     scheduler.start()
     return EXIT_OK
+
+
+def _changes(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.changes import changes_text, run_changes
+
+    document = run_changes(ws, args.run)
+    if args.format == "json":
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print(changes_text(document), end="")
+    if args.notify:
+        from egov_audit.services.notify import notify_changes
+
+        for d in notify_changes(ws, document):
+            print(f"notification {d.channel}: {d.status}" + (f" ({d.error})" if d.error else ""), file=sys.stderr)
+    return EXIT_OK
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    from egov_audit.services.health import health, health_text
+
+    report = health(settings, browser=not args.no_browser)
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(health_text(report), end="")
+    return EXIT_OK if report["healthy"] else EXIT_UNITS_FAILED
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
@@ -230,5 +268,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "evidence export": _evidence_export,
     "evidence verify": _evidence_verify,
     "schedule": _schedule,
+    "changes": _changes,
+    "health": _health,
 }
 """Command (and sub-command) → its handler."""
+SETTINGS_ONLY = frozenset({_demo, _health})
+"""Handlers given the settings instead of an opened workspace (``health`` must not migrate the database,
+and reports an unreachable one instead of failing as bad input)."""

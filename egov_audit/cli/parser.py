@@ -127,4 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     schedule = sub.add_parser("schedule", help="run the nightly jobs (audit all units, score, reports)")
     schedule.add_argument("--at", metavar="HH:MM", help="local time of the nightly audit (default from settings)")
     schedule.add_argument("--once", action="store_true", help="run the nightly job now, once, and exit")
+
+    changes = sub.add_parser("changes", help="what changed per unit since its previous run (site down/back, "
+                             "sections appeared/vanished, stale news, check statuses)")
+    changes.add_argument("--run", metavar="ID", help="default: the latest run")
+    changes.add_argument("--format", choices=["text", "json"], default="text")
+    changes.add_argument("--notify", action="store_true",
+                         help="also send them to the configured webhook and e-mail ([notify] settings)")
+
+    health = sub.add_parser("health", help="database, last run, browser and evidence store; exit 1 when unhealthy")
+    health.add_argument("--format", choices=["text", "json"], default="text")
+    health.add_argument("--no-browser", action="store_true", help="do not try to start Chromium")
     return parser

@@ -39,6 +39,7 @@ from egov_audit.reports.labels import (
     STATUS_LABELS,
     TIER_LABELS,
 )
+from egov_audit.reports.night_sections import night_sections_html
 
 ReportFormat = Literal["html", "xlsx", "csv", "json"]
 FORMATS: tuple[str, ...] = ("html", "xlsx", "csv", "json")
@@ -157,12 +158,14 @@ def write_report(
     *,
     evidence_link: Callable[[str], str | None] | None = None,
     generated_at: datetime | None = None,
+    night: dict[str, Any] | None = None,
 ) -> Path:
     """Write the report in ``fmt`` to ``out`` (a file, or an existing directory) and return its path.
 
     ``scores`` is one scores export or several (one per framework/tier). ``evidence_link`` maps an
     evidence digest (``sha256:…``) to an href for the HTML report (e.g. the review app's URL); without it
     digests are shown as text. ``generated_at`` (default: now) makes output reproducible in tests.
+    ``night`` (HTML only): the night's changes and run metrics (``reports.night_sections``).
     """
     if fmt not in FORMATS:
         raise InputError("--format", f"unknown report format {fmt!r} (one of: {', '.join(FORMATS)})")
@@ -172,7 +175,7 @@ def write_report(
         out = out / f"egov-audit-report.{fmt}"
     when = generated_at or datetime.now(VN_TZ)
     if fmt == "html":
-        text = render_html(exports, findings, evidence_link=evidence_link, generated_at=when)
+        text = render_html(exports, findings, evidence_link=evidence_link, generated_at=when, night=night)
         return _atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
     if fmt == "xlsx":
         return _atomic_write(out, lambda p: _write_xlsx(exports, findings, p))
@@ -846,6 +849,7 @@ def render_html(
     *,
     evidence_link: Callable[[str], str | None] | None = None,
     generated_at: datetime | None = None,
+    night: dict[str, Any] | None = None,
 ) -> str:
     """The HTML report as a string (``write_report`` writes it); every crawled value is escaped."""
     exports = _exports(scores)
@@ -866,6 +870,7 @@ def render_html(
         f"<div><b>{unverified}</b>{_bi('chỉ tiêu chưa kiểm chứng', 'unverified indicators')}</div>"
         "</section>"
     )
+    body.append(night_sections_html(night))  # the night's changes and metrics, first thing in the morning
     for index, export in enumerate(exports):
         fw = export.get("framework") or {}
         body.append(f"<h2>{_e(_framework_title(export))}</h2>")

@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from egov_audit.review import auth, views
+from egov_audit.review import auth, night_views, views
 from egov_audit.services.workspace import Workspace
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -71,6 +71,7 @@ def create_app(ws: Workspace, secret_key: str | None = None, https_only: bool = 
         Route("/login", views.login, methods=["GET", "POST"]),
         Route("/logout", views.logout, methods=["POST"]),
         Route("/runs/{run_id}", views.run_detail),
+        Route("/runs/{run_id}/night", night_views.night),
         Route("/runs/{run_id}/units/{code}", views.unit_detail),
         Route("/runs/{run_id}/units/{code}/decisions", views.decide, methods=["POST"]),
         Route("/crosscheck", views.crosscheck),

@@ -10,11 +10,13 @@ import asyncio
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from egov_audit.core.artifacts import CrawlStatus
 from egov_audit.core.errors import InputError
 from egov_audit.services.frameworks import CheckOptionsByTier
+from egov_audit.services.run_lock import AUDIT_LOCK, DatabaseLock
 from egov_audit.services.settings import Settings
 from egov_audit.services.unit_audit import Gatherers, UnitOutcome, audit_unit
 from egov_audit.services.workspace import ProgressCallback, Workspace, log
@@ -23,6 +25,10 @@ from egov_audit.storage import (
     units_repo,
 )
 from egov_audit.storage.db import session
+from egov_audit.storage.models import AuditRun, utcnow
+
+SECRET_SETTINGS = {"notify": ("webhook_secret", "smtp_password")}
+"""Settings never copied into a run's stored settings snapshot."""
 
 
 @dataclass
@@ -35,6 +41,16 @@ class AuditOptions:
     use_browser: bool = True
     fresh: bool = False
     """Start a new run even when an unfinished one exists (otherwise it is resumed)."""
+    year: int | None = None
+    """Evaluation year: with no ``framework``, each tier's check thresholds come from the framework that
+    covers this year (e.g. ``nd224-commune`` for communes from 2025)."""
+    other_unfinished: str = "refuse"
+    """An unfinished run of another selection: ``refuse`` (bad input naming it: the manual default) or
+    ``abandon`` (close it and go on: the night, which must never be blocked by a killed manual audit)."""
+    resume_within_hours: float | None = None
+    """With ``abandon``: resume an unfinished run of the same selection only if it started this recently."""
+    lock_wait_seconds: float = 0.0
+    """How long to wait for another audit that is still running (0: refuse at once)."""
 
 
 @dataclass
@@ -72,8 +88,24 @@ def _select_units(s: Any, options: AuditOptions) -> list[Any]:
 
 
 async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback | None = None) -> AuditOutcome:
-    """Crawl and check the selected units in one run (resuming an unfinished run unless ``fresh``)."""
-    check_options = CheckOptionsByTier(ws, options.framework)
+    """Crawl and check the selected units in one run (resuming an unfinished run unless ``fresh``).
+
+    One audit at a time: the audit lock in the database is held for the whole run (see ``run_lock``).
+    When the run ends its metrics are computed and stored (``run_metrics``)."""
+    check_options = CheckOptionsByTier(ws, options.framework, options.year)
+    lock = DatabaseLock(ws.engine, AUDIT_LOCK, ws.settings.schedule.lock_stale_seconds,
+                        purpose=json.dumps(_selection(dataclasses.asdict(options)), ensure_ascii=False))
+    await asyncio.to_thread(lock.acquire, options.lock_wait_seconds)
+    try:
+        return await _audit_locked(ws, options, check_options, progress)
+    finally:
+        lock.release()
+
+
+async def _audit_locked(ws: Workspace, options: AuditOptions, check_options: CheckOptionsByTier,
+                        progress: ProgressCallback | None) -> AuditOutcome:
+    from egov_audit.services.run_metrics import store_run_metrics
+
     run_id, resumed, units, done = _open_run(ws, options, check_options)
     if progress:
         progress("run_started", {"run": run_id, "resumed": resumed, "units": len(units), "already_done": len(done)})
@@ -85,6 +117,7 @@ async def audit(ws: Workspace, options: AuditOptions, progress: ProgressCallback
             crawl = runs_repo.unit_crawl(s, run_id, code)
             outcomes.append(UnitOutcome(code, crawl.status, crawl.pages, crawl.error, []))
     outcomes.sort(key=lambda o: o.code)
+    await asyncio.to_thread(store_run_metrics, ws, run_id)
     return AuditOutcome(run_id=run_id, resumed=resumed, units=outcomes)
 
 
@@ -97,21 +130,45 @@ def _open_run(ws: Workspace, options: AuditOptions,
         units = _select_units(s, options)
         for level in {u.level for u in units}:
             check_options.for_level(level)
-        unfinished = None if options.fresh else runs_repo.find_unfinished_run(s)
-        if options.fresh:
-            for stale in runs_repo.unfinished_runs(s):
-                runs_repo.finish_run(s, stale.id, "abandoned")
+        unfinished = _run_to_resume(s, options)
         if unfinished is not None:
-            wanted = _selection(dataclasses.asdict(options))
-            stored = _selection(json.loads(unfinished.options_json or "{}"))
-            if stored != wanted:
-                # Resuming would audit another selection under that run's name; say so instead of guessing.
-                raise InputError("audit", f"run {unfinished.id} was killed while auditing {stored}; run the same "
-                                 "command again to resume it, or add --fresh to abandon it")
             return unfinished.id, True, units, runs_repo.finished_unit_codes(s, unfinished.id)
         run = runs_repo.create_run(s, options=dataclasses.asdict(options),
                                    settings=_settings_snapshot(ws.settings), framework_name=options.framework)
         return run.id, False, units, set()
+
+
+def _run_to_resume(s: Any, options: AuditOptions) -> AuditRun | None:
+    """The unfinished run this audit continues, after closing (``abandoned``) those it must not resume.
+    The audit lock is held, so an unfinished run here is a killed one, never one still running."""
+    unfinished = runs_repo.unfinished_runs(s)  # newest first
+    if options.fresh:
+        for stale in unfinished:
+            runs_repo.finish_run(s, stale.id, "abandoned")
+        return None
+    wanted = _selection(dataclasses.asdict(options))
+    if options.other_unfinished != "abandon":
+        if not unfinished:
+            return None
+        stored = _selection(json.loads(unfinished[0].options_json or "{}"))
+        if stored != wanted:
+            # Resuming would audit another selection under that run's name; say so instead of guessing.
+            raise InputError("audit", f"run {unfinished[0].id} was killed while auditing {stored}; run the same "
+                             "command again to resume it, or add --fresh to abandon it")
+        return unfinished[0]
+    hours = options.resume_within_hours
+    cutoff = utcnow() - timedelta(hours=hours) if hours is not None else None
+    keep = None
+    for run in unfinished:
+        same = _selection(json.loads(run.options_json or "{}")) == wanted
+        if keep is None and same and (cutoff is None or run.started_at >= cutoff):
+            keep = run
+            continue
+        # Its finished unit crawls stay valid evidence (scoring reads each unit's newest ended crawl).
+        log.warning("closing unfinished run %s (%s) as abandoned", run.id, "too old to resume" if same else
+                    "another selection")
+        runs_repo.finish_run(s, run.id, "abandoned")
+    return keep
 
 
 async def _start_browser(ws: Workspace, options: AuditOptions) -> Any:
@@ -167,5 +224,9 @@ def _selection(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _settings_snapshot(settings: Settings) -> dict[str, Any]:
-    data = dataclasses.asdict(settings)
-    return json.loads(json.dumps(data, default=str))
+    data = json.loads(json.dumps(dataclasses.asdict(settings), default=str))
+    for section, names in SECRET_SETTINGS.items():
+        for name in names:
+            if data.get(section, {}).get(name):
+                data[section][name] = "(set)"
+    return data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from egov_audit import checks
 from egov_audit.services.workspace import Workspace
 
@@ -10,14 +12,18 @@ class CheckOptionsByTier:
     """Check thresholds per tier for one audit or recheck: config/checks.yaml overridden by the framework
     that scores the tier; each framework file is read once per job, not once per unit."""
 
-    def __init__(self, ws: Workspace, framework_name: str | None) -> None:
-        self.ws, self.framework_name = ws, framework_name
+    def __init__(self, ws: Workspace, framework_name: str | None, year: int | None = None) -> None:
+        self.ws, self.framework_name, self.year = ws, framework_name, year
         self._by_name: dict[str, checks.CheckOptions] = {}
+        self._name_by_level: dict[str, str] = {}
 
     def for_level(self, level: str) -> checks.CheckOptions:
         from egov_audit.scoring import load_framework
 
-        name = self.framework_name or default_framework_for(level, None)
+        if level not in self._name_by_level:
+            self._name_by_level[level] = self.framework_name or framework_for_checks(
+                self.ws.settings.config_dir, level, self.year)
+        name = self._name_by_level[level]
         if name not in self._by_name:
             overrides = load_framework(name, self.ws.settings.config_dir).check_options
             self._by_name[name] = checks.CheckOptions.from_config(self.ws.settings.config_dir, overrides)
@@ -31,3 +37,23 @@ def default_framework_for(level: str, year: int | None) -> str:
     if year is not None and year >= 2025:
         return "nd224-commune"
     return "qd2392-commune"
+
+
+def frameworks_covering(config_dir: Path, level: str, year: int) -> list[str]:
+    """Ids of the frameworks in ``config_dir`` that score units of ``level`` in evaluation ``year``
+    (read from each file's ``tier`` and ``years``, so a province that adds a framework needs no code)."""
+    from egov_audit.scoring import list_frameworks, load_framework
+
+    return [name for name in list_frameworks(config_dir)
+            if level in (fw := load_framework(name, config_dir)).levels_audited and fw.applies_to(year)]
+
+
+def framework_for_checks(config_dir: Path, level: str, year: int | None) -> str:
+    """The framework whose check thresholds apply to a tier: the default one of CRITERIA.md §4 when it covers
+    the year (or no year is given), else the one framework file that does; a tier no framework covers in
+    that year (districts and provinces from 2025) keeps the default's thresholds: it is audited, not scored."""
+    default = default_framework_for(level, year)
+    if year is None:
+        return default
+    covering = frameworks_covering(config_dir, level, year)
+    return default if default in covering or len(covering) != 1 else covering[0]

@@ -25,7 +25,7 @@ from egov_audit.core.errors import SettingsError
 from egov_audit.core.settings import apply_values, coerce, describe, setting, validate
 from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
 
-__all__ = ["BrowserSettings", "CrawlerSettings", "ScheduleSettings", "Settings", "SettingsError", "load_settings",
+__all__ = ["BrowserSettings", "CrawlerSettings", "NotifySettings", "ScheduleSettings", "Settings", "SettingsError", "load_settings",
            "settings_reference"]
 
 
@@ -38,6 +38,53 @@ class ScheduleSettings:
     year: int = setting(0, "Evaluation year scored after the audit; 0 = the current year.", minimum=0)
     frameworks: str = setting("", "Comma-separated framework ids to score; empty = the default one of each tier "
                               "present.")
+    lock_stale_seconds: float = setting(600.0, "An audit or night lock whose holder has not renewed it for this long "
+                                        "is taken over (a holder that died on this host is taken over at once).",
+                                        above=0)
+    lock_wait_seconds: float = setting(3600.0, "How long the night waits for a manual audit that is still running "
+                                       "before it gives up for that night (recorded as skipped).", minimum=0)
+    resume_within_hours: float = setting(12.0, "An unfinished all-units run that started this recently is resumed "
+                                         "by the night; an older one is closed as abandoned and a new run starts.",
+                                         above=0)
+    health_max_age_hours: float = setting(36.0, "`health` is unhealthy when the last finished night (or run) is "
+                                          "older than this.", above=0)
+    health_min_free_mb: int = setting(1024, "`health` is unhealthy when the evidence store's disk has less free "
+                                      "space than this (MB).", minimum=0)
+
+
+@dataclass
+class NotifySettings:
+    """Where the changes of each night are sent (``egov-audit schedule``, ``changes --notify``). A failed
+    delivery is logged and recorded; it never fails the night."""
+
+    when: str = setting("changes", "Send after a night: `changes` (only when something changed), `always`, or "
+                        "`never`.", choices=("changes", "always", "never"))
+    webhook_url: str = setting("", "URL that receives a JSON POST with the night's changes; empty = no webhook.")
+    webhook_secret: str = setting("", "Shared secret: the body is signed with HMAC-SHA256 in the header "
+                                  "X-Egov-Audit-Signature (`sha256=<hex>`); empty = unsigned. Prefer the env "
+                                  "variable EGOV_AUDIT_NOTIFY_WEBHOOK_SECRET.")
+    webhook_timeout_seconds: float = setting(10.0, "Timeout of each webhook request.", above=0)
+    webhook_retries: int = setting(3, "Retries of a webhook delivery that failed (network error, timeout, 408, "
+                                   "429, 5xx), with doubling backoff.", minimum=0, maximum=10)
+    retry_backoff_seconds: float = setting(2.0, "Wait before the first retry of a webhook or e-mail delivery; doubles "
+                                           "each retry.",
+                                             minimum=0)
+    smtp_host: str = setting("", "SMTP server for e-mail notifications; empty = no e-mail.")
+    smtp_port: int = setting(587, "SMTP port (587 submission with STARTTLS, 465 implicit TLS, 25 plain).",
+                             minimum=1, maximum=65535)
+    smtp_security: str = setting("starttls", "`starttls` (upgrade the connection, required), `ssl` (implicit TLS) "
+                                 "or `none` (local relays only).", choices=("starttls", "ssl", "none"))
+    smtp_username: str = setting("", "SMTP login; empty = no authentication.")
+    smtp_password: str = setting("", "SMTP password. Prefer the env variable EGOV_AUDIT_NOTIFY_SMTP_PASSWORD.")
+    smtp_ca_file: str = setting("", "PEM file of the CA that signed the SMTP server's certificate (an internal CA); "
+                                "empty = the system's trusted CAs.")
+    smtp_timeout_seconds: float = setting(30.0, "Timeout of the SMTP connection and each command.", above=0)
+    smtp_retries: int = setting(2, "Retries of an e-mail delivery that failed to connect or was refused "
+                                "temporarily (4xx).", minimum=0, maximum=10)
+    mail_from: str = setting("egov-audit@localhost", "Sender address of notification e-mails.")
+    mail_to: str = setting("", "Comma-separated recipients of notification e-mails.")
+    report_base_url: str = setting("", "Base URL of the review app, to link each unit in notifications "
+                                   "(e.g. https://egov.example.gov.vn); empty = no links.")
 
 
 @dataclass
@@ -48,6 +95,7 @@ class Settings:
     crawler: CrawlerSettings = field(default_factory=CrawlerSettings)
     browser: BrowserSettings = field(default_factory=BrowserSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     config_dir: Path = CONFIG_DIR
 
     @property
@@ -70,7 +118,8 @@ class Settings:
             validate(getattr(self, name), f"{where}{name}")
 
 
-SECTIONS: dict[str, type] = {"crawler": CrawlerSettings, "browser": BrowserSettings, "schedule": ScheduleSettings}
+SECTIONS: dict[str, type] = {"crawler": CrawlerSettings, "browser": BrowserSettings, "schedule": ScheduleSettings,
+                             "notify": NotifySettings}
 """TOML table name → the dataclass declaring its settings."""
 
 

@@ -241,3 +241,77 @@ class User(SQLModel, table=True):
     role: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DbLock(SQLModel, table=True):
+    """A named lock held by one process (``host:pid:token``) while it audits or runs the night; the
+    holder renews ``heartbeat_at``, and a lock whose holder stopped renewing (or died on this host) is
+    taken over, so a killed process never blocks the next night."""
+
+    __tablename__ = "db_lock"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    host: str
+    pid: int
+    purpose: str | None = Field(default=None, sa_type=sa.Text)
+    acquired_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RunMetrics(SQLModel, table=True):
+    """What one run cost and met (units, pages, bytes, errors by failure class, durations, requests per IP),
+    computed from its stored pages, crawls and WARC records when the run ends."""
+
+    __tablename__ = "run_metrics"
+
+    run_id: str = Field(primary_key=True, foreign_key="audit_run.id")
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    metrics_json: str = Field(default="{}", sa_type=sa.Text)
+
+
+NIGHT_STATUSES = ("running", "finished", "failed", "skipped")
+
+
+class Night(SQLModel, table=True):
+    """One night of the scheduler (``schedule`` or ``schedule --once``): its run, outcome and reports.
+    Append-only history; ``health`` reads the latest."""
+
+    __tablename__ = "night"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('running', 'finished', 'failed', 'skipped')", name="ck_night_status"),
+        sa.Index("ix_night_night_date", "night_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    night_date: str
+    """The local date (YYYY-MM-DD) the night belongs to."""
+    status: str = "running"
+    run_id: str | None = None
+    exit_code: int | None = None
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    details_json: str = Field(default="{}", sa_type=sa.Text)
+    """Frameworks scored and skipped (with why), report files, notification outcome."""
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One attempt series to deliver a run's changes to a channel (webhook or e-mail): sent or failed, and why."""
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (sa.Index("ix_notification_delivery_run_id", "run_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="audit_run.id")
+    channel: str
+    """``webhook`` or ``email``."""
+    target: str = Field(sa_type=sa.Text)
+    """Where it went (the webhook URL without credentials, or the recipients)."""
+    delivery_id: str
+    status: str
+    """``sent`` or ``failed``."""
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    payload_digest: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -117,7 +117,8 @@ def latest_run_by_unit(s: Session, unit_codes: Iterable[str] | None = None) -> d
     return {code: crawl.run_id for code, crawl in newest_crawls(s, unit_codes).items()}
 
 
-def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, UnitCrawl]:
+def newest_crawls(s: Session, unit_codes: Iterable[str] | None, before_run: str | None = None) -> dict[str, UnitCrawl]:
+    """For each unit, its newest ended crawl (only in runs started before ``before_run``, when given)."""
     query = (
         select(UnitCrawl, AuditRun.started_at)
         .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
@@ -125,9 +126,25 @@ def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, Uni
     )
     if unit_codes is not None:
         query = query.where(UnitCrawl.unit_code.in_(list(unit_codes)))
+    if before_run is not None:
+        current = s.get(AuditRun, before_run)
+        if current is None:
+            raise KeyError(before_run)
+        query = query.where(UnitCrawl.run_id != before_run, AuditRun.started_at < current.started_at)
     newest: dict[str, tuple[datetime, UnitCrawl]] = {}
     for crawl, started in s.exec(query):
         known = newest.get(crawl.unit_code)
         if known is None or (started, crawl.run_id) > (known[0], known[1].run_id):
             newest[crawl.unit_code] = (started, crawl)
     return {code: crawl for code, (_, crawl) in sorted(newest.items())}
+
+
+def previous_crawls(s: Session, run_id: str, unit_codes: Iterable[str]) -> dict[str, UnitCrawl]:
+    """For each unit, its newest ended crawl in a run that started before ``run_id`` (what a night is
+    compared with: last night, or the last night the unit was audited)."""
+    return newest_crawls(s, unit_codes, before_run=run_id)
+
+
+def run_crawls(s: Session, run_id: str) -> list[UnitCrawl]:
+    """Every unit crawl of a run, by unit code."""
+    return list(s.exec(select(UnitCrawl).where(UnitCrawl.run_id == run_id).order_by(UnitCrawl.unit_code)))
