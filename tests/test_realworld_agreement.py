@@ -16,18 +16,14 @@ import pytest
 
 from egov_audit import checks
 from egov_audit.core.artifacts import Finding
+from tests.realworld.handwritten import Results, handwritten_results
+from tests.realworld.handwritten import normalise as _normalise
+from tests.realworld.handwritten import value_matches as _value_matches
 from tests.realworld.loader import load_labels, load_portal, portal_codes, unreached_pages
 
 MIN_AGREEMENT = 0.95
 MIN_PASS_PRECISION = 0.97
 MIN_PORTALS = 5
-FLOAT_TOLERANCE = 0.02
-
-
-def _value_matches(expected: Any, got: Any) -> bool:
-    if isinstance(expected, float) or isinstance(got, float):
-        return isinstance(got, int | float) and abs(float(got) - float(expected)) <= FLOAT_TOLERANCE
-    return expected == got
 
 
 def _agrees(label: dict[str, Any], finding: Finding) -> bool:
@@ -36,19 +32,10 @@ def _agrees(label: dict[str, Any], finding: Finding) -> bool:
     return "value" not in label or _value_matches(label["value"], finding.value)
 
 
-def _normalise(raw: Any) -> dict[str, Any]:
-    return {"status": raw} if isinstance(raw, str) else dict(raw)
-
-
 @pytest.fixture(scope="module")
-def results() -> dict[str, dict[str, tuple[dict[str, Any], Finding]]]:
+def results() -> Results:
     """portal → check → (label, finding), for every labelled check."""
-    labels = load_labels()
-    out: dict[str, dict[str, tuple[dict[str, Any], Finding]]] = {}
-    for code in portal_codes():
-        findings = {f.check: f for f in checks.run_checks(load_portal(code))}
-        out[code] = {cid: (_normalise(raw), findings[cid]) for cid, raw in labels[code].items()}
-    return out
+    return handwritten_results()
 
 
 def test_fixture_set_is_large_enough_and_well_formed() -> None:

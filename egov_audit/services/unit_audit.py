@@ -136,11 +136,8 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         renderer = browser.render if browser is not None else None
         site = await crawl_site(target, settings.crawler, sink, resume=resume_site.pages if resume_site else None,
                                 client=client, limiter=limiter, renderer=renderer)
-        if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
-            # Probe requests go through the same sink: the WARC shows every request the auditor made.
-            await _gather_network_probes(site, settings, client, limiter, check_options, sink)
-            if browser is not None:
-                await _gather_browser_probes(browser, site, checks.needs_for(checks.CHECK_IDS))
+        # Probe requests go through the same sink: the WARC shows every request the auditor made.
+        await gather_probes(site, settings, client, limiter, check_options, browser, sink)
     finally:
         warc.close()
     # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck and
@@ -163,6 +160,18 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         progress("unit_finished", {"unit": unit.code, "status": str(site.crawl_status), "pages": pages,
                                    "error": site.crawl_error})
     return UnitOutcome(unit.code, str(site.crawl_status), pages, site.crawl_error, findings)
+
+
+async def gather_probes(site: CapturedSite, settings: Settings, client: Any, limiter: Any,
+                        check_options: checks.CheckOptions, browser: Any = None, sink: Any = None) -> None:
+    """Every probe the checks declared, for a crawled site, as an audit gathers them: the network probes
+    (DNS, HTTPS, site search, link statuses), then the rendering probes of the shared browser (if any).
+    Nothing is probed for a site whose home page could not be fetched."""
+    if site.crawl_status not in (CrawlStatus.OK, CrawlStatus.PARTIAL):
+        return
+    await _gather_network_probes(site, settings, client, limiter, check_options, sink)
+    if browser is not None:
+        await _gather_browser_probes(browser, site, checks.needs_for(checks.CHECK_IDS))
 
 
 async def _gather_network_probes(site: CapturedSite, settings: Settings, client: Any, limiter: Any,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,9 @@ class CheckRow:
     """Portals left out of this check's figures (rendering-dependent on a script-menu portal)."""
     values_compared: int = 0
     values_agreed: int = 0
+    labelled_pass: int = 0
+    pass_found: int = 0
+    """Of the portals labelled ``pass``, how many the check called ``pass`` (pass recall)."""
     disagreements: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -78,9 +82,26 @@ class CheckRow:
     def pass_precision(self) -> float | None:
         return self.pass_correct / self.called_pass if self.called_pass else None
 
+    @property
+    def pass_recall(self) -> float | None:
+        return self.pass_found / self.labelled_pass if self.labelled_pass else None
+
+    def tally(self, label: str, got: str) -> bool:
+        """Count one labelled portal; True when the statuses agree."""
+        self.compared += 1
+        self.agreed += got == label
+        if got == "pass":
+            self.called_pass += 1
+            self.pass_correct += label == "pass"
+        if label == "pass":
+            self.labelled_pass += 1
+            self.pass_found += got == "pass"
+        return got == label
+
     def to_json(self) -> dict[str, Any]:
         return {"check": self.check, "state": self.state, "compared": self.compared, "agreed": self.agreed,
                 "agreement": self.agreement, "called_pass": self.called_pass, "pass_precision": self.pass_precision,
+                "labelled_pass": self.labelled_pass, "pass_recall": self.pass_recall,
                 "skipped": self.skipped, "values_compared": self.values_compared, "values_agreed": self.values_agreed,
                 "disagreements": self.disagreements}
 
@@ -102,13 +123,18 @@ class AgreementReport:
                 "checks": [row.to_json() for row in self.rows.values()]}
 
 
-async def crawl_all(province: DemoProvince, settings: CrawlerSettings) -> dict[str, CapturedSite]:
+async def crawl_all(province: DemoProvince, settings: CrawlerSettings,
+                    browser: Browser | None = None) -> dict[str, CapturedSite]:
     """Crawl every live portal of ``province`` concurrently as the pipeline does: one shared client, one
     shared Chromium (rendering pages whose menu a script builds, and the 390 px mobile probe), and the
-    HTTPS and site-search probes."""
+    HTTPS and site-search probes. ``browser``: a running Chromium to share (else one is started)."""
     sites: dict[str, CapturedSite] = {}
-    async with make_client(settings) as client, \
-            Browser(BrowserSettings(screenshots=False), allow_private_networks=True) as browser:
+    async with AsyncExitStack() as stack:
+        client = await stack.enter_async_context(make_client(settings))
+        if browser is None:
+            browser = await stack.enter_async_context(
+                Browser(BrowserSettings(screenshots=False), allow_private_networks=True))
+
         async def one(code: str) -> None:
             unit = province.unit(code)
             target = SiteTarget(code, unit.level, province.portal_url(code), province.scope(code) or None)
@@ -156,12 +182,7 @@ def compare(province: DemoProvince, sites: dict[str, CapturedSite],
                 row.skipped += 1
                 continue
             label = labels[code][finding.check]
-            row.compared += 1
-            row.agreed += str(finding.status) == label
-            if str(finding.status) == "pass":
-                row.called_pass += 1
-                row.pass_correct += label == "pass"
-            if str(finding.status) != label:
+            if not row.tally(label, str(finding.status)):
                 row.disagreements.append({"unit": code, "style": portal.style.name, "label": label,
                                           "got": str(finding.status), "reason": finding.reason})
             if finding.check in VALUE_TOLERANCE and values.get(finding.check) is not None and label != "fail":
@@ -178,9 +199,17 @@ def measure_agreement(province: DemoProvince, config_dir: str | Path | None = No
                       overrides: dict[str, dict[str, Any]] | None = None,
                       settings: CrawlerSettings | None = None) -> AgreementReport:
     """Crawl, check and compare every portal of a running farm (or demo) province."""
+    return asyncio.run(measure_agreement_async(province, config_dir, overrides, settings))
+
+
+async def measure_agreement_async(province: DemoProvince, config_dir: str | Path | None = None,
+                                  overrides: dict[str, dict[str, Any]] | None = None,
+                                  settings: CrawlerSettings | None = None,
+                                  browser: Browser | None = None) -> AgreementReport:
+    """``measure_agreement`` inside a running event loop, optionally sharing a running Chromium."""
     settings = settings or farm_crawler_settings(len(province.portals))
     started = time.monotonic()
-    sites = asyncio.run(crawl_all(province, settings))
+    sites = await crawl_all(province, settings, browser)
     crawl_seconds = time.monotonic() - started
     options = checks.CheckOptions.from_config(config_dir, overrides)
     findings = {code: checks.run_checks(site, options=options) for code, site in sites.items()}
