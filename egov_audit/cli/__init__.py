@@ -71,9 +71,15 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 def _units_import(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.services.intake import import_units_file
 
-    result = import_units_file(ws, args.file)
+    result = import_units_file(ws, args.file, era=args.era, dry_run=args.dry_run)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if args.dry_run:
+        for line in result.changes:
+            print(line)
+        print(f"{args.file}: dry run, nothing written: {result.inserted} new, {result.updated} changed, "
+              f"{result.rows - result.inserted - result.updated} unchanged")
+        return EXIT_OK
     print(f"{args.file}: {result.rows} unit(s) imported ({result.inserted} new, {result.updated} updated)")
     return EXIT_OK
 
@@ -119,8 +125,32 @@ def _selfreport_template(args: argparse.Namespace, ws: Any) -> int:
 def _selfreport_import(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.services.intake import import_survey_file
 
-    result = import_survey_file(ws, args.file)
-    print(f"{args.file}: {result.rows} survey row(s) imported")
+    result = import_survey_file(ws, args.file, partial=args.partial)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for skipped in result.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
+    version = f" as survey version {result.version}" if result.version else ""
+    print(f"{args.file}: {result.rows} phiếu/form(s) imported{version}"
+          + (f", {len(result.skipped)} problem(s) left out" if result.skipped else ""))
+    return EXIT_OK
+
+
+def _selfreport_versions(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.intake import survey_versions
+
+    for v in survey_versions(ws):
+        years = ",".join(map(str, v["years"])) or "-"
+        print(f"{v['id']}\t{v['imported_at']}\t{years}\t{v['forms']} form(s)\t{v['file_name']}\t{v['file_digest']}"
+              + ("\tpartial" if v["partial"] else ""))
+    return EXIT_OK
+
+
+def _selfreport_choose(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.intake import choose_survey_version
+
+    choose_survey_version(ws, args.unit, args.year, args.version, args.reviewer, args.reason)
+    print(f"survey version {args.version} now counts for unit {args.unit}, {args.year}")
     return EXIT_OK
 
 
@@ -222,6 +252,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "recheck": _recheck,
     "selfreport template": _selfreport_template,
     "selfreport import": _selfreport_import,
+    "selfreport versions": _selfreport_versions,
+    "selfreport choose": _selfreport_choose,
     "score": _score,
     "findings": _findings,
     "report": _report,

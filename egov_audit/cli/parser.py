@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     units_sub = units.add_subparsers(dest="units_command", required=True, parser_class=_Parser)
     units_import = units_sub.add_parser("import", help="load units from a CSV or XLSX file (all-or-nothing)")
     units_import.add_argument("file", type=Path)
+    units_import.add_argument("--era", choices=["auto", "pre-2025", "post-2025"], default="auto",
+                              help="which list of units the codes belong to (default: inferred from the codes); "
+                                   "names are filled only from the post-2025 list")
+    units_import.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     units_sub.add_parser("list", help="list the units in the database")
 
     audit = sub.add_parser("audit", help="crawl and check units")
@@ -84,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--year", type=_year)
     sr_import = sr_sub.add_parser("import", help="import returned survey forms (XLSX or CSV, all-or-nothing)")
     sr_import.add_argument("file", type=Path)
+    sr_import.add_argument("--partial", action="store_true",
+                           help="import the valid rows and list the others (default: all rows or nothing)")
+    sr_sub.add_parser("versions", help="list every imported survey file (each import is a version)")
+    sr_choose = sr_sub.add_parser("choose", help="make an earlier survey version count for a unit and year")
+    sr_choose.add_argument("version", type=_positive_int, metavar="VERSION")
+    sr_choose.add_argument("--unit", required=True, metavar="CODE")
+    sr_choose.add_argument("--year", required=True, type=_year)
+    sr_choose.add_argument("--reviewer", required=True)
+    sr_choose.add_argument("--reason", required=True)
 
     score = sub.add_parser("score", help="compute levels, points, cross-checks and ranking")
     score.add_argument("--framework", required=True, metavar="ID")
