@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 
 from egov_audit.core.errors import InputError
@@ -176,7 +177,7 @@ def test_html_escapes_crawled_text_and_links_only_http(
     text = out.read_text(encoding="utf-8")
     assert "<script" not in text.lower()
     assert "<img src=x" not in text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
+    assert str(escape(EVIL)) in text  # Jinja2 autoescape (&lt;script&gt;alert(&#34;x&#34;)...)
     assert 'href="javascript:' not in text
     assert 'href="https://hoabinh.bacninh.gov.vn/hoi-dap"' in text
     assert 'href="evidence/22.png"' in text  # screenshot reference through the caller's link
@@ -205,7 +206,8 @@ def test_xlsx_has_the_four_sheets_with_rows(
 ) -> None:
     out = write_report("xlsx", scores, findings, tmp_path / "r.xlsx")
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Xếp hạng", "Chỉ tiêu", "Đối chiếu", "Phát hiện"]
+    assert wb.sheetnames[:4] == ["Xếp hạng", "Chỉ tiêu", "Đối chiếu", "Phát hiện"]  # then the figures
+    assert wb.sheetnames[4:] == ["Còn thiếu", "Tỷ lệ đạt", "Cây đơn vị"]
     ranking = wb["Xếp hạng"]
     assert ranking.freeze_panes == "A2" and ranking.auto_filter.ref.startswith("A1:")
     assert ranking["A1"].font.bold

@@ -156,9 +156,37 @@ def _selfreport_choose(args: argparse.Namespace, ws: Any) -> int:
 
 def _score(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.reports import ranking_table
-    from egov_audit.services.scoring import score
+    from egov_audit.services.scoring import end_of_day, score
 
-    print(ranking_table(score(ws, args.framework, args.year)))
+    as_of = end_of_day(args.as_of) if args.as_of else None
+    export = score(ws, args.framework, args.year, run_id=args.run, as_of=as_of, publish=args.publish)
+    print(ranking_table(export))
+    score_set = export["score_set"]
+    for notice in score_set["notices"]:
+        print(f"notice: {notice}", file=sys.stderr)
+    state = "đã công bố / published" if args.publish else "chưa công bố / not published (scores publish ID)"
+    print(f"score set {score_set['id']} ({score_set['framework']} {score_set['framework_digest'][:19]}, "
+          f"runs: {', '.join(score_set['runs']) or '-'}): {state}")
+    return EXIT_OK
+
+
+def _scores_list(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.scoring import list_score_sets
+
+    for row in list_score_sets(ws, args.framework, args.year):
+        mark = "*" if row["published"] else " "
+        print(f"{mark} {row['id'][:12]}  {row['year']}  {row['framework']:<28} {row['framework_digest'][:19]}  "
+              f"{row['created_at']}  runs: {','.join(r[:8] for r in row['runs']) or '-'}  "
+              f"surveys: {','.join(map(str, row['survey_versions'])) or '-'}"
+              + (f"  published {row['published_at']}" if row["published_at"] else ""))
+    return EXIT_OK
+
+
+def _scores_publish(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.scoring import publish_score_set
+
+    row = publish_score_set(ws, args.set_id)
+    print(f"published score set {row['id']} ({row['framework']}, {row['year']})")
     return EXIT_OK
 
 
@@ -175,7 +203,7 @@ def _findings(args: argparse.Namespace, ws: Any) -> int:
 def _report(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.services.outputs import write_report
 
-    print(write_report(ws, args.format, args.out, year=args.year))
+    print(write_report(ws, args.format, args.out, year=args.year, score_set=args.score_set))
     return EXIT_OK
 
 
@@ -255,6 +283,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "selfreport versions": _selfreport_versions,
     "selfreport choose": _selfreport_choose,
     "score": _score,
+    "scores list": _scores_list,
+    "scores publish": _scores_publish,
     "findings": _findings,
     "report": _report,
     "serve": _serve,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -29,6 +30,13 @@ def _year(text: str) -> int:
     if not 2000 <= value <= 2100:
         raise argparse.ArgumentTypeError(f"year out of range: {value}")
     return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2024-12-31, got {text!r}") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="compute levels, points, cross-checks and ranking")
     score.add_argument("--framework", required=True, metavar="ID")
     score.add_argument("--year", required=True, type=_year)
+    score.add_argument("--publish", action="store_true",
+                       help="publish the new score set (default: stored, not published; see `scores publish`)")
+    evidence = score.add_mutually_exclusive_group()
+    evidence.add_argument("--run", metavar="ID", help="score the findings of this audit run")
+    evidence.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                          help="score the evidence, survey answers and decisions as they were at the end of that day")
+
+    scores = sub.add_parser("scores", help="score sets (each scoring is kept; one per framework and year is published)")
+    scores_sub = scores.add_subparsers(dest="scores_command", required=True, parser_class=_Parser)
+    scores_list = scores_sub.add_parser("list", help="list score sets with their framework version, runs and status")
+    scores_list.add_argument("--framework", metavar="ID")
+    scores_list.add_argument("--year", type=_year)
+    scores_publish = scores_sub.add_parser("publish", help="publish a stored score set (by id or id prefix)")
+    scores_publish.add_argument("set_id", metavar="ID")
 
     findings = sub.add_parser("findings", help="export the findings of the latest (or given) run")
     findings.add_argument("--format", choices=["json"], default="json")
@@ -111,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["html", "xlsx", "csv", "json"], required=True)
     report.add_argument("--out", type=Path, required=True)
     report.add_argument("--year", type=_year)
+    report.add_argument("--score-set", metavar="ID", help="report this score set (default: the published ones)")
 
     evidence = sub.add_parser("evidence", help="package or verify the evidence of an audit")
     ev_sub = evidence.add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)

@@ -81,6 +81,8 @@ class FindingInput:
 
     status: str
     value: Any = None
+    evidence: tuple[dict[str, Any], ...] = ()
+    """The finding's evidence (``url``, ``excerpt``, ``screenshot``, ...); the first is shown in cross-checks."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,21 @@ class DecisionInput:
     reason: str | None = None
     reviewer: str | None = None
     decided_at: datetime | str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Who decided, when and why (the scores export keeps a reviewer's provenance)."""
+        when = self.decided_at.isoformat() if isinstance(self.decided_at, datetime) else self.decided_at
+        return {"status": self.status, "reviewer": self.reviewer, "decided_at": when, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class SurveySource:
+    """Where a unit's survey answers came from: the version (one import), its file and each answer's cell."""
+
+    version: int | None
+    file: str | None
+    cells: dict[str, str | None] = field(default_factory=dict)
+    chosen_by: str | None = None
 
 
 @dataclass
@@ -119,6 +136,7 @@ class IndicatorScore:
             "checks": list(ind.source.checks),
             "field": ind.source.field,
             "met": self.met,
+            "decision": self.decision.to_json() if self.decision is not None else None,
         }
 
 
@@ -131,6 +149,11 @@ class CrosscheckResult:
     observed_value: Any
     outcome: str
     """``confirmed``, ``overclaimed``, ``underclaimed``, ``value_mismatch``, ``unverifiable`` or ``not_reported``."""
+    survey: dict[str, Any] | None = None
+    """The claim's side: survey ``version``, ``file`` and ``cell`` (None when not reported)."""
+    observed: dict[str, Any] | None = None
+    """The portal's side: the finding's first evidence (``url``, ``excerpt``, ``screenshot``)."""
+    decision: DecisionInput | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +163,9 @@ class CrosscheckResult:
             "observed_status": self.observed_status,
             "observed_value": self.observed_value,
             "outcome": self.outcome,
+            "survey": self.survey,
+            "observed": self.observed,
+            "decision": self.decision.to_json() if self.decision is not None else None,
         }
 
 
@@ -160,6 +186,9 @@ class UnitScore:
     indicators: list[IndicatorScore] = field(default_factory=list)
     crosschecks: list[CrosscheckResult] = field(default_factory=list)
     rank: int | None = None
+    unit_decision: DecisionInput | None = None
+    """The reviewer's exclusion from (or inclusion in) the ranking, with who, when and why."""
+    survey: SurveySource | None = None
 
     @property
     def total(self) -> Fraction:
@@ -189,6 +218,9 @@ class UnitScore:
             "crawl_status": u.crawl_status,
             "indicators": [i.to_json() for i in self.indicators],
             "crosschecks": [c.to_json() for c in self.crosschecks],
+            "unit_decision": self.unit_decision.to_json() if self.unit_decision is not None else None,
+            "survey": ({"version": self.survey.version, "file": self.survey.file, "chosen_by": self.survey.chosen_by}
+                       if self.survey is not None else None),
         }
 
 
@@ -201,11 +233,13 @@ def score_units(
     selfreports: dict[str, dict[str, Any]],
     decisions: dict[str, dict[str, DecisionInput]],
     year: int,
+    survey_sources: dict[str, SurveySource] | None = None,
 ) -> list[UnitScore]:
     """Score every unit, then rank within province and tier. ``findings[unit][check]`` is a
     ``FindingInput`` or a ``checks.model.Finding``; ``selfreports[unit]`` maps survey field → value
     (a unit absent from it returned no survey); ``decisions[unit]`` maps indicator id, check id or
-    ``__unit__`` → ``DecisionInput``. Returns units in report order (province, tier, rank, code)."""
+    ``__unit__`` → ``DecisionInput``; ``survey_sources[unit]`` says which survey version and cells the answers
+    came from. Returns units in report order (province, tier, rank, code)."""
     if not framework.applies_to(year):
         span = f"{framework.year_from or '…'}–{framework.year_to or '…'}"
         raise FrameworkError(str(framework.path), f"framework {framework.id} covers years {span}, not {year}", "years")
@@ -215,8 +249,14 @@ def score_units(
         if unit.code in seen:
             raise ValueError(f"unit {unit.code}: listed twice")
         seen.add(unit.code)
-        scores.append(_score_unit(framework, unit, findings.get(unit.code) or {},
-                                  selfreports.get(unit.code), decisions.get(unit.code) or {}, year))
+        scored = _score_unit(framework, unit, findings.get(unit.code) or {},
+                             selfreports.get(unit.code), decisions.get(unit.code) or {}, year)
+        scored.survey = (survey_sources or {}).get(unit.code)
+        for cc in scored.crosschecks:
+            if cc.claimed is not None and scored.survey is not None:
+                cc.survey = {"version": scored.survey.version, "file": scored.survey.file,
+                             "cell": scored.survey.cells.get(cc.field)}
+        scores.append(scored)
     _rank(scores)
     return sorted(scores, key=_report_order)
 
@@ -287,6 +327,7 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
         readiness_level=readiness_level, readiness_points=readiness_points, readiness_max=readiness_max,
         points=points, max_points=max_points, ranked=ranked, not_ranked_reason=reason, indicators=results,
         crosschecks=[_crosscheck(fw, fw.field_catalogue[f], checks, report, unit.code) for f in fw.crosscheck_fields],
+        unit_decision=decisions.get(UNIT_KEY),
     )
 
 
@@ -305,6 +346,14 @@ class _CheckView:
         if decision is not None:
             return (status if decision.status == CONFIRM else decision.status), value, decision
         return status, value, None
+
+    def first_evidence(self, check: str) -> dict[str, Any] | None:
+        """The portal's side of a cross-check: where the finding was seen (URL, excerpt, screenshot)."""
+        evidence = getattr(self.findings.get(check), "evidence", None) or ()
+        for item in evidence:
+            if isinstance(item, dict) and item.get("url"):
+                return {"url": item.get("url"), "excerpt": item.get("excerpt"), "screenshot": item.get("screenshot")}
+        return None
 
 
 def _score_indicator(fw: Framework, ind: Indicator, checks: _CheckView, report: dict[str, Any] | None,
@@ -395,12 +444,13 @@ def _self_status(sf: SurveyField, src: Any, report: dict[str, Any] | None, unit_
 def _crosscheck(fw: Framework, sf: SurveyField, checks: _CheckView, report: dict[str, Any] | None,
                 unit_code: str) -> CrosscheckResult:
     check = sf.crosscheck or ""
-    status, value, _ = checks.get(check)
+    status, value, decision = checks.get(check)
     raw = report.get(sf.id) if report is not None else None
     claimed: Any = None
     if raw is not None:
         claimed = _num(_number(raw, sf.id, unit_code)) if sf.type in NUMERIC_TYPES else _yes_no(raw, sf.id, unit_code)
-    result = CrosscheckResult(sf.id, check, claimed, status, value, "")
+    result = CrosscheckResult(sf.id, check, claimed, status, value, "", observed=checks.first_evidence(check),
+                              decision=decision)
     if claimed is None:
         result.outcome = "not_reported"
     elif status not in CONCLUSIVE:

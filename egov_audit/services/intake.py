@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from egov_audit.core.errors import InputError
 from egov_audit.imports.surveys import import_selfreports, write_template
 from egov_audit.imports.units import ImportResult, import_units
-from egov_audit.core.errors import InputError
 from egov_audit.scoring import load_framework
 from egov_audit.services.workspace import Workspace
 from egov_audit.storage import surveys_repo, units_repo

@@ -258,6 +258,8 @@ class ScoreSet(SQLModel, table=True):
     """``<name>@<version>`` (``framework`` table)."""
     framework_name: str
     """The framework's id in config/ (``qd2392-commune``): what ``--framework`` takes."""
+    framework_title: str = ""
+    """The framework's own ``name`` (``QĐ 2392/QĐ-BTTTT – cấp xã``)."""
     framework_version: str
     framework_digest: str
     year: int

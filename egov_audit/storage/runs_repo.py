@@ -74,6 +74,15 @@ def latest_run_id(s: Session) -> str | None:
     return run.id if run else None
 
 
+def newest_of(s: Session, run_ids: Iterable[str]) -> str | None:
+    """The newest of some runs (by start time)."""
+    ids = list(run_ids)
+    if not ids:
+        return None
+    run = s.exec(select(AuditRun).where(AuditRun.id.in_(ids)).order_by(AuditRun.started_at.desc(), AuditRun.id)).first()
+    return run.id if run else None
+
+
 def unit_crawl(s: Session, run_id: str, unit_code: str) -> UnitCrawl | None:
     """The crawl record of a unit in a run, if it was started."""
     query = select(UnitCrawl).where(UnitCrawl.run_id == run_id, UnitCrawl.unit_code == unit_code)
@@ -121,7 +130,9 @@ def latest_run_by_unit(s: Session, unit_codes: Iterable[str] | None = None) -> d
     return {code: crawl.run_id for code, crawl in newest_crawls(s, unit_codes).items()}
 
 
-def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, UnitCrawl]:
+def newest_crawls(s: Session, unit_codes: Iterable[str] | None, as_of: datetime | None = None,
+                  runs: Iterable[str] | None = None) -> dict[str, UnitCrawl]:
+    """For each unit, its ended crawl of the newest run (started by ``as_of``, among ``runs`` when given)."""
     query = (
         select(UnitCrawl, AuditRun.started_at)
         .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
@@ -129,6 +140,10 @@ def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, Uni
     )
     if unit_codes is not None:
         query = query.where(UnitCrawl.unit_code.in_(list(unit_codes)))
+    if as_of is not None:
+        query = query.where(AuditRun.started_at <= as_of)
+    if runs is not None:
+        query = query.where(UnitCrawl.run_id.in_(list(runs)))
     newest: dict[str, tuple[datetime, UnitCrawl]] = {}
     for crawl, started in s.exec(query):
         known = newest.get(crawl.unit_code)

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("framework_id", sa.String(), nullable=False),
         sa.Column("framework_name", sa.String(), nullable=False),
+        sa.Column("framework_title", sa.String(), nullable=False),
         sa.Column("framework_version", sa.String(), nullable=False),
         sa.Column("framework_digest", sa.String(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
@@ -101,9 +102,10 @@ def _sets_for_existing_scores() -> None:
         framework_id, version, digest = registered if registered else (framework_file, "", "")
         set_id = hashlib.sha256(f"{framework_file}|{year}|before-score-sets".encode()).hexdigest()[:32]
         bind.execute(sa.text(
-            "INSERT INTO score_set (id, framework_id, framework_name, framework_version, framework_digest, year, "
-            "evidence, runs_json, survey_versions_json, content_digest, created_at, published_at) VALUES "
-            "(:id, :fid, :name, :version, :digest, :year, 'latest', '[]', '[]', '', :at, :at)"),
+            "INSERT INTO score_set (id, framework_id, framework_name, framework_title, framework_version, "
+            "framework_digest, year, evidence, runs_json, survey_versions_json, content_digest, created_at, "
+            "published_at) VALUES (:id, :fid, :name, :name, :version, :digest, :year, 'latest', '[]', '[]', '', "
+            ":at, :at)"),
             {"id": set_id, "fid": framework_id, "name": name, "version": version, "digest": digest, "year": year,
              "at": computed_at})
         bind.execute(sa.text("UPDATE score SET score_set_id = :id, framework_id = :fid "
