@@ -121,6 +121,19 @@ def _findings_view(unit: dict[str, Any] | None, evidence_link: EvidenceLink | No
             "crawl": crawl.get("status"), "pages": crawl.get("pages"), "error": crawl.get("error"), "rows": rows}
 
 
+STATUS_CODES = {"pass": "p", "partial": "h", "fail": "f", "unknown": "u", "not_applicable": "n"}
+"""Status → the one-letter class of a cell of the indicator matrix (kept short: a province has 60 × 700 cells)."""
+REVIEW_OUTCOMES = DISAGREEMENTS | {"unverifiable"}
+"""Cross-check outcomes shown row by row in a unit's details; the others are counted."""
+
+
+def _indicator_notes(unit: dict[str, Any]) -> list[dict[str, Any]]:
+    """The indicators a reader must see in words: not passed, unverified, or decided by a reviewer (the matrix
+    shows the rest at a glance)."""
+    return [ind for ind in unit.get("indicators") or []
+            if ind.get("status") != "pass" or ind.get("unverified") or ind.get("decision")]
+
+
 def _crosscheck_view(cc: dict[str, Any], evidence_link: EvidenceLink | None) -> dict[str, Any]:
     observed = cc.get("observed") or {}
     return {**cc, "disagree": cc.get("outcome") in DISAGREEMENTS, "survey": cc.get("survey") or {},
@@ -146,8 +159,11 @@ def _unit_view(index: int, unit: dict[str, Any], change: Any, findings: dict[str
         "crawl": unit.get("crawl_status"), "level": level_text(unit.get("achieved_level")),
         "level_key": unit.get("achieved_level"), "readiness": readiness,
         "points": [num((unit.get("points") or {}).get(lv)) for lv in LEVELS], "total": num(unit.get("total")),
-        "change": delta, "next": next_level(unit), "indicators": unit.get("indicators") or [],
-        "crosschecks": [_crosscheck_view(cc, evidence_link) for cc in unit.get("crosschecks") or []],
+        "change": delta, "next": next_level(unit), "notes": _indicator_notes(unit),
+        "cells": [STATUS_CODES.get(str(i.get("status")), "u") for i in unit.get("indicators") or []],
+        "crosschecks": [_crosscheck_view(cc, evidence_link) for cc in unit.get("crosschecks") or []
+                        if cc.get("outcome") in REVIEW_OUTCOMES],
+        "agreeing": sum(1 for cc in unit.get("crosschecks") or [] if cc.get("outcome") == "confirmed"),
         "unit_decision": unit.get("unit_decision"),
         "findings": _findings_view(findings, evidence_link),
     }

@@ -46,32 +46,53 @@ class _Book:
         from openpyxl import Workbook
         from openpyxl.styles import Font, PatternFill
 
-        self.wb = Workbook()
-        self.wb.remove(self.wb.active)
+        # Write-only: rows stream to the file (a 10,000-unit province would otherwise be held cell by cell).
+        self.wb = Workbook(write_only=True)
         self.header_font = Font(bold=True, color="FFFFFF")
         self.header_fill = PatternFill("solid", fgColor="0B5394")
+        self.fills: dict[str, Any] = {}
 
-    def sheet(self, title: str, header: list[str], rows: Iterable[list[Any]], widths: dict[int, int]) -> Any:
+    def cell(self, ws: Any, value: Any, fill: str | None = None) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import PatternFill
+
+        cell = WriteOnlyCell(ws, value=_value(value))
+        if isinstance(cell.value, str):
+            # openpyxl turns any string starting with "=" into a formula; crawled text must not be.
+            cell.data_type = "s"
+        if fill:
+            cell.fill = self.fills.setdefault(fill, PatternFill("solid", fgColor=fill.lstrip("#").upper()))
+        return cell
+
+    def sheet(self, title: str, header: list[str], rows: Iterable[list[Any]], widths: dict[int, int],
+              fills: Any = None) -> Any:
+        """A sheet; ``fills(row) -> list of colours or None`` colours cells (statuses, levels, disagreements)."""
         from openpyxl.styles import Alignment
         from openpyxl.utils import get_column_letter
 
         ws = self.wb.create_sheet(title)
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = self.header_font
-            cell.fill = self.header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in rows:
-            ws.append([_value(v) for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    # openpyxl turns any string starting with "=" into a formula; crawled text must not be.
-                    cell.data_type = "s"
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(ws.max_row, 1)}"
         for i in range(1, len(header) + 1):
             ws.column_dimensions[get_column_letter(i)].width = widths.get(i, 14)
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.freeze_panes = "A2"
+        self._print_setup(ws)
+        heading = []
+        for text in header:
+            cell = self.cell(ws, text)
+            cell.font, cell.fill = self.header_font, self.header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            heading.append(cell)
+        ws.append(heading)
+        count = 0
+        for row in rows:
+            colours = fills(row) if fills else None
+            ws.append([self.cell(ws, v, colours[i] if colours else None) for i, v in enumerate(row)])
+            count += 1
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+        return ws
+
+    @staticmethod
+    def _print_setup(ws: Any) -> None:
+        ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4)
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
@@ -79,7 +100,6 @@ class _Book:
         ws.print_title_rows = "1:1"
         ws.print_options.gridLines = True
         ws.oddFooter.center.text = "&P / &N"
-        return ws
 
 
 def _ranking_rows(exports: list[dict[str, Any]], previous: list[dict[str, Any]] | None) -> list[list[Any]]:
@@ -115,12 +135,6 @@ RANKING_HEADER = [
     "Mức năm trước / Last year's level", "Tổng năm trước / Last year's total", "Thay đổi mức / Level change",
     "Mức tiếp theo / Next level", "Số chỉ tiêu còn thiếu / Indicators missing",
 ]
-INDICATOR_HEADER = [
-    "Khung / Framework", "Mã đơn vị / Unit code", "Đơn vị / Unit", "Chỉ tiêu / Indicator", "Tên / Title (vi)",
-    "Title (en)", "Mức / Level", "Bắt buộc / Required", "Trạng thái / Status", "Trạng thái (vi)", "Nguồn / Source",
-    "Chưa kiểm chứng / Unverified", "Điểm đạt / Earned", "Điểm tối đa / Points", "Kiểm tra / Checks",
-    "Trường tự báo cáo / Field", "Người duyệt / Reviewer", "Thời điểm / Decided at", "Lý do / Reason",
-]
 CROSSCHECK_HEADER = [
     "Khung / Framework", "Mã đơn vị / Unit code", "Đơn vị / Unit", "Trường / Field", "Kiểm tra / Check",
     "Tự báo cáo / Claimed", "Quan sát / Observed status", "Giá trị quan sát / Observed value", "Kết quả / Outcome",
@@ -128,10 +142,51 @@ CROSSCHECK_HEADER = [
     "URL bằng chứng / Evidence URL", "Trích đoạn / Excerpt", "Ảnh chụp / Screenshot", "Người duyệt / Reviewer",
     "Lý do / Reason",
 ]
+REVIEW_OUTCOMES = DISAGREEMENTS | {"unverifiable"}
+"""The discrepancy sheet lists what a reviewer must look at; agreements are counted on the ranking sheet."""
+PROVENANCE_HEADER = [
+    "Khung / Framework", "Mã đơn vị / Unit code", "Đơn vị / Unit", "Chỉ tiêu / Indicator", "Tên / Title",
+    "Trạng thái / Status", "Nguồn / Source", "Chưa kiểm chứng / Unverified", "Người duyệt / Reviewer",
+    "Thời điểm / Decided at", "Lý do / Reason",
+]
+
+
+def _indicator_sheet(book: _Book, exports: list[dict[str, Any]]) -> None:
+    """One row per unit, one column per indicator (points earned, coloured by status): the province's table."""
+    header, ids, rows = ["Khung / Framework", "Mã đơn vị / Unit code", "Đơn vị / Unit"], [], []
+    for export in exports:
+        for _, units in groups(export):
+            for u in units:
+                for ind in u.get("indicators") or []:
+                    if ind.get("id") not in ids:
+                        ids.append(ind.get("id"))
+                        header.append(f"{ind.get('id')} ({ind.get('level')}) {ind.get('title_vi') or ''}")
+    column = {indicator: i for i, indicator in enumerate(ids)}
+    for export in exports:
+        fw_id = (export.get("framework") or {}).get("id")
+        for _, units in groups(export):
+            for u in units:
+                values: list[Any] = [None] * len(ids)
+                colours: list[str | None] = [None, None, None, *([None] * len(ids))]
+                for ind in u.get("indicators") or []:
+                    values[column[ind.get("id")]] = ind.get("earned")
+                    colours[3 + column[ind.get("id")]] = STATUS_FILLS.get(str(ind.get("status")))
+                rows.append(([u.get("framework") or fw_id, u.get("unit_code"), u.get("unit_name"), *values], colours))
+    book.sheet("Chỉ tiêu", header, (r for r, _ in rows), {2: 10, 3: 30},
+               fills=_fills_of(rows))
+
+
+def _fills_of(rows: list[tuple[list[Any], list[str | None]]]) -> Any:
+    by_row = {id(r): c for r, c in rows}
+    return lambda row: by_row.get(id(row))
+
+
+STATUS_FILLS = {"pass": "#C8E6C9", "partial": "#FFF0B3", "fail": "#F8C8C8", "unknown": "#E3E6EA"}
 
 
 def _unit_rows(exports: list[dict[str, Any]]) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
-    indicators, crosschecks, missing = [], [], []
+    """Rows of the discrepancy sheet, the missing-for-next-level sheet and the provenance sheet."""
+    crosschecks, missing, provenance = [], [], []
     for export in exports:
         fw_id = (export.get("framework") or {}).get("id")
         for _, units in groups(export):
@@ -139,14 +194,19 @@ def _unit_rows(exports: list[dict[str, Any]]) -> tuple[list[list[Any]], list[lis
                 fw = u.get("framework") or fw_id
                 for ind in u.get("indicators") or []:
                     d = ind.get("decision") or {}
-                    indicators.append([
-                        fw, u.get("unit_code"), u.get("unit_name"), ind.get("id"), ind.get("title_vi"),
-                        ind.get("title_en"), ind.get("level"), "có" if ind.get("required") else "", ind.get("status"),
-                        STATUS_LABELS.get(str(ind.get("status")), ("",))[0], ind.get("source"),
-                        "chưa kiểm chứng" if ind.get("unverified") else "", ind.get("earned"), ind.get("points"),
-                        ind.get("checks") or None, ind.get("field"), d.get("reviewer"), d.get("decided_at"),
-                        d.get("reason")])
+                    if d or ind.get("unverified"):
+                        provenance.append([fw, u.get("unit_code"), u.get("unit_name"), ind.get("id"), ind.get("title_vi"),
+                                           ind.get("status"), ind.get("source"),
+                                           "chưa kiểm chứng" if ind.get("unverified") else "", d.get("reviewer"),
+                                           d.get("decided_at"), d.get("reason")])
+                unit_decision = u.get("unit_decision") or {}
+                if unit_decision:
+                    provenance.append([fw, u.get("unit_code"), u.get("unit_name"), "__unit__", "xếp hạng / ranking",
+                                       unit_decision.get("status"), "reviewer", "", unit_decision.get("reviewer"),
+                                       unit_decision.get("decided_at"), unit_decision.get("reason")])
                 for cc in u.get("crosschecks") or []:
+                    if cc.get("outcome") not in REVIEW_OUTCOMES:
+                        continue
                     survey, observed, d = cc.get("survey") or {}, cc.get("observed") or {}, cc.get("decision") or {}
                     crosschecks.append([
                         fw, u.get("unit_code"), u.get("unit_name"), cc.get("field"), cc.get("check"), cc.get("claimed"),
@@ -155,11 +215,13 @@ def _unit_rows(exports: list[dict[str, Any]]) -> tuple[list[list[Any]], list[lis
                         survey.get("file"), survey.get("cell"), observed.get("url"), observed.get("excerpt"),
                         observed.get("screenshot"), d.get("reviewer"), d.get("reason")])
                 upcoming = next_level(u)
-                for ind in upcoming["missing"] if upcoming else []:
+                if upcoming:
                     missing.append([fw, u.get("unit_code"), u.get("unit_name"), u.get("achieved_level") or "chưa đạt",
-                                    upcoming["level"], ind.get("level"), ind.get("id"), ind.get("title_vi"),
-                                    ind.get("status"), STATUS_LABELS.get(str(ind.get("status")), ("",))[0]])
-    return indicators, crosschecks, missing
+                                    upcoming["level"], len(upcoming["missing"]),
+                                    "; ".join(f"{i.get('id')} ({i.get('level')}, {i.get('status')})"
+                                              for i in upcoming["missing"]),
+                                    "; ".join(str(i.get("title_vi")) for i in upcoming["missing"])])
+    return crosschecks, missing, provenance
 
 
 def _finding_rows(findings: dict[str, Any] | None) -> list[list[Any]]:
@@ -180,7 +242,6 @@ def _finding_rows(findings: dict[str, Any] | None) -> list[list[Any]]:
 def _figures(book: _Book, exports: list[dict[str, Any]]) -> None:
     """Pass rates (with a native bar chart) and the units' tree coloured by level."""
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import PatternFill
 
     rate_rows, tree_rows = [], []
     names = unit_names(exports)
@@ -208,36 +269,32 @@ def _figures(book: _Book, exports: list[dict[str, Any]]) -> None:
         chart.set_categories(Reference(rates, min_col=4, min_row=2, max_row=len(rate_rows) + 1))
         chart.height, chart.width = max(8, 0.5 * len(rate_rows)), 24
         rates.add_chart(chart, "O2")
-    units_sheet = book.sheet("Cây đơn vị", ["Khung / Framework", "Tỉnh / Province", "Mã cấp trên / Parent code",
-                                            "Cấp trên / Parent", "Mã / Code", "Đơn vị / Unit", "Mức đạt / Level",
-                                            "Hạng / Rank"], tree_rows, {4: 30, 6: 34})
-    for row in units_sheet.iter_rows(min_row=2):
-        level = row[6].value if row[6].value in LEVELS else None
-        row[6].fill = PatternFill("solid", fgColor=LEVEL_COLOURS[level].lstrip("#").upper())
+    book.sheet("Cây đơn vị", ["Khung / Framework", "Tỉnh / Province", "Mã cấp trên / Parent code", "Cấp trên / Parent",
+                              "Mã / Code", "Đơn vị / Unit", "Mức đạt / Level", "Hạng / Rank"], tree_rows, {4: 30, 6: 34},
+               fills=lambda row: [None] * 6 + [LEVEL_COLOURS[row[6] if row[6] in LEVELS else None], None])
 
 
 def write_xlsx(exports: list[dict[str, Any]], findings: dict[str, Any] | None, path: Path,
                previous: list[dict[str, Any]] | None = None) -> None:
-    from openpyxl.styles import PatternFill
-
     book = _Book()
-    indicator_rows, crosscheck_rows, missing_rows = _unit_rows(exports)
+    crosscheck_rows, missing_rows, provenance_rows = _unit_rows(exports)
     book.sheet("Xếp hạng", RANKING_HEADER, _ranking_rows(exports, previous), {1: 18, 4: 9, 5: 34, 17: 30})
-    book.sheet("Chỉ tiêu", INDICATOR_HEADER, indicator_rows, {3: 30, 4: 24, 5: 40, 6: 32, 15: 30, 19: 30})
-    cc_sheet = book.sheet("Đối chiếu", CROSSCHECK_HEADER, crosscheck_rows, {3: 30, 4: 28, 5: 24, 10: 26, 14: 40, 15: 50})
-    disagree_fill = PatternFill("solid", fgColor="FDE7E7")
-    for row in cc_sheet.iter_rows(min_row=2):
-        if row[8].value in DISAGREEMENTS:
-            for cell in row:
-                cell.fill = disagree_fill
+    _indicator_sheet(book, exports)
+    book.sheet("Đối chiếu", CROSSCHECK_HEADER, crosscheck_rows, {3: 30, 4: 28, 5: 24, 10: 26, 14: 40, 15: 50},
+               fills=lambda row: [DISAGREE_FILL if row[8] in DISAGREEMENTS else None] * len(row))
     book.sheet("Phát hiện", [
         "Mã đơn vị / Unit code", "Đơn vị / Unit", "Thu thập / Crawl", "Kiểm tra / Check", "Trạng thái / Status",
         "Trạng thái (vi)", "Giá trị / Value", "Lý do / Reason", "URL bằng chứng / Evidence URL", "Trích đoạn / Excerpt",
         "Ảnh chụp / Screenshot", "Vị trí phần tử / Locator", "Bản lưu trang / Snapshot", "Số bằng chứng / Evidence count",
     ], _finding_rows(findings), {2: 30, 4: 24, 8: 30, 9: 45, 10: 50, 11: 30, 12: 24, 13: 30})
     book.sheet("Còn thiếu", ["Khung / Framework", "Mã đơn vị / Unit code", "Đơn vị / Unit", "Mức hiện tại / Level",
-                             "Mức tiếp theo / Next level", "Mức của chỉ tiêu / Indicator level", "Chỉ tiêu / Indicator",
-                             "Tên / Title", "Trạng thái / Status", "Trạng thái (vi)"], missing_rows, {3: 30, 7: 22, 8: 44})
+                             "Mức tiếp theo / Next level", "Số chỉ tiêu còn thiếu / Missing",
+                             "Chỉ tiêu còn thiếu / Indicators missing", "Tên / Titles"], missing_rows,
+               {3: 30, 7: 50, 8: 60})
     _figures(book, exports)
+    book.sheet("Người duyệt", PROVENANCE_HEADER, provenance_rows, {3: 30, 5: 40, 11: 40})
     book.wb.properties.creator = f"egov-audit {__version__}"
     book.wb.save(path)
+
+
+DISAGREE_FILL = "#FDE7E7"

@@ -31,6 +31,8 @@ Rules chosen where CRITERIA.md leaves room (documented here and in the framework
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -190,8 +192,9 @@ class UnitScore:
     """The reviewer's exclusion from (or inclusion in) the ranking, with who, when and why."""
     survey: SurveySource | None = None
 
-    @property
+    @functools.cached_property
     def total(self) -> Fraction:
+        # Ranking compares totals many times; points do not change once a unit is scored.
         return sum(self.points.values(), Fraction(0))
 
     def to_json(self) -> dict[str, Any]:
@@ -245,12 +248,13 @@ def score_units(
         raise FrameworkError(str(framework.path), f"framework {framework.id} covers years {span}, not {year}", "years")
     seen: set[str] = set()
     scores: list[UnitScore] = []
+    scale = _scale(framework)
     for unit in units:
         if unit.code in seen:
             raise ValueError(f"unit {unit.code}: listed twice")
         seen.add(unit.code)
         scored = _score_unit(framework, unit, findings.get(unit.code) or {},
-                             selfreports.get(unit.code), decisions.get(unit.code) or {}, year)
+                             selfreports.get(unit.code), decisions.get(unit.code) or {}, year, scale)
         scored.survey = (survey_sources or {}).get(unit.code)
         for cc in scored.crosschecks:
             if cc.claimed is not None and scored.survey is not None:
@@ -274,7 +278,7 @@ def scores_export(framework: Framework, year: int, unit_scores: Iterable[UnitSco
 # ── one unit ───────────────────────────────────────────────────────────────────────────────────────
 
 def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report: dict[str, Any] | None,
-                decisions: dict[str, DecisionInput], year: int) -> UnitScore:
+                decisions: dict[str, DecisionInput], year: int, scale: int) -> UnitScore:
     for key, decision in decisions.items():
         allowed = (EXCLUDE, INCLUDE) if key == UNIT_KEY else (*STATUSES, CONFIRM)
         if decision.status not in allowed:
@@ -282,18 +286,24 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
     checks = _CheckView(findings, decisions)
     results = [_score_indicator(fw, ind, checks, report, decisions.get(ind.id), unit.code) for ind in fw.indicators]
 
-    points = {lv: Fraction(0) for lv in ACHIEVED_LEVELS}
-    max_points = {lv: Fraction(0) for lv in ACHIEVED_LEVELS}
-    readiness_points = readiness_max = Fraction(0)
+    # Sums in integer units of 1/(2·lcm of the point denominators): exact like fractions, far cheaper.
+    earned_units = dict.fromkeys(ACHIEVED_LEVELS, 0)
+    max_units = dict.fromkeys(ACHIEVED_LEVELS, 0)
+    readiness_units = readiness_max_units = 0
     for r in results:
         if r.status == NOT_APPLICABLE:
             continue
+        full = r.indicator.points.numerator * (scale // r.indicator.points.denominator)
+        got = full if r.status == PASS else full // 2 if r.status == PARTIAL else 0
         if r.indicator.level == "readiness":
-            readiness_points += r.earned
-            readiness_max += r.indicator.points
+            readiness_units += got
+            readiness_max_units += full
         else:
-            points[r.indicator.level] += r.earned
-            max_points[r.indicator.level] += r.indicator.points
+            earned_units[r.indicator.level] += got
+            max_units[r.indicator.level] += full
+    points = {lv: Fraction(earned_units[lv], scale) for lv in ACHIEVED_LEVELS}
+    max_points = {lv: Fraction(max_units[lv], scale) for lv in ACHIEVED_LEVELS}
+    readiness_points, readiness_max = Fraction(readiness_units, scale), Fraction(readiness_max_units, scale)
 
     achieved: str | None = None
     for lv in ACHIEVED_LEVELS:
@@ -400,12 +410,14 @@ def _score_indicator(fw: Framework, ind: Indicator, checks: _CheckView, report: 
         status = status if decision.status == CONFIRM else decision.status
         source, unverified, used_decision = "reviewer", False, decision
 
-    earned = ind.points if status == PASS else ind.points / 2 if status == PARTIAL else Fraction(0)
+    earned = ind.points if status == PASS else _half(ind.points) if status == PARTIAL else _ZERO
     met = status == PASS or (status == PARTIAL and ind.allow_partial)
     return IndicatorScore(ind, status, source, unverified, earned, met, used_decision)
 
 
 def _combine(statuses: list[str], mode: str) -> str:
+    if len(statuses) == 1:  # most indicators read one check
+        return statuses[0]
     applicable = [s for s in statuses if s != NOT_APPLICABLE]
     if not applicable:
         return NOT_APPLICABLE
@@ -519,7 +531,11 @@ def _is_number(value: Any) -> bool:
 
 
 def _frac(value: Any) -> Fraction:
-    return value if isinstance(value, Fraction) else Fraction(str(value))
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    return Fraction(str(value))  # through str so 0.1 stays 1/10
 
 
 def _number(raw: Any, field_id: str, unit_code: str) -> Fraction:
@@ -543,7 +559,27 @@ def _yes_no(raw: Any, field_id: str, unit_code: str) -> bool:
     raise ValueError(f"unit {unit_code}: self-report {field_id} must be yes/no, got {raw!r}")
 
 
+_ZERO = Fraction(0)
+_JSON_NUMBERS: dict[tuple[int, int], int | float] = {}
+
+
+@functools.lru_cache(maxsize=1024)
+def _half(points: Fraction) -> Fraction:
+    return points / 2
+
+
+def _scale(fw: Framework) -> int:
+    """2 × the least common multiple of the indicators' point denominators (halves stay whole)."""
+    return 2 * math.lcm(*(ind.points.denominator for ind in fw.indicators))
+
+
 def _num(value: Fraction | int | float) -> int | float:
     """A JSON number: an int when whole (30, not 30.0), else a float."""
     value = _frac(value)
-    return value.numerator if value.denominator == 1 else float(value)
+    key = (value.numerator, value.denominator)
+    number = _JSON_NUMBERS.get(key)
+    if number is None:
+        number = value.numerator if value.denominator == 1 else float(value)
+        if len(_JSON_NUMBERS) < 65536:  # points and their halves repeat: a small table serves every export
+            _JSON_NUMBERS[key] = number
+    return number

@@ -4,8 +4,8 @@ optionally published, and read back for the reports.
 
 Which evidence: ``run_id`` (the findings of that run), ``as_of`` (each unit's newest crawl of a run started
 by then, and the survey answers and decisions made by then), or by default each unit's newest evidence;
-a past year that already has a score set is re-scored from the runs that set used, so a framework change
-made in a later year does not bring that year's evidence in (CRITERIA.md §4: scores are reproducible).
+re-scoring a past year whose published set used older runs says so, since a past year is re-scored from
+its own evidence with ``--run`` or ``--as-of`` (CRITERIA.md §4: scores are reproducible).
 """
 
 from __future__ import annotations
@@ -53,14 +53,16 @@ def _choose_evidence(s: Any, framework_name: str, year: int, codes: list[str], r
         return Evidence(findings_repo.scored_evidence(s, codes, runs=[run_id]), "run")
     if as_of is not None:
         return Evidence(findings_repo.scored_evidence(s, codes, as_of=as_of), "as_of", as_of)
-    earlier = scores_repo.published_set(s, framework_name, year) or scores_repo.latest_set(s, framework_name, year)
-    if year < today.year and earlier is not None:
-        runs = scores_repo.set_json(earlier)["runs"]
-        if runs:
-            notice = (f"{year} is re-scored from the runs of score set {earlier.id[:12]} ({', '.join(runs)}); "
-                      "use --run or --as-of to choose other evidence")
-            return Evidence(findings_repo.scored_evidence(s, codes, runs=runs), "reused", notices=[notice])
-    return Evidence(findings_repo.scored_evidence(s, codes), "latest")
+    evidence = Evidence(findings_repo.scored_evidence(s, codes), "latest")
+    published = scores_repo.published_set(s, framework_name, year)
+    if year < today.year and published is not None:
+        before = set(scores_repo.set_json(published)["runs"])
+        now = {run for run, _, _ in evidence.findings.values()}
+        if before and now - before:
+            evidence.notices.append(
+                f"{year} was published from runs {', '.join(sorted(before))}; this score set uses newer evidence "
+                f"({', '.join(sorted(now - before))}): use --run or --as-of to score that year's evidence")
+    return evidence
 
 
 def score(ws: Workspace, framework_name: str, year: int, *, run_id: str | None = None,

@@ -264,7 +264,7 @@ class ScoreSet(SQLModel, table=True):
     framework_digest: str
     year: int
     evidence: str = "latest"
-    """How findings were chosen: ``latest``, ``run``, ``as_of`` or ``reused`` (the runs of an earlier set)."""
+    """How findings were chosen: ``latest`` (each unit's newest), ``run`` or ``as_of``."""
     as_of: datetime | None = Field(default=None, sa_type=UTCDateTime)
     runs_json: str = Field(default="[]", sa_type=sa.Text)
     """The audit runs whose findings were scored."""
