@@ -127,11 +127,16 @@ REVIEW_OUTCOMES = DISAGREEMENTS | {"unverifiable"}
 """Cross-check outcomes shown row by row in a unit's details; the others are counted."""
 
 
-def _indicator_notes(unit: dict[str, Any]) -> list[dict[str, Any]]:
-    """The indicators a reader must see in words: not passed, unverified, or decided by a reviewer (the matrix
-    shows the rest at a glance)."""
+DETAIL_LIMIT = 300
+"""Above this many units in a group, a unit's details list only unverified and reviewer-decided indicators
+(the matrix and the missing-for-next-level list show the others): 60 rows × 10,000 units is no report."""
+
+
+def _indicator_notes(unit: dict[str, Any], large: bool) -> list[dict[str, Any]]:
+    """The indicators a reader must see in words: not passed (in groups up to ``DETAIL_LIMIT`` units),
+    unverified, or decided by a reviewer; the matrix shows the rest at a glance."""
     return [ind for ind in unit.get("indicators") or []
-            if ind.get("status") != "pass" or ind.get("unverified") or ind.get("decision")]
+            if (ind.get("status") != "pass" and not large) or ind.get("unverified") or ind.get("decision")]
 
 
 def _crosscheck_view(cc: dict[str, Any], evidence_link: EvidenceLink | None) -> dict[str, Any]:
@@ -142,7 +147,7 @@ def _crosscheck_view(cc: dict[str, Any], evidence_link: EvidenceLink | None) -> 
 
 
 def _unit_view(index: int, unit: dict[str, Any], change: Any, findings: dict[str, Any] | None,
-               evidence_link: EvidenceLink | None) -> dict[str, Any]:
+               evidence_link: EvidenceLink | None, large: bool = False) -> dict[str, Any]:
     ranked = is_ranked(unit)
     readiness = readiness_text(unit.get("readiness_level"))
     if unit.get("readiness_points") is not None:
@@ -159,7 +164,7 @@ def _unit_view(index: int, unit: dict[str, Any], change: Any, findings: dict[str
         "crawl": unit.get("crawl_status"), "level": level_text(unit.get("achieved_level")),
         "level_key": unit.get("achieved_level"), "readiness": readiness,
         "points": [num((unit.get("points") or {}).get(lv)) for lv in LEVELS], "total": num(unit.get("total")),
-        "change": delta, "next": next_level(unit), "notes": _indicator_notes(unit),
+        "change": delta, "next": next_level(unit), "notes": _indicator_notes(unit, large),
         "cells": [STATUS_CODES.get(str(i.get("status")), "u") for i in unit.get("indicators") or []],
         "crosschecks": [_crosscheck_view(cc, evidence_link) for cc in unit.get("crosschecks") or []
                         if cc.get("outcome") in REVIEW_OUTCOMES],
@@ -184,8 +189,9 @@ def _group_view(index: int, key: tuple[str, str], units: list[dict[str, Any]], n
         "rates": rates,
         "change_chart": charts.change_chart(counts) if counts else None,
         "change_counts": counts,
+        "large": len(units) > DETAIL_LIMIT,
         "units": [_unit_view(index, u, changes.get(str(u.get("unit_code"))), by_code.get(str(u.get("unit_code"))),
-                             evidence_link) for u in units],
+                             evidence_link, len(units) > DETAIL_LIMIT) for u in units],
     }
 
 

@@ -13,6 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import PatternFill
+from openpyxl.styles.cell_style import StyleArray
+
 from egov_audit import __version__
 from egov_audit.reports.content import (
     LEVEL_COLOURS,
@@ -50,18 +54,26 @@ class _Book:
         self.wb = Workbook(write_only=True)
         self.header_font = Font(bold=True, color="FFFFFF")
         self.header_fill = PatternFill("solid", fgColor="0B5394")
-        self.fills: dict[str, Any] = {}
+        self.styles: dict[str, Any] = {}
 
     def cell(self, ws: Any, value: Any, fill: str | None = None) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import PatternFill
-
-        cell = WriteOnlyCell(ws, value=_value(value))
-        if isinstance(cell.value, str):
+        """A value as written: plain when it needs nothing, else a cell (text kept as text, a fill)."""
+        value = _value(value)
+        formula_like = isinstance(value, str) and value.startswith("=")
+        if not fill and not formula_like:
+            return value
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str):
             # openpyxl turns any string starting with "=" into a formula; crawled text must not be.
             cell.data_type = "s"
         if fill:
-            cell.fill = self.fills.setdefault(fill, PatternFill("solid", fgColor=fill.lstrip("#").upper()))
+            style = self.styles.get(fill)
+            if style is None:
+                cell.fill = PatternFill("solid", fgColor=fill.lstrip("#").upper())
+                self.styles[fill] = StyleArray(cell._style)
+            else:
+                # Reusing the registered style: assigning a fill hashes it again, which dominated the time.
+                cell._style = StyleArray(style)
         return cell
 
     def sheet(self, title: str, header: list[str], rows: Iterable[list[Any]], widths: dict[int, int],
@@ -77,7 +89,7 @@ class _Book:
         self._print_setup(ws)
         heading = []
         for text in header:
-            cell = self.cell(ws, text)
+            cell = WriteOnlyCell(ws, value=text)
             cell.font, cell.fill = self.header_font, self.header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             heading.append(cell)
