@@ -215,7 +215,9 @@ def test_xlsx_has_the_four_sheets_with_rows(
     assert ranking.cell(row=2, column=5).value == f"Phường Hòa Bình {EVIL}"
     indicators = wb["Chỉ tiêu"]  # one row per unit, one column per indicator (points, coloured by status)
     assert indicators.max_row == 1 + 4 and [c.value for c in indicators[1]][3].startswith("I.qa (II)")
-    assert indicators.cell(row=2, column=4).fill.fgColor.rgb.endswith("FFF0B3")  # partial
+    assert indicators.cell(row=2, column=4).value == "một phần"
+    rules = {r.formula[0]: r.dxf.fill.fgColor.rgb for cf in indicators.conditional_formatting for r in cf.rules}
+    assert rules['"một phần"'].endswith("FFF0B3") and rules['"không đạt"'].endswith("F8C8C8")  # coloured by status
     assert wb["Đối chiếu"].max_row == 1 + 4  # the discrepancy sheet: the 4 overclaims, not the agreements
     found = wb["Phát hiện"]
     assert found.max_row == 2 and found.cell(row=2, column=4).value == "interact.qa"

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from egov_audit import __version__
 from egov_audit.core.dates import VN_TZ
@@ -132,6 +133,15 @@ DETAIL_LIMIT = 300
 (the matrix and the missing-for-next-level list show the others): 60 rows × 10,000 units is no report."""
 
 
+_CELLS = {code: Markup(f'<td class="m-{code}"></td>') for code in STATUS_CODES.values()}
+
+
+def _matrix_cells(unit: dict[str, Any]) -> Markup:
+    """A unit's row of the matrix. Only our own class names go in (never a crawled or imported value), so
+    joining prepared cells is safe, and it spares the template 60 escapes per unit."""
+    return Markup("").join(_CELLS[STATUS_CODES.get(str(i.get("status")), "u")] for i in unit.get("indicators") or [])
+
+
 def _indicator_notes(unit: dict[str, Any], large: bool) -> list[dict[str, Any]]:
     """The indicators a reader must see in words: not passed (in groups up to ``DETAIL_LIMIT`` units),
     unverified, or decided by a reviewer; the matrix shows the rest at a glance."""
@@ -165,7 +175,7 @@ def _unit_view(index: int, unit: dict[str, Any], change: Any, findings: dict[str
         "level_key": unit.get("achieved_level"), "readiness": readiness,
         "points": [num((unit.get("points") or {}).get(lv)) for lv in LEVELS], "total": num(unit.get("total")),
         "change": delta, "next": next_level(unit), "notes": _indicator_notes(unit, large),
-        "cells": [STATUS_CODES.get(str(i.get("status")), "u") for i in unit.get("indicators") or []],
+        "cells": _matrix_cells(unit),
         "crosschecks": [_crosscheck_view(cc, evidence_link) for cc in unit.get("crosschecks") or []
                         if cc.get("outcome") in REVIEW_OUTCOMES],
         "agreeing": sum(1 for cc in unit.get("crosschecks") or [] if cc.get("outcome") == "confirmed"),

@@ -15,7 +15,6 @@ from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
-from openpyxl.styles.cell_style import StyleArray
 
 from egov_audit import __version__
 from egov_audit.reports.content import (
@@ -54,31 +53,19 @@ class _Book:
         self.wb = Workbook(write_only=True)
         self.header_font = Font(bold=True, color="FFFFFF")
         self.header_fill = PatternFill("solid", fgColor="0B5394")
-        self.styles: dict[str, Any] = {}
 
-    def cell(self, ws: Any, value: Any, fill: str | None = None) -> Any:
-        """A value as written: plain when it needs nothing, else a cell (text kept as text, a fill)."""
+    @staticmethod
+    def cell(ws: Any, value: Any) -> Any:
+        """A value as written: plain, or a cell that keeps formula-like text as text."""
         value = _value(value)
-        formula_like = isinstance(value, str) and value.startswith("=")
-        if not fill and not formula_like:
+        if not (isinstance(value, str) and value.startswith("=")):
             return value
         cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str):
-            # openpyxl turns any string starting with "=" into a formula; crawled text must not be.
-            cell.data_type = "s"
-        if fill:
-            style = self.styles.get(fill)
-            if style is None:
-                cell.fill = PatternFill("solid", fgColor=fill.lstrip("#").upper())
-                self.styles[fill] = StyleArray(cell._style)
-            else:
-                # Reusing the registered style: assigning a fill hashes it again, which dominated the time.
-                cell._style = StyleArray(style)
+        # openpyxl turns any string starting with "=" into a formula; crawled text must not be.
+        cell.data_type = "s"
         return cell
 
-    def sheet(self, title: str, header: list[str], rows: Iterable[list[Any]], widths: dict[int, int],
-              fills: Any = None) -> Any:
-        """A sheet; ``fills(row) -> list of colours or None`` colours cells (statuses, levels, disagreements)."""
+    def sheet(self, title: str, header: list[str], rows: Iterable[list[Any]], widths: dict[int, int]) -> Any:
         from openpyxl.styles import Alignment
         from openpyxl.utils import get_column_letter
 
@@ -96,8 +83,7 @@ class _Book:
         ws.append(heading)
         count = 0
         for row in rows:
-            colours = fills(row) if fills else None
-            ws.append([self.cell(ws, v, colours[i] if colours else None) for i, v in enumerate(row)])
+            ws.append([self.cell(ws, v) for v in row])
             count += 1
         ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
         return ws
@@ -163,37 +149,44 @@ PROVENANCE_HEADER = [
 ]
 
 
+STATUS_WORDS = {"pass": "đạt", "partial": "một phần", "fail": "không đạt", "unknown": "chưa rõ",
+                "not_applicable": "không áp dụng"}
+STATUS_FILLS = {"đạt": "#C8E6C9", "một phần": "#FFF0B3", "không đạt": "#F8C8C8", "chưa rõ": "#E3E6EA"}
+
+
+def _colour_by_value(ws: Any, cells: str, colours: dict[str, str]) -> None:
+    """Conditional formats colour the cells by their text: one rule per value, not one style per cell, so a
+    10,000-unit sheet stays fast to write and to open."""
+    from openpyxl.formatting.rule import CellIsRule
+
+    for text, colour in colours.items():
+        fill = PatternFill("solid", fgColor=colour.lstrip("#").upper(), bgColor=colour.lstrip("#").upper())
+        ws.conditional_formatting.add(cells, CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill))
+
+
 def _indicator_sheet(book: _Book, exports: list[dict[str, Any]]) -> None:
-    """One row per unit, one column per indicator (points earned, coloured by status): the province's table."""
+    """One row per unit, one column per indicator (its status, coloured): the province's own table."""
+    from openpyxl.utils import get_column_letter
+
     header, ids, rows = ["Khung / Framework", "Mã đơn vị / Unit code", "Đơn vị / Unit"], [], []
     for export in exports:
-        for _, units in groups(export):
-            for u in units:
-                for ind in u.get("indicators") or []:
-                    if ind.get("id") not in ids:
-                        ids.append(ind.get("id"))
-                        header.append(f"{ind.get('id')} ({ind.get('level')}) {ind.get('title_vi') or ''}")
+        for u in export["units"]:
+            for ind in u.get("indicators") or []:
+                if ind.get("id") not in ids:
+                    ids.append(ind.get("id"))
+                    header.append(f"{ind.get('id')} ({ind.get('level')}) {ind.get('title_vi') or ''}")
     column = {indicator: i for i, indicator in enumerate(ids)}
     for export in exports:
         fw_id = (export.get("framework") or {}).get("id")
         for _, units in groups(export):
             for u in units:
                 values: list[Any] = [None] * len(ids)
-                colours: list[str | None] = [None, None, None, *([None] * len(ids))]
                 for ind in u.get("indicators") or []:
-                    values[column[ind.get("id")]] = ind.get("earned")
-                    colours[3 + column[ind.get("id")]] = STATUS_FILLS.get(str(ind.get("status")))
-                rows.append(([u.get("framework") or fw_id, u.get("unit_code"), u.get("unit_name"), *values], colours))
-    book.sheet("Chỉ tiêu", header, (r for r, _ in rows), {2: 10, 3: 30},
-               fills=_fills_of(rows))
-
-
-def _fills_of(rows: list[tuple[list[Any], list[str | None]]]) -> Any:
-    by_row = {id(r): c for r, c in rows}
-    return lambda row: by_row.get(id(row))
-
-
-STATUS_FILLS = {"pass": "#C8E6C9", "partial": "#FFF0B3", "fail": "#F8C8C8", "unknown": "#E3E6EA"}
+                    values[column[ind.get("id")]] = STATUS_WORDS.get(str(ind.get("status")), ind.get("status"))
+                rows.append([u.get("framework") or fw_id, u.get("unit_code"), u.get("unit_name"), *values])
+    ws = book.sheet("Chỉ tiêu", header, rows, {2: 10, 3: 30})
+    if ids:
+        _colour_by_value(ws, f"D2:{get_column_letter(3 + len(ids))}{len(rows) + 1}", STATUS_FILLS)
 
 
 def _unit_rows(exports: list[dict[str, Any]]) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
@@ -281,9 +274,11 @@ def _figures(book: _Book, exports: list[dict[str, Any]]) -> None:
         chart.set_categories(Reference(rates, min_col=4, min_row=2, max_row=len(rate_rows) + 1))
         chart.height, chart.width = max(8, 0.5 * len(rate_rows)), 24
         rates.add_chart(chart, "O2")
-    book.sheet("Cây đơn vị", ["Khung / Framework", "Tỉnh / Province", "Mã cấp trên / Parent code", "Cấp trên / Parent",
-                              "Mã / Code", "Đơn vị / Unit", "Mức đạt / Level", "Hạng / Rank"], tree_rows, {4: 30, 6: 34},
-               fills=lambda row: [None] * 6 + [LEVEL_COLOURS[row[6] if row[6] in LEVELS else None], None])
+    sheet = book.sheet("Cây đơn vị", ["Khung / Framework", "Tỉnh / Province", "Mã cấp trên / Parent code",
+                                       "Cấp trên / Parent", "Mã / Code", "Đơn vị / Unit", "Mức đạt / Level",
+                                       "Hạng / Rank"], tree_rows, {4: 30, 6: 34})
+    _colour_by_value(sheet, f"G2:G{len(tree_rows) + 1}",
+                     {("chưa đạt" if lv is None else lv): LEVEL_COLOURS[lv] for lv in (None, *LEVELS)})
 
 
 def write_xlsx(exports: list[dict[str, Any]], findings: dict[str, Any] | None, path: Path,
@@ -292,8 +287,8 @@ def write_xlsx(exports: list[dict[str, Any]], findings: dict[str, Any] | None, p
     crosscheck_rows, missing_rows, provenance_rows = _unit_rows(exports)
     book.sheet("Xếp hạng", RANKING_HEADER, _ranking_rows(exports, previous), {1: 18, 4: 9, 5: 34, 17: 30})
     _indicator_sheet(book, exports)
-    book.sheet("Đối chiếu", CROSSCHECK_HEADER, crosscheck_rows, {3: 30, 4: 28, 5: 24, 10: 26, 14: 40, 15: 50},
-               fills=lambda row: [DISAGREE_FILL if row[8] in DISAGREEMENTS else None] * len(row))
+    sheet = book.sheet("Đối chiếu", CROSSCHECK_HEADER, crosscheck_rows, {3: 30, 4: 28, 5: 24, 10: 26, 14: 40, 15: 50})
+    _colour_by_value(sheet, f"I2:I{len(crosscheck_rows) + 1}", dict.fromkeys(sorted(DISAGREEMENTS), DISAGREE_FILL))
     book.sheet("Phát hiện", [
         "Mã đơn vị / Unit code", "Đơn vị / Unit", "Thu thập / Crawl", "Kiểm tra / Check", "Trạng thái / Status",
         "Trạng thái (vi)", "Giá trị / Value", "Lý do / Reason", "URL bằng chứng / Evidence URL", "Trích đoạn / Excerpt",

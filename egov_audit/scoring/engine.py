@@ -347,8 +347,15 @@ class _CheckView:
     def __init__(self, findings: dict[str, Any], decisions: dict[str, DecisionInput]) -> None:
         self.findings = findings
         self.decisions = decisions
+        self._seen: dict[str, tuple[str, Any, DecisionInput | None]] = {}
 
     def get(self, check: str) -> tuple[str, Any, DecisionInput | None]:
+        seen = self._seen.get(check)
+        if seen is None:
+            seen = self._seen[check] = self._read(check)
+        return seen
+
+    def _read(self, check: str) -> tuple[str, Any, DecisionInput | None]:
         finding = self.findings.get(check)
         status = _status(getattr(finding, "status", UNKNOWN)) if finding is not None else UNKNOWN
         value = getattr(finding, "value", None) if finding is not None else None
@@ -369,6 +376,12 @@ class _CheckView:
 def _score_indicator(fw: Framework, ind: Indicator, checks: _CheckView, report: dict[str, Any] | None,
                      decision: DecisionInput | None, unit_code: str) -> IndicatorScore:
     src = ind.source
+    if decision is None and src.field is None and src.min_value is None and len(src.checks) == 1:
+        # The common case (one check, no survey field, no reviewer decision on the indicator), kept short.
+        status, _, by = checks.get(src.checks[0])
+        earned = ind.points if status == PASS else _half(ind.points) if status == PARTIAL else _ZERO
+        met = status == PASS or (status == PARTIAL and ind.allow_partial)
+        return IndicatorScore(ind, status, "reviewer" if by is not None else "observed", False, earned, met, by)
     observed: str | None = None
     check_decision: DecisionInput | None = None
     if src.checks:
