@@ -76,8 +76,10 @@ def tree_chart(tree: list[tuple[str, str, list[dict[str, Any]]]], anchor: Any) -
     unit, coloured by achieved level; each tile links to the unit's details."""
     import pygal
 
-    chart = pygal.Treemap(**_config(width=900, height=max(260, min(720, 18 * sum(len(m) for _, _, m in tree))),
-                                    show_legend=False, style=_style(("#ffffff",)), margin=4))
+    count = sum(len(m) for _, _, m in tree)
+    # Names on the tiles while they fit (a small province); the tooltip and the details carry them beyond.
+    chart = pygal.Treemap(**_config(width=900, height=max(260, min(720, 18 * count)), show_legend=False,
+                                    style=_style(("#ffffff",)), margin=4, print_labels=count <= 60))
     for parent_code, parent_name, members in tree:
         chart.add(f"{parent_name} ({parent_code})" if parent_code else parent_name, [
             {"value": 1, "color": LEVEL_COLOURS[u.get("achieved_level") or None],

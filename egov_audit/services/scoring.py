@@ -141,12 +141,16 @@ def latest_scores(ws: Workspace, year: int | None = None, prefer: str = "latest"
         return scores_repo.load_score_exports(s, year=year, prefer=prefer)
 
 
+def _find_set(s: Any, set_id: str, where: str) -> Any:
+    found = scores_repo.find_set(s, set_id)
+    if found is None:
+        raise InputError(where, f"no score set {set_id!r} (see `egov-audit scores list`)")
+    return found
+
+
 def score_set_export(ws: Workspace, set_id: str) -> dict[str, Any]:
     with session(ws.engine) as s:
-        found = scores_repo.find_set(s, set_id)
-        if found is None:
-            raise InputError("--score-set", f"no score set {set_id!r} (see `egov-audit scores list`)")
-        export = scores_repo.load_set_export(s, found.id)
+        export = scores_repo.load_set_export(s, _find_set(s, set_id, "--score-set").id)
     assert export is not None
     return export
 
@@ -165,8 +169,5 @@ def list_score_sets(ws: Workspace, framework_name: str | None = None, year: int 
 def publish_score_set(ws: Workspace, set_id: str) -> dict[str, Any]:
     """``egov-audit scores publish ID``: make a stored set the published result of its framework and year."""
     with session(ws.engine) as s:
-        found = scores_repo.find_set(s, set_id)
-        if found is None:
-            raise InputError("scores publish", f"no score set {set_id!r} (see `egov-audit scores list`)")
-        published = scores_repo.publish(s, found.id)
+        published = scores_repo.publish(s, _find_set(s, set_id, "scores publish").id)
         return scores_repo.set_json(published, published)
