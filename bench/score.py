@@ -62,7 +62,8 @@ def framework_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def inputs(n: int, seed: int = 7) -> tuple[list[UnitInput], dict, dict]:
+def inputs(n: int, disagree: float = 0.15, seed: int = 7) -> tuple[list[UnitInput], dict, dict]:
+    """``disagree``: the share of yes/no claims that contradict the portal (the rest agree with it)."""
     rng = random.Random(seed)
     statuses = ("pass", "pass", "partial", "fail", "unknown")
     units, findings, surveys = [], {}, {}
@@ -75,7 +76,8 @@ def inputs(n: int, seed: int = 7) -> tuple[list[UnitInput], dict, dict]:
                          "security_measures": True, "it_officer": True, "it_budget_million_vnd": 5.5,
                          "official_email_pct": rng.randint(40, 100), "services_level3_or_higher": rng.randint(0, 40),
                          "procedures_total": 300, "update_interval_days": 7,
-                         **{f: rng.random() < 0.6 for f in BOTH.values()}}
+                         **{f: (findings[code][c].status in ("pass", "partial")) != (rng.random() < disagree)
+                            for c, f in BOTH.items()}}
     return units, findings, surveys
 
 
@@ -103,6 +105,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--disagree", type=float, default=0.15,
+                        help="share of yes/no survey claims that contradict the portal (default 0.15)")
     parser.add_argument("--out", type=Path, help="keep the reports here (default: a temporary directory)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="egov-bench-score-"))
@@ -111,8 +115,9 @@ def main() -> None:
     (config / "frameworks" / "bench.yaml").write_text(framework_yaml(), encoding="utf-8")
     framework = load_framework("bench", config)
     assert len(framework.indicators) == 60 and sum(ind.points for ind in framework.indicators) == Fraction(82)
-    units, findings, surveys = inputs(args.units)
-    print(f"{args.units} units × {len(framework.indicators)} indicators, {len(CHECK_IDS)} findings per unit")
+    units, findings, surveys = inputs(args.units, args.disagree)
+    print(f"{args.units} units × {len(framework.indicators)} indicators, {len(CHECK_IDS)} findings per unit, "
+          f"{args.disagree:.0%} of yes/no claims contradicting the portal")
 
     base_s, _ = timed(lambda: baseline_scoring(framework, units, findings), args.repeat)
     score_s, scored = timed(lambda: score_units(framework, units, findings, surveys, {}, 2024), args.repeat)
