@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 
 from egov_audit.core.errors import InputError
@@ -176,7 +177,7 @@ def test_html_escapes_crawled_text_and_links_only_http(
     text = out.read_text(encoding="utf-8")
     assert "<script" not in text.lower()
     assert "<img src=x" not in text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
+    assert str(escape(EVIL)) in text  # Jinja2 autoescape (&lt;script&gt;alert(&#34;x&#34;)...)
     assert 'href="javascript:' not in text
     assert 'href="https://hoabinh.bacninh.gov.vn/hoi-dap"' in text
     assert 'href="evidence/22.png"' in text  # screenshot reference through the caller's link
@@ -205,14 +206,19 @@ def test_xlsx_has_the_four_sheets_with_rows(
 ) -> None:
     out = write_report("xlsx", scores, findings, tmp_path / "r.xlsx")
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Xếp hạng", "Chỉ tiêu", "Đối chiếu", "Phát hiện"]
+    assert wb.sheetnames[:4] == ["Xếp hạng", "Chỉ tiêu", "Đối chiếu", "Phát hiện"]  # then the figures
+    assert wb.sheetnames[4:] == ["Còn thiếu", "Tỷ lệ đạt", "Cây đơn vị", "Người duyệt"]
     ranking = wb["Xếp hạng"]
     assert ranking.freeze_panes == "A2" and ranking.auto_filter.ref.startswith("A1:")
     assert ranking["A1"].font.bold
     assert ranking.max_row == 1 + 4
     assert ranking.cell(row=2, column=5).value == f"Phường Hòa Bình {EVIL}"
-    assert wb["Chỉ tiêu"].max_row == 1 + 8
-    assert wb["Đối chiếu"].max_row == 1 + 8
+    indicators = wb["Chỉ tiêu"]  # one row per unit, one column per indicator (points, coloured by status)
+    assert indicators.max_row == 1 + 4 and [c.value for c in indicators[1]][3].startswith("I.qa (II)")
+    assert indicators.cell(row=2, column=4).value == "một phần"
+    rules = {r.formula[0]: r.dxf.fill.fgColor.rgb for cf in indicators.conditional_formatting for r in cf.rules}
+    assert rules['"một phần"'].endswith("FFF0B3") and rules['"không đạt"'].endswith("F8C8C8")  # coloured by status
+    assert wb["Đối chiếu"].max_row == 1 + 4  # the discrepancy sheet: the 4 overclaims, not the agreements
     found = wb["Phát hiện"]
     assert found.max_row == 2 and found.cell(row=2, column=4).value == "interact.qa"
 
@@ -284,3 +290,61 @@ def test_ranking_table_orders_and_aligns(scores: dict[str, Any]) -> None:
 def test_display_width_ignores_combining_marks() -> None:
     nfd = "Hòa".replace("ò", "o\u0300")
     assert display_width(nfd) == display_width("Hòa") == 3
+
+
+def test_xlsx_prints_on_a4_and_has_the_figures(tmp_path: Path, scores: dict[str, Any]) -> None:
+    wb = load_workbook(write_report("xlsx", scores, None, tmp_path / "r.xlsx", previous=[_last_year(scores)]))
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+    rates = {r[3]: r for r in wb["Tỷ lệ đạt"].iter_rows(min_row=2, values_only=True)}
+    assert rates["IV.pay"][7:13] == (4, 0, 0, 0, 4, 100.0) and rates["I.qa"][12] == 50.0
+    assert wb["Tỷ lệ đạt"]._charts  # a native bar chart
+    missing = {r[1]: r for r in wb["Còn thiếu"].iter_rows(min_row=2, values_only=True)}
+    assert missing["26785"][4:6] == ("I", 0) and missing["26779"][4] == "III"
+    ranking = {r[3]: r for r in wb["Xếp hạng"].iter_rows(min_row=2, values_only=True)}
+    assert ranking["26779"][18:21] == ("I", 20, 1)  # last year level I, 20 points; up one level
+
+
+def _last_year(scores: dict[str, Any]) -> dict[str, Any]:
+    previous = json.loads(json.dumps(scores))
+    previous["year"] = 2025
+    for unit in previous["units"]:
+        unit.update(achieved_level="I", total=20, rank=1)
+    previous["units"][2]["unit_name"] = "Xã khác cùng mã"  # a code reused by another place: not compared
+    return previous
+
+
+def test_html_shows_next_level_needs_change_since_last_year_and_the_figures(scores: dict[str, Any]) -> None:
+    from bs4 import BeautifulSoup
+
+    text = render_html(scores, generated_at=WHEN, previous=[_last_year(scores)])
+    soup = BeautifulSoup(text, "lxml")
+    charts = {svg["data-chart"] for svg in soup.select("svg[data-chart]")}
+    assert charts == {"levels", "tree", "pass-rates", "change"}
+    assert not soup.select("script") and "Pygal" not in soup.title.text
+    ranking = soup.select("table.ranking tbody tr")
+    first = [td.get_text(" ", strip=True) for td in ranking[0].find_all("td")]
+    assert first[1].startswith("Phường Hòa Bình") and first[9].startswith("▲ Chưa đạt") is False
+    assert "▲" in first[9] and "(+11.5)" in first[9]
+    not_comparable = [td.get_text(strip=True) for td in ranking[3].find_all("td")]
+    assert not_comparable[9] == "—"
+    details = soup.find(id="u0-26785")
+    assert "Còn thiếu để đạt mức I" in details.get_text()
+    assert "Mức 1 là tốt nhất" in text or "mức 1 là tốt nhất" in text
+    assert len(soup.select("table.matrix tbody tr")) == 4 and soup.select("table.matrix td.m-h")
+
+
+def test_report_links_never_point_at_loopback_or_private_addresses(scores: dict[str, Any], findings: dict[str, Any]) -> None:
+    findings["units"][0]["portal_url"] = "http://127.0.0.1:8765/"
+    findings["units"][0]["findings"][0]["evidence"][1]["url"] = "http://192.168.1.5/hoi-dap"
+    text = render_html(scores, findings, generated_at=WHEN)
+    assert 'href="http://127.0.0.1' not in text and 'href="http://192.168' not in text
+    assert "http://127.0.0.1:8765/" in text  # shown as text
+
+
+def test_json_report_is_one_unit_per_line_and_valid(tmp_path: Path, scores: dict[str, Any]) -> None:
+    out = write_report("json", scores, None, tmp_path / "r.json")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert json.loads(out.read_text(encoding="utf-8"))["units"] == scores["units"]
+    assert sum(1 for line in lines if line.startswith('{"unit_code"')) == len(scores["units"])

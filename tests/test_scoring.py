@@ -325,10 +325,12 @@ def test_unit_score_json_has_exactly_the_documented_keys(mini: Any) -> None:
     assert list(r) == ["unit_code", "unit_name", "level", "province_code", "parent_code", "framework",
                        "framework_version", "year", "achieved_level", "readiness_level", "readiness_points",
                        "readiness_max", "points", "max_points", "total", "rank", "ranked", "not_ranked_reason",
-                       "crawl_status", "indicators", "crosschecks"]
+                       "crawl_status", "indicators", "crosschecks",
+                       "unit_decision", "survey"]  # extensions: reviewer provenance and the survey version
     assert list(r["indicators"][0]) == ["id", "title_vi", "title_en", "level", "required", "points", "earned",
-                                        "status", "source", "unverified", "checks", "field", "met"]
-    assert list(r["crosschecks"][0]) == ["field", "check", "claimed", "observed_status", "observed_value", "outcome"]
+                                        "status", "source", "unverified", "checks", "field", "met", "decision"]
+    assert list(r["crosschecks"][0]) == ["field", "check", "claimed", "observed_status", "observed_value", "outcome",
+                                         "survey", "observed", "decision"]
     assert r["framework"] == "mini" and r["year"] == 2024 and r["max_points"] == {"I": 10, "II": 4, "III": 2, "IV": 2}
 
 

@@ -10,19 +10,26 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from config import CONFIG_DIR
 from egov_audit.core.errors import InputError
 from egov_audit.imports.surveys import (
     FORM_SHEET,
     GUIDE_SHEET,
     import_selfreports,
-    load_survey_fields,
     parse_yes_no,
     write_template,
 )
+from egov_audit.scoring import load_survey_fields
 from egov_audit.storage import surveys_repo, units_repo
+from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.db import open_database, session
 
-ALL_FIELDS = [f.id for f in load_survey_fields()]
+
+def _fields():
+    return list(load_survey_fields(CONFIG_DIR).values())
+
+
+ALL_FIELDS = [f.id for f in _fields()]
 
 
 @pytest.fixture
@@ -65,40 +72,50 @@ def refused(engine: sa.Engine, path: Path) -> dict[str, str]:
 def test_survey_fields_are_those_of_criteria_section_3() -> None:
     assert len(ALL_FIELDS) == 25
     assert ALL_FIELDS[:2] == ["staff_total", "staff_with_computer"]
-    by_id = {f.id: f for f in load_survey_fields()}
+    by_id = {f.id: f for f in _fields()}
     assert by_id["staff_with_computer"].max_field == "staff_total"
     assert by_id["official_email_pct"].type == "percent" and by_id["official_email_pct"].max == 100
     assert by_id["publishes_qa"].crosscheck == "interact.qa"
 
 
-def test_template_has_the_import_header_and_a_guide_sheet(tmp_path: Path) -> None:
-    out = write_template(None, tmp_path / "form.xlsx", units=["07210", "07228"], year=2025)
+def test_template_has_vietnamese_headers_hidden_ids_names_and_a_guide_sheet(tmp_path: Path) -> None:
+    units = [units_repo.UnitRow("07210", "Phường Bắc Giang", "commune", "24"), "07228"]
+    out = write_template(None, tmp_path / "form.xlsx", units=units, year=2025)
     workbook = openpyxl.load_workbook(out)
     assert workbook.sheetnames[:2] == [FORM_SHEET, GUIDE_SHEET]
     form = workbook[FORM_SHEET]
     rows = list(form.iter_rows(values_only=True))
-    assert list(rows[0]) == ["unit_code", "year", *ALL_FIELDS]
-    # Row 2 is already data (a pre-filled unit), never a second header.
-    assert rows[1][:2] == ("07210", 2025) and rows[2][:2] == ("07228", 2025)
-    guide = {row[0]: row for row in workbook[GUIDE_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert rows[0][:4] == ("Mã đơn vị", "Năm đánh giá", "Tên đơn vị", "Tổng số cán bộ, công chức")
+    assert list(rows[1]) == ["unit_code", "year", "unit_name", *ALL_FIELDS] and form.row_dimensions[2].hidden
+    # Row 3 is already data (a pre-filled unit, with its name), never a third header.
+    assert rows[2][:3] == ("07210", 2025, "Phường Bắc Giang") and rows[3][:2] == ("07228", 2025)
+    assert "[staff_total]" in form["D1"].comment.text
+    guide = {row[0]: row for row in workbook[GUIDE_SHEET].iter_rows(min_row=2, values_only=True) if row[0]}
     assert guide["editorial_board"][1] == "Có Ban biên tập cổng/trang thông tin điện tử"
     assert guide["editorial_board"][3] == "yes_no" and "có / không" in guide["editorial_board"][4]
     assert "≤ staff_total" in guide["staff_with_computer"][4]
-    lists = [v for v in form.data_validations.dataValidation if v.type == "list"]
+    header = rows[1]
+
+    def letter(field: str) -> str:
+        return openpyxl.utils.get_column_letter(header.index(field) + 1)
+
+    validations = form.data_validations.dataValidation
+    lists = [v for v in validations if v.type == "list"]
     assert len(lists) == 1 and lists[0].formula1 == '"có,không,x"'
-    covered = str(lists[0].sqref)
-    header = rows[0]
-    yes_no_letters = [openpyxl.utils.get_column_letter(header.index(f.id) + 1)
-                      for f in load_survey_fields() if f.type == "yes_no"]
-    assert all(f"{letter}2:" in covered for letter in yes_no_letters)
-    staff_letter = openpyxl.utils.get_column_letter(header.index("staff_total") + 1)
-    assert f"{staff_letter}2:" not in covered
+    assert all(f"{letter(f.id)}3:" in str(lists[0].sqref) for f in _fields() if f.type == "yes_no")
+    # Every other field has its own rule: type and bounds, and the cross-field rule in one formula.
+    ruled = {str(r).split(":")[0] for v in validations for r in str(v.sqref).split()}
+    assert all(f"{letter(f.id)}3" in ruled for f in _fields())
+    computers = next(v for v in validations if f"{letter('staff_with_computer')}3:" in str(v.sqref))
+    assert computers.type == "custom" and f"${letter('staff_total')}3" in computers.formula1
+    percent = next(v for v in validations if f"{letter('official_email_pct')}3:" in str(v.sqref))
+    assert (percent.type, percent.formula1, percent.formula2) == ("decimal", "0", "100")
 
 
 def test_template_for_a_framework_lists_only_its_fields_in_form_order(tmp_path: Path) -> None:
     out = write_template(["it_plan", "staff_total"], tmp_path / "form.xlsx")
-    header = next(openpyxl.load_workbook(out)[FORM_SHEET].iter_rows(values_only=True))
-    assert list(header) == ["unit_code", "year", "staff_total", "it_plan"]
+    header = list(openpyxl.load_workbook(out)[FORM_SHEET].iter_rows(values_only=True))[1]
+    assert list(header) == ["unit_code", "year", "unit_name", "staff_total", "it_plan"]
     with pytest.raises(InputError, match="no_such_field"):
         write_template(["no_such_field"], tmp_path / "bad.xlsx")
 
@@ -109,16 +126,82 @@ def test_filled_in_template_imports(engine: sa.Engine, tmp_path: Path) -> None:
     out = write_template(["staff_total", "staff_with_computer", "it_plan", "official_email_pct"],
                          tmp_path / "form.xlsx", units=units, year=2025)
     workbook = openpyxl.load_workbook(out)
-    assert workbook["Don vi"]["B2"].value == "Phường Bắc Giang"
     form = workbook[FORM_SHEET]
-    for column, value in zip("CDEF", [25, 24, "có", 87.5], strict=True):
-        form[f"{column}2"] = value
+    assert form["C3"].value == "Phường Bắc Giang"
+    for column, value in zip("DEFG", [25, 24, "có", 87.5], strict=True):
+        form[f"{column}3"] = value
     workbook.save(out)
+    blobs = BlobStore(tmp_path / "blobs")
     with session(engine) as s:
-        result = import_selfreports(s, out)
+        result = import_selfreports(s, out, blobs=blobs)
     assert (result.rows, result.inserted) == (1, 4)
     assert stored(engine) == {"07210": {"staff_total": 25, "staff_with_computer": 24, "it_plan": True,
                                         "official_email_pct": 87.5}}
+    with session(engine) as s:
+        answers = surveys_repo.load_answers(s, 2025)["07210"]
+        version = surveys_repo.list_versions(s)[-1]
+    assert answers.cells["staff_total"] == "'Phieu khao sat'!D3" and answers.version_id == result.version
+    assert blobs.get(version["file_digest"]) == out.read_bytes()  # the file as received, kept as evidence
+
+
+def _form_for(tmp_path: Path, engine: sa.Engine, codes: list[str], year: int | None, name: str) -> Path:
+    with session(engine) as s:
+        units = units_repo.list_units(s, codes=codes)
+    return write_template(["staff_total", "it_plan", "has_english"], tmp_path / name, units=units, year=year)
+
+
+def test_rows_left_empty_change_nothing(engine: sa.Engine, tmp_path: Path) -> None:
+    """Issue 10: a form filled for 2 of its units deleted the others' answers; an untouched one wiped all."""
+    header = ["unit_code", "year", "staff_total", "it_plan"]
+    with session(engine) as s:
+        import_selfreports(s, write_csv(tmp_path / "first.csv", header, [["07210", 2025, 10, "có"],
+                                                                         ["07228", 2025, 20, "không"]]))
+    before = stored(engine)
+    untouched = _form_for(tmp_path, engine, ["07210", "07228", "24"], 2025, "untouched.xlsx")
+    with session(engine) as s:
+        result = import_selfreports(s, untouched)
+    assert result.rows == 0 and result.version is None and stored(engine) == before
+    partly = _form_for(tmp_path, engine, ["07210", "07228", "24"], None, "partly.xlsx")  # no --year
+    workbook = openpyxl.load_workbook(partly)
+    form = workbook[FORM_SHEET]
+    form["B3"], form["D3"] = 2025, 12  # only 07210 is filled in; 07228 and 24 stay empty, without a year
+    workbook.save(partly)
+    with session(engine) as s:
+        assert import_selfreports(s, partly).rows == 1
+    assert stored(engine) == {"07210": {"staff_total": 12}, "07228": before["07228"]}
+
+
+def test_a_file_with_field_id_headers_still_imports_and_x_marks_make_blanks_no(engine: sa.Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "ids.csv", ["unit_code", "year", "it_plan", "has_english", "publishes_qa", "staff_total"],
+                     [["07210", 2025, "x", "", "", ""], ["07228", 2025, "có", "", "", 5]])
+    with session(engine) as s:
+        import_selfreports(s, path)
+    assert stored(engine) == {"07210": {"it_plan": True, "has_english": False, "publishes_qa": False},
+                              "07228": {"it_plan": True, "staff_total": 5}}
+
+
+def test_partial_imports_the_valid_rows_and_lists_the_others(engine: sa.Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", ["unit_code", "year", "staff_total"], [["07210", 2025, 5], ["07228", 2025, -1]])
+    refused(engine, path)
+    with session(engine) as s:
+        result = import_selfreports(s, path, partial=True)
+    assert result.rows == 1 and len(result.skipped) == 1
+    assert result.skipped[0].startswith("row 3, column 3 (staff_total): '-1': ")
+    assert stored(engine) == {"07210": {"staff_total": 5}}
+
+
+def test_later_versions_win_and_a_reviewer_may_pick_an_earlier_one(engine: sa.Engine, tmp_path: Path) -> None:
+    header = ["unit_code", "year", "staff_total"]
+    with session(engine) as s:
+        first = import_selfreports(s, write_csv(tmp_path / "a.csv", header, [["07210", 2025, 10]])).version
+        import_selfreports(s, write_csv(tmp_path / "b.csv", header, [["07210", 2025, 11]]))
+    assert stored(engine) == {"07210": {"staff_total": 11}}
+    with session(engine) as s:
+        surveys_repo.choose_version(s, unit_code="07210", year=2025, version_id=first, reviewer="lan",
+                                    reason="bản thứ hai gửi nhầm")
+    assert stored(engine) == {"07210": {"staff_total": 10}}
+    with session(engine) as s:
+        assert [v["file_name"] for v in surveys_repo.list_versions(s)] == ["a.csv", "b.csv"]
 
 
 # ---------------------------------------------------------------- values
@@ -168,14 +251,14 @@ def test_xlsx_numeric_unit_code_keeps_its_leading_zero(engine: sa.Engine, tmp_pa
     assert stored(engine) == {"07210": {"staff_total": 12}, "24": {"staff_total": 40}}
 
 
-def test_reimporting_a_unit_and_year_replaces_its_answers(engine: sa.Engine, tmp_path: Path) -> None:
+def test_reimporting_a_unit_and_year_makes_a_new_version_that_counts(engine: sa.Engine, tmp_path: Path) -> None:
     header = ["unit_code", "year", "staff_total", "it_plan"]
     with session(engine) as s:
         import_selfreports(s, write_csv(tmp_path / "a.csv", header, [["07210", 2025, 10, "có"],
                                                                      ["07210", 2024, 9, "không"]]))
     with session(engine) as s:
         import_selfreports(s, write_csv(tmp_path / "b.csv", header, [["07210", 2025, 11, ""]]))
-    assert stored(engine, 2025) == {"07210": {"staff_total": 11}}  # it_plan now not reported
+    assert stored(engine, 2025) == {"07210": {"staff_total": 11}}  # the later form counts as a whole
     assert stored(engine, 2024) == {"07210": {"staff_total": 9, "it_plan": False}}  # other year untouched
 
 
@@ -185,22 +268,25 @@ def test_reimporting_a_unit_and_year_replaces_its_answers(engine: sa.Engine, tmp
 def test_survey_with_unknown_unit_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", ["unit_code", "year", "staff_total"], [["07210", 2025, 5],
                                                                                 ["99999", 2025, 5]])
-    assert refused(engine, path) == {"row 3, column unit_code": "unknown unit 99999 (import the units file first)"}
+    assert refused(engine, path) == {"row 3, column 1 (unit_code)": "'99999': đơn vị 99999 chưa có (hãy nhập tệp "
+                                     "đơn vị trước) / unknown unit 99999 (import the units file first)"}
 
 
 def test_survey_with_unknown_or_missing_columns_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", ["unit_code", "staff_total", "staff_count"], [["07210", 5, 5]])
     assert refused(engine, path) == {
-        "row 1, column staff_count": "unknown column 'staff_count' (not a survey field)",
-        "row 1, column year": "missing column 'year'",
+        "row 1, column 3 (staff_count)": "cột 'staff_count' không phải trường khảo sát / unknown column "
+                                         "'staff_count' (not a survey field)",
+        "row 1, column year": "thiếu cột 'year' / missing column 'year'",
     }
 
 
-def test_survey_with_duplicate_unit_and_year_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
+def test_survey_with_a_second_form_for_a_unit_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", ["unit_code", "year", "staff_total"],
                      [["07210", 2025, 5], ["07228", 2025, 5], ["07210", 2025, 6], ["07210", 2024, 6]])
-    assert refused(engine, path) == {"row 2, column unit_code": "unit 07210, year 2025 also on row 4",
-                                     "row 4, column unit_code": "unit 07210, year 2025 also on row 2"}
+    problems = refused(engine, path)
+    assert set(problems) == {"row 2, column unit_code", "row 4, column unit_code"}
+    assert "a second form for unit 07210, year 2025 in one file (row 4)" in problems["row 2, column unit_code"]
 
 
 def test_survey_with_bad_values_lists_every_problem_and_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
@@ -213,20 +299,31 @@ def test_survey_with_bad_values_lists_every_problem_and_changes_nothing(engine: 
         ["07210", 2025, 10, 12, "có", 50, 5, 1],  # more computers than staff
         ["07228", "năm", "-1", "2.5", "maybe", 101, "1,234", "nhiều"],
     ])
-    assert refused(engine, path) == {
-        "row 2, column staff_with_computer": "staff_with_computer = 12 is more than staff_total = 10",
-        "row 3, column year": "'năm' is not a whole number",
-        "row 3, column staff_total": "staff_total: -1 is below the minimum 0",
-        "row 3, column staff_with_computer": "staff_with_computer: '2.5' is not a whole number",
-        "row 3, column it_plan": "it_plan: 'maybe' is not yes/no (có/không, 1/0, x)",
-        "row 3, column official_email_pct": "official_email_pct: 101 is above the maximum 100",
-        "row 3, column procedures_total": "procedures_total: '1,234' is not a whole number",
-        "row 3, column it_budget_million_vnd": "it_budget_million_vnd: 'nhiều' is not a number",
+    problems = {k: v.split(" / ")[-1] for k, v in refused(engine, path).items()}
+    assert problems == {
+        "row 2, column 4 (staff_with_computer)": "staff_with_computer is more than staff_total = 10",
+        "row 3, column 2 (year)": "not a whole number",
+        "row 3, column 3 (staff_total)": "below the minimum 0",
+        "row 3, column 4 (staff_with_computer)": "not a whole number",
+        "row 3, column 5 (it_plan)": "not yes/no (có/không, 1/0, x)",
+        "row 3, column 6 (official_email_pct)": "above the maximum 100",
+        "row 3, column 7 (procedures_total)": "not a whole number",
+        "row 3, column 8 (it_budget_million_vnd)": "not a number",
     }
+    assert refused(engine, path)["row 3, column 3 (staff_total)"].startswith("'-1': nhỏ hơn mức tối thiểu 0")
     assert stored(engine) == {"07210": {"staff_total": 3}}
 
 
+def test_xlsx_problems_name_the_sheet_and_cell(engine: sa.Engine, tmp_path: Path) -> None:
+    out = _form_for(tmp_path, engine, ["07210"], 2025, "bad.xlsx")
+    workbook = openpyxl.load_workbook(out)
+    workbook[FORM_SHEET]["D3"] = "mười"
+    workbook.save(out)
+    assert refused(engine, out) == {"sheet 'Phieu khao sat', row 3, column D (staff_total)":
+                                    "'mười': không phải số nguyên / not a whole number"}
+
+
 def test_survey_year_must_be_given_and_plausible(engine: sa.Engine, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "s.csv", ["unit_code", "year"], [["07210", ""], ["07228", 1890]])
-    assert refused(engine, path) == {"row 2, column year": "year is empty",
-                                     "row 3, column year": "year 1890 is outside 2000–2100"}
+    path = write_csv(tmp_path / "s.csv", ["unit_code", "year", "staff_total"], [["07210", "", 1], ["07228", 1890, 1]])
+    assert refused(engine, path) == {"row 2, column 2 (year)": "thiếu năm đánh giá / year is empty",
+                                     "row 3, column 2 (year)": "'1890': năm ngoài khoảng 2000–2100 / year outside 2000–2100"}

@@ -246,16 +246,22 @@ def test_other_units_scopes_inside_a_portal_are_rebuilt(engine: sa.Engine, blobs
     assert site.pages == {} and site.scope is None
 
 
-def test_self_reports_replace_per_unit_and_year(engine: sa.Engine) -> None:
+def test_self_report_versions_are_kept_and_the_latest_form_counts(engine: sa.Engine) -> None:
+    def version(rows: list[surveys_repo.SelfReportRow], name: str) -> int:
+        return surveys_repo.add_version(s, file_name=name, file_digest="sha256:" + "0" * 64, file_size=1,
+                                        sheet=None, rows=rows).id
+
     with session(engine) as s:
         units_repo.upsert_units(s, _units())
-        surveys_repo.save_selfreports(s, [surveys_repo.SelfReportRow("07420", 2025, "staff_total", 20),
-                                  surveys_repo.SelfReportRow("07420", 2025, "it_plan", True),
-                                  surveys_repo.SelfReportRow("07420", 2024, "staff_total", 18)])
-        surveys_repo.save_selfreports(s, [surveys_repo.SelfReportRow("07420", 2025, "staff_total", 21)])
+        first = version([surveys_repo.SelfReportRow("07420", 2025, "staff_total", 20),
+                         surveys_repo.SelfReportRow("07420", 2025, "it_plan", True),
+                         surveys_repo.SelfReportRow("07420", 2024, "staff_total", 18)], "a.csv")
+        version([surveys_repo.SelfReportRow("07420", 2025, "staff_total", 21)], "b.csv")
     with session(engine) as s:
         assert surveys_repo.load_selfreports(s, 2025) == {"07420": {"staff_total": 21}}
         assert surveys_repo.load_selfreports(s, 2024) == {"07420": {"staff_total": 18}}
+        assert surveys_repo.load_answers(s, 2024)["07420"].version_id == first  # the only form for 2024
+        assert len(surveys_repo.list_versions(s)) == 2
 
 
 def test_reviewer_decisions_are_history_and_the_latest_wins(engine: sa.Engine) -> None:
@@ -283,7 +289,7 @@ def test_reviewer_decisions_are_history_and_the_latest_wins(engine: sa.Engine) -
     assert other_year == []
 
 
-def test_scores_replace_per_framework_and_year(engine: sa.Engine) -> None:
+def test_each_scoring_adds_a_set_and_the_latest_set_is_read(engine: sa.Engine) -> None:
     with session(engine) as s:
         units_repo.upsert_units(s, _units())
         scores_repo.save_scores(s, "nd224-commune@1", 2025, [
@@ -369,8 +375,9 @@ def test_resume_and_scoring_helpers(engine: sa.Engine) -> None:
                                                   "rank": 1, "ranked": True, "indicators": []}])
     with session(engine) as s:
         (export,) = scores_repo.load_score_exports(s)
-    assert export["framework"] == {"id": "nd224-commune@1", "name": "nd224-commune", "version": "1",
+    assert export["framework"] == {"id": "nd224-commune", "name": "nd224-commune", "version": "1",
                                    "digest": frameworks_repo.get_framework(s, framework_id).digest}
+    assert export.pop("score_set")["framework"] == "nd224-commune@1"
     assert export["year"] == 2025
     assert export["units"] == [{"unit_code": "07420", "unit_name": "Phường Kinh Bắc", "achieved_level": "I",
                                 "readiness_level": 2, "total": 40.0, "rank": 1, "ranked": True, "indicators": []}]

@@ -83,8 +83,7 @@ def test_realistic_three_tier_file_from_the_pre_2025_list_imports(engine: sa.Eng
     with session(engine) as s:
         result = import_units(s, path)
     assert result.inserted == len(rows) == 1 + 6 + len(source)
-    district_warnings = [w for w in result.warnings if "district codes cannot be checked" in w]
-    assert len(district_warnings) == 1  # said once, not once per district
+    assert len(result.warnings) == 1 and "pre-2025 file" in result.warnings[0]  # said once, not per row
     units = {u[0]: u for u in all_units(engine)}
     first = source[0]
     assert units[first["commune_code"]][3:5] == ("35", first["district_code"])  # province filled from parent
@@ -161,7 +160,7 @@ def test_unknown_commune_code_is_a_warning_not_an_error(engine: sa.Engine, tmp_p
     with session(engine) as s:
         result = import_units(s, write_csv(tmp_path / "units.csv", rows))
     assert result.inserted == 4
-    assert result.warnings == [f"{tmp_path / 'units.csv'}: row 5: commune code 99999 is not in the 2026 reference list"]
+    assert result.warnings == [f"{tmp_path / 'units.csv'}: 1 commune code(s) not in the 2026 reference list: 99999 (row 5)"]
 
 
 # ---------------------------------------------------------------- files that are refused, changing nothing
@@ -221,10 +220,9 @@ def test_units_file_with_missing_or_wrong_level_parents_changes_nothing(engine: 
         "row 8, column parent_code": "parent_code is empty and so is province_code",
         "row 9, column parent_code": "a province has no parent_code",
     }
-    rows = [{"code": "07420", "name": "Xã Mỹ Thái", "level": "commune"}]
+    rows = [{"code": "07421", "name": "Xã X", "level": "commune", "parent_code": "205"}]
     problems = refused(engine, write_csv(tmp_path / "orphan.csv", rows))
-    assert problems == {"row 2, column parent_code":
-                        "parent 24 (taken from the reference list) is neither in the file nor in the database"}
+    assert problems == {"row 2, column parent_code": "parent 205 is neither in the file nor in the database"}
 
 
 def test_units_file_with_a_province_code_that_contradicts_the_parent_changes_nothing(
@@ -268,9 +266,14 @@ def test_units_file_with_an_empty_name_of_an_unknown_code_changes_nothing(engine
             {"code": "214", "level": "district", "parent_code": "24"}]
     problems = refused(engine, write_csv(tmp_path / "names.csv", rows))
     assert problems == {
-        "row 5, column name": "name is empty and the reference list does not know commune 99999",
-        "row 6, column name": "name is empty and the reference list does not know district 214",
+        "row 5, column name": "name is empty: names are filled only for post-2025 files, and this file is "
+                              "pre-2025 (commune 99999)",
+        "row 6, column name": "name is empty: names are filled only for post-2025 files, and this file is "
+                              "pre-2025 (district 214)",
     }
+    problems = refused(engine, write_csv(tmp_path / "names2.csv", [*two_tier(), {"code": "99999", "level": "commune",
+                                                                                 "parent_code": "24"}]))
+    assert problems == {"row 5, column name": "name is empty and the reference list does not know commune 99999"}
 
 
 def test_every_problem_is_listed_and_existing_units_stay_unchanged(engine: sa.Engine, tmp_path: Path) -> None:
@@ -308,3 +311,120 @@ def test_unreadable_files_are_input_errors(tmp_path: Path) -> None:
     empty.write_text("\n\n", encoding="utf-8")
     with pytest.raises(InputError, match="empty"):
         parse_units_file(empty)
+
+
+# ---------------------------------------------------------------- eras (issue 10.1)
+
+
+def _pre_2025(province: str) -> list[dict[str, str]]:
+    with PRE_2025.open(encoding="utf-8") as handle:
+        return [r for r in csv.DictReader(handle) if r["province_code"] == province]
+
+
+def test_pre_2025_file_without_a_province_row_imports_and_no_name_comes_from_the_2026_list(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    source = _pre_2025("27")  # Bắc Ninh before 2025: 27 is not a province code any more (it is 24 now)
+    rows = [{"code": d, "name": n, "level": "district", "parent_code": "27", "portal_url": ""}
+            for d, n in sorted({(r["district_code"], r["district_name"]) for r in source})]
+    rows += [{"code": r["commune_code"], "name": r["commune_name"], "level": "commune",
+              "parent_code": r["district_code"], "portal_url": ""} for r in source]
+    with session(engine) as s:
+        result = import_units(s, write_csv(tmp_path / "bac-ninh-2024.csv", rows))
+    assert result.inserted == len(rows) + 1
+    notices = [w for w in result.warnings if "province 27" in w]
+    assert len(notices) == 1 and "Tỉnh/thành phố mã 27" in notices[0]
+    assert len(result.warnings) == 2  # the province notice and one era notice, not one line per row
+    units = {u[0]: u for u in all_units(engine)}
+    assert units["27"][1:4] == ("Tỉnh/thành phố mã 27", "province", "27")
+    assert units["09169"][1] == "Phường Thị Cầu"  # not "Phường Vũ Ninh", the 2026 unit with the same code
+    assert all(units[r["commune_code"]][3] == "27" for r in source)
+    # Without a name a pre-2025 row is refused rather than named after the 2026 unit with its code.
+    rows[-1] = {**rows[-1], "name": ""}
+    problems = refused(engine, write_csv(tmp_path / "noname.csv", rows))
+    assert list(problems) == [f"row {len(rows) + 1}, column name"]
+
+
+def test_two_tier_2026_file_with_parent_24_and_no_province_row_imports(engine: sa.Engine, tmp_path: Path) -> None:
+    with session(engine) as s:
+        result = import_units(s, write_csv(tmp_path / "bn-2026.csv", two_tier()[1:]))
+    assert result.inserted == 3
+    assert result.warnings == [f"{tmp_path / 'bn-2026.csv'}: province 24 (parent on row 2) is not in the file: "
+                               "added 'Tỉnh Bắc Ninh' from the 2026 list"]
+    assert all_units(engine)[-1][:3] == ("24", "Tỉnh Bắc Ninh", "province")
+
+
+def test_a_mismatch_with_the_chosen_era_is_one_summarised_warning(engine: sa.Engine, tmp_path: Path) -> None:
+    source = _pre_2025("27")[:81]
+    rows = [{"code": "24", "name": "Tỉnh Bắc Ninh", "level": "province", "portal_url": ""}]
+    rows += [{"code": r["commune_code"], "name": r["commune_name"], "level": "commune", "parent_code": "24",
+              "portal_url": ""} for r in source]
+    with session(engine) as s:
+        result = import_units(s, write_csv(tmp_path / "mixed.csv", rows), era="post-2025")
+    differ = [w for w in result.warnings if "differ from the 2026 list" in w]
+    assert len(result.warnings) <= 2 and len(differ) == 1
+    assert "09169 'Phường Thị Cầu' ≠ 'Phường Vũ Ninh'" in differ[0] or "(+" in differ[0]
+    with session(engine) as s:  # auto: most names disagree with the 2026 list, so the file is pre-2025
+        era_warning = import_units(s, write_csv(tmp_path / "mixed2.csv", rows), dry_run=True).warnings
+    assert any("pre-2025 file" in w and "names differ" in w for w in era_warning)
+
+
+def test_dry_run_shows_the_changes_and_writes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
+    with session(engine) as s:
+        import_units(s, write_csv(tmp_path / "units.csv", two_tier()))
+    before = all_units(engine)
+    changed = two_tier()
+    changed[1]["portal_url"] = "https://phuongbacgiang.bacninh.gov.vn/"
+    changed.append({"code": "07420", "name": "Xã Mỹ Thái", "level": "commune", "parent_code": "24"})
+    with session(engine) as s:
+        result = import_units(s, write_csv(tmp_path / "units2.csv", changed), dry_run=True)
+    assert all_units(engine) == before
+    assert (result.inserted, result.updated) == (1, 1)
+    assert result.changes == ["~ 07210: portal_url 'https://bacgiang.bacninh.gov.vn/' → "
+                              "'https://phuongbacgiang.bacninh.gov.vn/'", "+ 07420 commune 'Xã Mỹ Thái'"]
+
+
+def test_a_stale_xlsx_dimension_does_not_hide_rows(engine: sa.Engine, tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    path = write_xlsx(tmp_path / "stale.xlsx", [["24", "Tỉnh Bắc Ninh", "province", None, None, None, None],
+                                                *[[f"0742{i}", f"Xã {i}", "commune", "24", "24", None, None]
+                                                  for i in range(4)]])
+    stale = tmp_path / "stale2.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:G2"', data)
+            dst.writestr(item, data)
+    with session(engine) as s:
+        assert import_units(s, stale).inserted == 5
+
+
+def test_a_workbook_that_expands_too_far_is_refused_quickly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from egov_audit.imports import tables
+
+    path = write_xlsx(tmp_path / "big.xlsx", [[f"{i:05d}", "Xã", "commune", "24", "24", None, None] for i in range(3000)])
+    monkeypatch.setattr(tables, "MAX_XLSX_EXPANDED_BYTES", 100_000)
+    with pytest.raises(InputError, match="expands to more than"):
+        parse_units_file(path)
+    monkeypatch.setattr(tables, "MAX_XLSX_EXPANDED_BYTES", 10**9)
+    monkeypatch.setattr(tables, "MAX_ROWS", 1000)
+    with pytest.raises(InputError, match="too many rows"):
+        parse_units_file(path)
+
+
+def test_merged_cells_and_formula_errors_are_clear_errors(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(COLUMNS))
+    sheet.append(["24", "Tỉnh Bắc Ninh", "province", None, None, None, None])
+    sheet.append(["07210", "#REF!", "commune", "24", "24", None, None])
+    sheet.merge_cells("A5:B5")
+    workbook.save(tmp_path / "m.xlsx")
+    with pytest.raises(InputError) as exc:
+        parse_units_file(tmp_path / "m.xlsx")
+    problems = problems_of(exc)
+    assert any("cells A5:B5" in loc and "merged" in text for loc, text in problems.items())
+    assert any("row 3, column B" in loc and "#REF!" in text for loc, text in problems.items())

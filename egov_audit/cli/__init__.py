@@ -71,9 +71,15 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 def _units_import(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.services.intake import import_units_file
 
-    result = import_units_file(ws, args.file)
+    result = import_units_file(ws, args.file, era=args.era, dry_run=args.dry_run)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if args.dry_run:
+        for line in result.changes:
+            print(line)
+        print(f"{args.file}: dry run, nothing written: {result.inserted} new, {result.updated} changed, "
+              f"{result.rows - result.inserted - result.updated} unchanged")
+        return EXIT_OK
     print(f"{args.file}: {result.rows} unit(s) imported ({result.inserted} new, {result.updated} updated)")
     return EXIT_OK
 
@@ -119,16 +125,68 @@ def _selfreport_template(args: argparse.Namespace, ws: Any) -> int:
 def _selfreport_import(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.services.intake import import_survey_file
 
-    result = import_survey_file(ws, args.file)
-    print(f"{args.file}: {result.rows} survey row(s) imported")
+    result = import_survey_file(ws, args.file, partial=args.partial)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for skipped in result.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
+    version = f" as survey version {result.version}" if result.version else ""
+    print(f"{args.file}: {result.rows} phiếu/form(s) imported{version}"
+          + (f", {len(result.skipped)} problem(s) left out" if result.skipped else ""))
+    return EXIT_OK
+
+
+def _selfreport_versions(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.intake import survey_versions
+
+    for v in survey_versions(ws):
+        years = ",".join(map(str, v["years"])) or "-"
+        print(f"{v['id']}\t{v['imported_at']}\t{years}\t{v['forms']} form(s)\t{v['file_name']}\t{v['file_digest']}"
+              + ("\tpartial" if v["partial"] else ""))
+    return EXIT_OK
+
+
+def _selfreport_choose(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.intake import choose_survey_version
+
+    choose_survey_version(ws, args.unit, args.year, args.version, args.reviewer, args.reason)
+    print(f"survey version {args.version} now counts for unit {args.unit}, {args.year}")
     return EXIT_OK
 
 
 def _score(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.reports import ranking_table
-    from egov_audit.services.scoring import score
+    from egov_audit.services.scoring import end_of_day, score
 
-    print(ranking_table(score(ws, args.framework, args.year)))
+    as_of = end_of_day(args.as_of) if args.as_of else None
+    export = score(ws, args.framework, args.year, run_id=args.run, as_of=as_of, publish=args.publish)
+    print(ranking_table(export))
+    score_set = export["score_set"]
+    for notice in score_set["notices"]:
+        print(f"notice: {notice}", file=sys.stderr)
+    state = "đã công bố / published" if args.publish else "chưa công bố / not published (scores publish ID)"
+    print(f"score set {score_set['id']} ({score_set['framework']} {score_set['framework_digest'][:19]}, "
+          f"runs: {', '.join(score_set['runs']) or '-'}): {state}")
+    return EXIT_OK
+
+
+def _scores_list(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.scoring import list_score_sets
+
+    for row in list_score_sets(ws, args.framework, args.year):
+        mark = "*" if row["published"] else " "
+        print(f"{mark} {row['id'][:12]}  {row['year']}  {row['framework']:<28} {row['framework_digest'][:19]}  "
+              f"{row['created_at']}  runs: {','.join(r[:8] for r in row['runs']) or '-'}  "
+              f"surveys: {','.join(map(str, row['survey_versions'])) or '-'}"
+              + (f"  published {row['published_at']}" if row["published_at"] else ""))
+    return EXIT_OK
+
+
+def _scores_publish(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.scoring import publish_score_set
+
+    row = publish_score_set(ws, args.set_id)
+    print(f"published score set {row['id']} ({row['framework']}, {row['year']})")
     return EXIT_OK
 
 
@@ -145,7 +203,7 @@ def _findings(args: argparse.Namespace, ws: Any) -> int:
 def _report(args: argparse.Namespace, ws: Any) -> int:
     from egov_audit.services.outputs import write_report
 
-    print(write_report(ws, args.format, args.out, year=args.year))
+    print(write_report(ws, args.format, args.out, year=args.year, score_set=args.score_set))
     return EXIT_OK
 
 
@@ -260,7 +318,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "recheck": _recheck,
     "selfreport template": _selfreport_template,
     "selfreport import": _selfreport_import,
+    "selfreport versions": _selfreport_versions,
+    "selfreport choose": _selfreport_choose,
     "score": _score,
+    "scores list": _scores_list,
+    "scores publish": _scores_publish,
     "findings": _findings,
     "report": _report,
     "serve": _serve,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -29,6 +30,13 @@ def _year(text: str) -> int:
     if not 2000 <= value <= 2100:
         raise argparse.ArgumentTypeError(f"year out of range: {value}")
     return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2024-12-31, got {text!r}") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     units_sub = units.add_subparsers(dest="units_command", required=True, parser_class=_Parser)
     units_import = units_sub.add_parser("import", help="load units from a CSV or XLSX file (all-or-nothing)")
     units_import.add_argument("file", type=Path)
+    units_import.add_argument("--era", choices=["auto", "pre-2025", "post-2025"], default="auto",
+                              help="which list of units the codes belong to (default: inferred from the codes); "
+                                   "names are filled only from the post-2025 list")
+    units_import.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     units_sub.add_parser("list", help="list the units in the database")
 
     audit = sub.add_parser("audit", help="crawl and check units")
@@ -84,10 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--year", type=_year)
     sr_import = sr_sub.add_parser("import", help="import returned survey forms (XLSX or CSV, all-or-nothing)")
     sr_import.add_argument("file", type=Path)
+    _add_survey_history(sr_sub, sr_import)
 
-    score = sub.add_parser("score", help="compute levels, points, cross-checks and ranking")
-    score.add_argument("--framework", required=True, metavar="ID")
-    score.add_argument("--year", required=True, type=_year)
+    _add_score_commands(sub)
 
     findings = sub.add_parser("findings", help="export the findings of the latest (or given) run")
     findings.add_argument("--format", choices=["json"], default="json")
@@ -98,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["html", "xlsx", "csv", "json"], required=True)
     report.add_argument("--out", type=Path, required=True)
     report.add_argument("--year", type=_year)
+    report.add_argument("--score-set", metavar="ID", help="report this score set (default: the published ones)")
 
     evidence = sub.add_parser("evidence", help="package or verify the evidence of an audit")
     ev_sub = evidence.add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)
@@ -139,3 +151,37 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--format", choices=["text", "json"], default="text")
     health.add_argument("--no-browser", action="store_true", help="do not try to start Chromium")
     return parser
+
+
+def _add_survey_history(sr_sub: argparse._SubParsersAction, sr_import: argparse.ArgumentParser) -> None:
+    """Survey imports as versions: ``--partial``, ``selfreport versions`` and ``selfreport choose``."""
+    sr_import.add_argument("--partial", action="store_true",
+                           help="import the valid rows and list the others (default: all rows or nothing)")
+    sr_sub.add_parser("versions", help="list every imported survey file (each import is a version)")
+    sr_choose = sr_sub.add_parser("choose", help="make an earlier survey version count for a unit and year")
+    sr_choose.add_argument("version", type=_positive_int, metavar="VERSION")
+    sr_choose.add_argument("--unit", required=True, metavar="CODE")
+    sr_choose.add_argument("--year", required=True, type=_year)
+    sr_choose.add_argument("--reviewer", required=True)
+    sr_choose.add_argument("--reason", required=True)
+
+
+def _add_score_commands(sub: argparse._SubParsersAction) -> None:
+    """``score`` (a new score set, optionally published, from chosen evidence) and ``scores list|publish``."""
+    score = sub.add_parser("score", help="compute levels, points, cross-checks and ranking")
+    score.add_argument("--framework", required=True, metavar="ID")
+    score.add_argument("--year", required=True, type=_year)
+    score.add_argument("--publish", action="store_true",
+                       help="publish the new score set (default: stored, not published; see `scores publish`)")
+    evidence = score.add_mutually_exclusive_group()
+    evidence.add_argument("--run", metavar="ID", help="score the findings of this audit run")
+    evidence.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                          help="score the evidence, survey answers and decisions as they were at the end of that day")
+
+    scores = sub.add_parser("scores", help="score sets (each scoring is kept; one per framework and year is published)")
+    scores_sub = scores.add_subparsers(dest="scores_command", required=True, parser_class=_Parser)
+    scores_list = scores_sub.add_parser("list", help="list score sets with their framework version, runs and status")
+    scores_list.add_argument("--framework", metavar="ID")
+    scores_list.add_argument("--year", type=_year)
+    scores_publish = scores_sub.add_parser("publish", help="publish a stored score set (by id or id prefix)")
+    scores_publish.add_argument("set_id", metavar="ID")

@@ -341,8 +341,8 @@ def crosscheck_review(s: Session, year: int | None = None) -> dict[str, Any]:
 
 def rescore_targets(s: Session) -> list[dict[str, Any]]:
     """(framework, year) pairs already scored, newest year first: what a re-score button recomputes."""
-    pairs = s.exec(select(Score.framework_id, Score.year).distinct().order_by(Score.year.desc(), Score.framework_id))
-    return [{"framework": fw, "year": year} for fw, year in pairs]
+    # Score sets name their framework as in config/ (what re-scoring takes), not name@version.
+    return [{"framework": fw, "year": year} for fw, year in scores_repo.scored_pairs(s)]
 
 
 # ---------------------------------------------------------------- stored pages and screenshots

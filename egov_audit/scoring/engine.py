@@ -31,6 +31,8 @@ Rules chosen where CRITERIA.md leaves room (documented here and in the framework
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,6 +83,8 @@ class FindingInput:
 
     status: str
     value: Any = None
+    evidence: tuple[dict[str, Any], ...] = ()
+    """The finding's evidence (``url``, ``excerpt``, ``screenshot``, ...); the first is shown in cross-checks."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,21 @@ class DecisionInput:
     reason: str | None = None
     reviewer: str | None = None
     decided_at: datetime | str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Who decided, when and why (the scores export keeps a reviewer's provenance)."""
+        when = self.decided_at.isoformat() if isinstance(self.decided_at, datetime) else self.decided_at
+        return {"status": self.status, "reviewer": self.reviewer, "decided_at": when, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class SurveySource:
+    """Where a unit's survey answers came from: the version (one import), its file and each answer's cell."""
+
+    version: int | None
+    file: str | None
+    cells: dict[str, str | None] = field(default_factory=dict)
+    chosen_by: str | None = None
 
 
 @dataclass
@@ -119,6 +138,7 @@ class IndicatorScore:
             "checks": list(ind.source.checks),
             "field": ind.source.field,
             "met": self.met,
+            "decision": self.decision.to_json() if self.decision is not None else None,
         }
 
 
@@ -131,6 +151,11 @@ class CrosscheckResult:
     observed_value: Any
     outcome: str
     """``confirmed``, ``overclaimed``, ``underclaimed``, ``value_mismatch``, ``unverifiable`` or ``not_reported``."""
+    survey: dict[str, Any] | None = None
+    """The claim's side: survey ``version``, ``file`` and ``cell`` (None when not reported)."""
+    observed: dict[str, Any] | None = None
+    """The portal's side: the finding's first evidence (``url``, ``excerpt``, ``screenshot``)."""
+    decision: DecisionInput | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +165,9 @@ class CrosscheckResult:
             "observed_status": self.observed_status,
             "observed_value": self.observed_value,
             "outcome": self.outcome,
+            "survey": self.survey,
+            "observed": self.observed,
+            "decision": self.decision.to_json() if self.decision is not None else None,
         }
 
 
@@ -160,9 +188,13 @@ class UnitScore:
     indicators: list[IndicatorScore] = field(default_factory=list)
     crosschecks: list[CrosscheckResult] = field(default_factory=list)
     rank: int | None = None
+    unit_decision: DecisionInput | None = None
+    """The reviewer's exclusion from (or inclusion in) the ranking, with who, when and why."""
+    survey: SurveySource | None = None
 
-    @property
+    @functools.cached_property
     def total(self) -> Fraction:
+        # Ranking compares totals many times; points do not change once a unit is scored.
         return sum(self.points.values(), Fraction(0))
 
     def to_json(self) -> dict[str, Any]:
@@ -189,6 +221,9 @@ class UnitScore:
             "crawl_status": u.crawl_status,
             "indicators": [i.to_json() for i in self.indicators],
             "crosschecks": [c.to_json() for c in self.crosschecks],
+            "unit_decision": self.unit_decision.to_json() if self.unit_decision is not None else None,
+            "survey": ({"version": self.survey.version, "file": self.survey.file, "chosen_by": self.survey.chosen_by}
+                       if self.survey is not None else None),
         }
 
 
@@ -201,22 +236,31 @@ def score_units(
     selfreports: dict[str, dict[str, Any]],
     decisions: dict[str, dict[str, DecisionInput]],
     year: int,
+    survey_sources: dict[str, SurveySource] | None = None,
 ) -> list[UnitScore]:
     """Score every unit, then rank within province and tier. ``findings[unit][check]`` is a
     ``FindingInput`` or a ``checks.model.Finding``; ``selfreports[unit]`` maps survey field → value
     (a unit absent from it returned no survey); ``decisions[unit]`` maps indicator id, check id or
-    ``__unit__`` → ``DecisionInput``. Returns units in report order (province, tier, rank, code)."""
+    ``__unit__`` → ``DecisionInput``; ``survey_sources[unit]`` says which survey version and cells the answers
+    came from. Returns units in report order (province, tier, rank, code)."""
     if not framework.applies_to(year):
         span = f"{framework.year_from or '…'}–{framework.year_to or '…'}"
         raise FrameworkError(str(framework.path), f"framework {framework.id} covers years {span}, not {year}", "years")
     seen: set[str] = set()
     scores: list[UnitScore] = []
+    scale = _scale(framework)
     for unit in units:
         if unit.code in seen:
             raise ValueError(f"unit {unit.code}: listed twice")
         seen.add(unit.code)
-        scores.append(_score_unit(framework, unit, findings.get(unit.code) or {},
-                                  selfreports.get(unit.code), decisions.get(unit.code) or {}, year))
+        scored = _score_unit(framework, unit, findings.get(unit.code) or {},
+                             selfreports.get(unit.code), decisions.get(unit.code) or {}, year, scale)
+        scored.survey = (survey_sources or {}).get(unit.code)
+        for cc in scored.crosschecks:
+            if cc.claimed is not None and scored.survey is not None:
+                cc.survey = {"version": scored.survey.version, "file": scored.survey.file,
+                             "cell": scored.survey.cells.get(cc.field)}
+        scores.append(scored)
     _rank(scores)
     return sorted(scores, key=_report_order)
 
@@ -234,7 +278,7 @@ def scores_export(framework: Framework, year: int, unit_scores: Iterable[UnitSco
 # ── one unit ───────────────────────────────────────────────────────────────────────────────────────
 
 def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report: dict[str, Any] | None,
-                decisions: dict[str, DecisionInput], year: int) -> UnitScore:
+                decisions: dict[str, DecisionInput], year: int, scale: int) -> UnitScore:
     for key, decision in decisions.items():
         allowed = (EXCLUDE, INCLUDE) if key == UNIT_KEY else (*STATUSES, CONFIRM)
         if decision.status not in allowed:
@@ -242,18 +286,24 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
     checks = _CheckView(findings, decisions)
     results = [_score_indicator(fw, ind, checks, report, decisions.get(ind.id), unit.code) for ind in fw.indicators]
 
-    points = {lv: Fraction(0) for lv in ACHIEVED_LEVELS}
-    max_points = {lv: Fraction(0) for lv in ACHIEVED_LEVELS}
-    readiness_points = readiness_max = Fraction(0)
+    # Sums in integer units of 1/(2·lcm of the point denominators): exact like fractions, far cheaper.
+    earned_units = dict.fromkeys(ACHIEVED_LEVELS, 0)
+    max_units = dict.fromkeys(ACHIEVED_LEVELS, 0)
+    readiness_units = readiness_max_units = 0
     for r in results:
         if r.status == NOT_APPLICABLE:
             continue
+        full = r.indicator.points.numerator * (scale // r.indicator.points.denominator)
+        got = full if r.status == PASS else full // 2 if r.status == PARTIAL else 0
         if r.indicator.level == "readiness":
-            readiness_points += r.earned
-            readiness_max += r.indicator.points
+            readiness_units += got
+            readiness_max_units += full
         else:
-            points[r.indicator.level] += r.earned
-            max_points[r.indicator.level] += r.indicator.points
+            earned_units[r.indicator.level] += got
+            max_units[r.indicator.level] += full
+    points = {lv: Fraction(earned_units[lv], scale) for lv in ACHIEVED_LEVELS}
+    max_points = {lv: Fraction(max_units[lv], scale) for lv in ACHIEVED_LEVELS}
+    readiness_points, readiness_max = Fraction(readiness_units, scale), Fraction(readiness_max_units, scale)
 
     achieved: str | None = None
     for lv in ACHIEVED_LEVELS:
@@ -287,6 +337,7 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
         readiness_level=readiness_level, readiness_points=readiness_points, readiness_max=readiness_max,
         points=points, max_points=max_points, ranked=ranked, not_ranked_reason=reason, indicators=results,
         crosschecks=[_crosscheck(fw, fw.field_catalogue[f], checks, report, unit.code) for f in fw.crosscheck_fields],
+        unit_decision=decisions.get(UNIT_KEY),
     )
 
 
@@ -296,8 +347,15 @@ class _CheckView:
     def __init__(self, findings: dict[str, Any], decisions: dict[str, DecisionInput]) -> None:
         self.findings = findings
         self.decisions = decisions
+        self._seen: dict[str, tuple[str, Any, DecisionInput | None]] = {}
 
     def get(self, check: str) -> tuple[str, Any, DecisionInput | None]:
+        seen = self._seen.get(check)
+        if seen is None:
+            seen = self._seen[check] = self._read(check)
+        return seen
+
+    def _read(self, check: str) -> tuple[str, Any, DecisionInput | None]:
         finding = self.findings.get(check)
         status = _status(getattr(finding, "status", UNKNOWN)) if finding is not None else UNKNOWN
         value = getattr(finding, "value", None) if finding is not None else None
@@ -306,10 +364,24 @@ class _CheckView:
             return (status if decision.status == CONFIRM else decision.status), value, decision
         return status, value, None
 
+    def first_evidence(self, check: str) -> dict[str, Any] | None:
+        """The portal's side of a cross-check: where the finding was seen (URL, excerpt, screenshot)."""
+        evidence = getattr(self.findings.get(check), "evidence", None) or ()
+        for item in evidence:
+            if isinstance(item, dict) and item.get("url"):
+                return {"url": item.get("url"), "excerpt": item.get("excerpt"), "screenshot": item.get("screenshot")}
+        return None
+
 
 def _score_indicator(fw: Framework, ind: Indicator, checks: _CheckView, report: dict[str, Any] | None,
                      decision: DecisionInput | None, unit_code: str) -> IndicatorScore:
     src = ind.source
+    if decision is None and src.field is None and src.min_value is None and len(src.checks) == 1:
+        # The common case (one check, no survey field, no reviewer decision on the indicator), kept short.
+        status, _, by = checks.get(src.checks[0])
+        earned = ind.points if status == PASS else _half(ind.points) if status == PARTIAL else _ZERO
+        met = status == PASS or (status == PARTIAL and ind.allow_partial)
+        return IndicatorScore(ind, status, "reviewer" if by is not None else "observed", False, earned, met, by)
     observed: str | None = None
     check_decision: DecisionInput | None = None
     if src.checks:
@@ -351,12 +423,14 @@ def _score_indicator(fw: Framework, ind: Indicator, checks: _CheckView, report: 
         status = status if decision.status == CONFIRM else decision.status
         source, unverified, used_decision = "reviewer", False, decision
 
-    earned = ind.points if status == PASS else ind.points / 2 if status == PARTIAL else Fraction(0)
+    earned = ind.points if status == PASS else _half(ind.points) if status == PARTIAL else _ZERO
     met = status == PASS or (status == PARTIAL and ind.allow_partial)
     return IndicatorScore(ind, status, source, unverified, earned, met, used_decision)
 
 
 def _combine(statuses: list[str], mode: str) -> str:
+    if len(statuses) == 1:  # most indicators read one check
+        return statuses[0]
     applicable = [s for s in statuses if s != NOT_APPLICABLE]
     if not applicable:
         return NOT_APPLICABLE
@@ -395,12 +469,13 @@ def _self_status(sf: SurveyField, src: Any, report: dict[str, Any] | None, unit_
 def _crosscheck(fw: Framework, sf: SurveyField, checks: _CheckView, report: dict[str, Any] | None,
                 unit_code: str) -> CrosscheckResult:
     check = sf.crosscheck or ""
-    status, value, _ = checks.get(check)
+    status, value, decision = checks.get(check)
     raw = report.get(sf.id) if report is not None else None
     claimed: Any = None
     if raw is not None:
         claimed = _num(_number(raw, sf.id, unit_code)) if sf.type in NUMERIC_TYPES else _yes_no(raw, sf.id, unit_code)
-    result = CrosscheckResult(sf.id, check, claimed, status, value, "")
+    result = CrosscheckResult(sf.id, check, claimed, status, value, "", observed=checks.first_evidence(check),
+                              decision=decision)
     if claimed is None:
         result.outcome = "not_reported"
     elif status not in CONCLUSIVE:
@@ -469,7 +544,11 @@ def _is_number(value: Any) -> bool:
 
 
 def _frac(value: Any) -> Fraction:
-    return value if isinstance(value, Fraction) else Fraction(str(value))
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    return Fraction(str(value))  # through str so 0.1 stays 1/10
 
 
 def _number(raw: Any, field_id: str, unit_code: str) -> Fraction:
@@ -493,7 +572,27 @@ def _yes_no(raw: Any, field_id: str, unit_code: str) -> bool:
     raise ValueError(f"unit {unit_code}: self-report {field_id} must be yes/no, got {raw!r}")
 
 
+_ZERO = Fraction(0)
+_JSON_NUMBERS: dict[tuple[int, int], int | float] = {}
+
+
+@functools.lru_cache(maxsize=1024)
+def _half(points: Fraction) -> Fraction:
+    return points / 2
+
+
+def _scale(fw: Framework) -> int:
+    """2 × the least common multiple of the indicators' point denominators (halves stay whole)."""
+    return 2 * math.lcm(*(ind.points.denominator for ind in fw.indicators))
+
+
 def _num(value: Fraction | int | float) -> int | float:
     """A JSON number: an int when whole (30, not 30.0), else a float."""
     value = _frac(value)
-    return value.numerator if value.denominator == 1 else float(value)
+    key = (value.numerator, value.denominator)
+    number = _JSON_NUMBERS.get(key)
+    if number is None:
+        number = value.numerator if value.denominator == 1 else float(value)
+        if len(_JSON_NUMBERS) < 65536:  # points and their halves repeat: a small table serves every export
+            _JSON_NUMBERS[key] = number
+    return number

@@ -47,10 +47,12 @@ class FrameworkError(InputError):
 
 @dataclass(frozen=True)
 class SurveyField:
-    """One self-reported field of config/survey_fields.yaml (CRITERIA.md §3)."""
+    """One self-reported field of config/survey_fields.yaml (CRITERIA.md §3): the one description of a
+    field that the survey form, its import and scoring all read."""
 
     id: str
     type: str
+    """``integer``, ``number``, ``yes_no`` or ``percent``."""
     kind: str
     """``SELF`` or ``BOTH``."""
     crosscheck: str | None = None
@@ -58,6 +60,11 @@ class SurveyField:
     compare_value: bool = False
     """True when the check's ``value`` (not its status) is compared with the claim."""
     max_field: str | None = None
+    """The value may not exceed this other field of the same form (``staff_with_computer ≤ staff_total``)."""
+    vi: str = ""
+    en: str = ""
+    min: float | None = None
+    max: float | None = None
 
 
 @dataclass(frozen=True)
@@ -141,12 +148,9 @@ class Framework:
 
     @property
     def crosscheck_fields(self) -> tuple[str, ...]:
-        """BOTH fields cross-checked for this framework: those whose check an indicator reads, or that an
-        indicator uses (in survey_fields.yaml order)."""
-        checks = set(self.check_ids)
-        used = {ind.source.field for ind in self.indicators}
-        return tuple(f.id for f in self.field_catalogue.values()
-                     if f.kind == "BOTH" and (f.crosscheck in checks or f.id in used))
+        """Every BOTH field of config/survey_fields.yaml (in its order): a claim is compared with the portal
+        under every framework, also where no indicator of this one scores it (``has_english`` for communes)."""
+        return tuple(f.id for f in self.field_catalogue.values() if f.kind == "BOTH")
 
     @property
     def survey_fields(self) -> tuple[str, ...]:
@@ -182,19 +186,45 @@ def list_frameworks(config_dir: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
+SURVEY_FIELD_TYPES = ("integer", "number", "yes_no", "percent")
+_SURVEY_FIELD_KEYS = ("id", "type", "kind", "vi", "en", "min", "max", "max_field", "crosscheck", "compare")
+
+
 def load_survey_fields(config_dir: Path) -> dict[str, SurveyField]:
-    """The survey field catalogue (config/survey_fields.yaml), by id, in file order."""
+    """The survey field catalogue (config/survey_fields.yaml), by id, in file order; every mistake is a
+    ``FrameworkError`` naming the file and the key."""
     path = Path(config_dir) / "survey_fields.yaml"
     shown = _display(path, Path(config_dir))
     data = load_yaml(path, shown, FrameworkError)
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        raise FrameworkError(shown, "expected a top-level 'fields' list")
     result: dict[str, SurveyField] = {}
-    for i, row in enumerate((data or {}).get("fields") or []):
-        if not isinstance(row, dict) or "id" not in row:
-            raise FrameworkError(shown, "must be a mapping with an id", f"fields[{i}]")
-        result[str(row["id"])] = SurveyField(
-            id=str(row["id"]), type=str(row.get("type", "")), kind=str(row.get("kind", "SELF")),
-            crosscheck=row.get("crosscheck"), compare_value=row.get("compare") == "value",
-            max_field=row.get("max_field"))
+    for i, row in enumerate(data["fields"]):
+        where = f"fields[{i}]"
+        if not isinstance(row, dict) or "id" not in row or "type" not in row:
+            raise FrameworkError(shown, "each field needs 'id' and 'type'", where)
+        unknown = sorted(set(row) - set(_SURVEY_FIELD_KEYS))
+        if unknown:
+            raise FrameworkError(shown, f"unknown keys {unknown}", where)
+        kind = str(row.get("kind", "SELF"))
+        if row["type"] not in SURVEY_FIELD_TYPES:
+            raise FrameworkError(shown, f"type {row['type']!r} is not one of {', '.join(SURVEY_FIELD_TYPES)}", where)
+        if kind not in ("SELF", "BOTH") or (kind == "BOTH") != bool(row.get("crosscheck")):
+            raise FrameworkError(shown, "kind must be SELF, or BOTH with the crosscheck it is compared with", where)
+        if row.get("crosscheck") and row["crosscheck"] not in CHECK_IDS:
+            raise FrameworkError(shown, f"unknown check id {row['crosscheck']!r}", f"{where}.crosscheck")
+        fid = str(row["id"])
+        if fid in result:
+            raise FrameworkError(shown, f"field {fid} is defined twice", where)
+        percent = row["type"] == "percent"
+        result[fid] = SurveyField(
+            id=fid, type=str(row["type"]), kind=kind, crosscheck=row.get("crosscheck"),
+            compare_value=row.get("compare") == "value", max_field=row.get("max_field"),
+            vi=str(row.get("vi", fid)), en=str(row.get("en", fid)),
+            min=row.get("min", 0 if percent else None), max=row.get("max", 100 if percent else None))
+    for f in result.values():
+        if f.max_field and f.max_field not in result:
+            raise FrameworkError(shown, f"max_field {f.max_field!r} is not a field", f"field {f.id}")
     return result
 
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from egov_audit.core.errors import InputError
 from egov_audit.imports.surveys import import_selfreports, write_template
 from egov_audit.imports.units import ImportResult, import_units
 from egov_audit.scoring import load_framework
 from egov_audit.services.workspace import Workspace
-from egov_audit.storage import units_repo
+from egov_audit.storage import surveys_repo, units_repo
 from egov_audit.storage.db import session
 from egov_audit.storage.models import Unit
 
 
-def import_units_file(ws: Workspace, path: Path) -> ImportResult:
-    """``egov-audit units import``: every row validated, then all rows stored in one transaction."""
+def import_units_file(ws: Workspace, path: Path, era: str = "auto", dry_run: bool = False) -> ImportResult:
+    """``egov-audit units import``: every row validated, then all rows stored in one transaction (none with
+    ``dry_run``, which only says what would change)."""
     with session(ws.engine) as s:
-        return import_units(s, path)
+        return import_units(s, path, era=era, dry_run=dry_run)
 
 
 def list_units(ws: Workspace) -> list[Unit]:
@@ -33,7 +36,25 @@ def write_survey_template(ws: Workspace, framework_name: str, out: Path, year: i
     return out
 
 
-def import_survey_file(ws: Workspace, path: Path) -> ImportResult:
-    """``egov-audit selfreport import``: all-or-nothing import of returned survey forms."""
+def import_survey_file(ws: Workspace, path: Path, partial: bool = False) -> ImportResult:
+    """``egov-audit selfreport import``: a new survey version (the file kept in the evidence store), all rows
+    or nothing unless ``partial``."""
     with session(ws.engine) as s:
-        return import_selfreports(s, path)
+        return import_selfreports(s, path, blobs=ws.blobs, partial=partial)
+
+
+def survey_versions(ws: Workspace) -> list[dict[str, Any]]:
+    """``egov-audit selfreport versions``: every import, oldest first."""
+    with session(ws.engine) as s:
+        return surveys_repo.list_versions(s)
+
+
+def choose_survey_version(ws: Workspace, unit_code: str, year: int, version_id: int, reviewer: str,
+                          reason: str) -> None:
+    """``egov-audit selfreport choose``: a reviewer says which version counts for a unit and year."""
+    with session(ws.engine) as s:
+        try:
+            surveys_repo.choose_version(s, unit_code=unit_code, year=year, version_id=version_id,
+                                        reviewer=reviewer, reason=reason)
+        except ValueError as exc:
+            raise InputError("selfreport choose", str(exc)) from None

@@ -7,7 +7,7 @@ from typing import Any
 
 from egov_audit.core.errors import InputError
 from egov_audit.exports import findings_json
-from egov_audit.services.scoring import latest_scores
+from egov_audit.services.scoring import latest_scores, previous_published, score_set_export
 from egov_audit.services.workspace import Workspace
 from egov_audit.storage import runs_repo
 from egov_audit.storage.db import session
@@ -23,18 +23,21 @@ def findings_export(ws: Workspace, run_id: str | None = None) -> dict[str, Any]:
         return findings_json.findings_export(s, run_id)
 
 
-def write_report(ws: Workspace, fmt: str, out: Path, year: int | None = None) -> Path:
-    """``egov-audit report``: the stored scores of ``year`` (default: the latest year scored) with the
-    latest run's findings, written in ``fmt``."""
+def write_report(ws: Workspace, fmt: str, out: Path, year: int | None = None, score_set: str | None = None) -> Path:
+    """``egov-audit report``: the published score sets of ``year`` (default: the latest year scored; a
+    framework never published shows its latest set, marked as not published), or one ``score_set``, with
+    the findings of the runs they used and last year's published result to compare with, in ``fmt``."""
     from egov_audit.reports import write_report as write
 
-    scores = latest_scores(ws, year=year)
+    scores = [score_set_export(ws, score_set)] if score_set else latest_scores(ws, year=year, prefer="published")
     if not scores:
         raise InputError("report", "no scores yet: run `egov-audit score --framework ID --year YYYY` first")
+    previous = [p for y in sorted({e["year"] for e in scores}) for p in previous_published(ws, y - 1)]
+    runs = [r for e in scores for r in (e.get("score_set") or {}).get("runs") or []]
     with session(ws.engine) as s:
-        run_id = runs_repo.latest_run_id(s)
+        run_id = runs_repo.newest_of(s, runs) if runs else runs_repo.latest_run_id(s)
         findings = findings_json.findings_export(s, run_id) if run_id else None
-    return write(fmt, scores, findings, out)
+    return write(fmt, scores, findings, out, previous=previous)
 
 
 def write_findings(ws: Workspace, out: Path, run_id: str | None = None) -> Path:

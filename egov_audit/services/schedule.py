@@ -187,7 +187,9 @@ def _run_night(ws: Workspace, today: dt.date, year: int, result: NightlyResult) 
     log.info("nightly audit finished", extra={"fields": {"run": outcome.run_id, "pages": outcome.pages}})
     for tier, why in result.skipped_frameworks.items():
         log.warning("%s: %s", tier, why)
-    exports = [score(ws, name, year) for name in result.frameworks]
+    # Tonight's evidence: the nightly job never reuses the runs of an earlier score set.
+    now = dt.datetime.now(dt.UTC)
+    exports = [score(ws, name, year, as_of=now) for name in result.frameworks]
     changes = run_changes(ws, outcome.run_id)
     metrics = run_metrics(ws, outcome.run_id)
     night_dir = ws.settings.reports_dir / today.isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -68,11 +69,29 @@ def _finding_json(row: FindingRow) -> dict[str, Any]:
 
 
 def latest_findings_by_unit(
-    s: Session, unit_codes: Iterable[str] | None = None
+    s: Session, unit_codes: Iterable[str] | None = None, as_of: datetime | None = None,
+    runs: Iterable[str] | None = None,
 ) -> dict[str, tuple[str, list[dict[str, Any]]]]:
-    """For each unit, (crawl status, findings) of the newest run in which its crawl ended.
+    """For each unit, (crawl status, findings) of the newest run in which its crawl ended (of runs started
+    by ``as_of``; among ``runs`` when given).
 
     Scoring uses this: a unit audited last week and not tonight keeps last week's findings.
     """
     return {code: (crawl.status, load_findings(s, crawl.run_id, code))
-            for code, crawl in newest_crawls(s, unit_codes).items()}
+            for code, crawl in newest_crawls(s, unit_codes, as_of=as_of, runs=runs).items()}
+
+
+def scored_evidence(
+    s: Session, unit_codes: Iterable[str], as_of: datetime | None = None, runs: Iterable[str] | None = None
+) -> dict[str, tuple[str, str, list[dict[str, Any]]]]:
+    """Like ``latest_findings_by_unit`` with the run each unit's findings came from: (run, status, findings)."""
+    crawls = newest_crawls(s, unit_codes, as_of=as_of, runs=runs)
+    by_run: dict[str, list[str]] = {}
+    for code, crawl in crawls.items():
+        by_run.setdefault(crawl.run_id, []).append(code)
+    result: dict[str, tuple[str, str, list[dict[str, Any]]]] = {}
+    for run_id, codes in by_run.items():
+        found = load_run_findings(s, run_id, codes)
+        for code in codes:
+            result[code] = (run_id, crawls[code].status, found.get(code, []))
+    return result

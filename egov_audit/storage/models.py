@@ -165,11 +165,34 @@ class FindingRow(SQLModel, table=True):
     looked_at_json: str = Field(default="[]", sa_type=sa.Text)
 
 
+class SurveyVersion(SQLModel, table=True):
+    """One import of a survey file: a version of the answers it holds, with the original file kept in the
+    blob store (``file_digest``) as evidence. Versions are never edited or deleted."""
+
+    __tablename__ = "survey_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str = Field(sa_type=sa.Text)
+    file_digest: str
+    """``sha256:<hex>`` of the file as received (``BlobStore``)."""
+    file_size: int
+    sheet: str | None = None
+    forms: int = 0
+    """Unit forms (rows with at least one answer) the version holds."""
+    partial: bool = False
+    skipped_json: str = Field(default="[]", sa_type=sa.Text)
+    """With ``--partial``: the rows left out and why."""
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class SelfReport(SQLModel, table=True):
-    """One self-reported survey value (CRITERIA.md §3) of a unit for a year."""
+    """One self-reported survey value (CRITERIA.md §3) of a unit for a year, in one survey version."""
 
     __tablename__ = "self_report"
-    __table_args__ = (sa.UniqueConstraint("unit_code", "year", "field", name="uq_self_report_unit_year_field"),)
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "unit_code", "year", "field", name="uq_self_report_version_unit_year_field"),
+        sa.Index("ix_self_report_year_unit", "year", "unit_code"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     unit_code: str = Field(foreign_key="unit.code")
@@ -178,6 +201,26 @@ class SelfReport(SQLModel, table=True):
     value_json: str = Field(sa_type=sa.Text)
     source_file: str | None = Field(default=None, sa_type=sa.Text)
     imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version_id: int | None = Field(default=None, foreign_key="survey_version.id")
+    """None only for answers imported before versions were kept (the oldest version)."""
+    cell: str | None = None
+    """Where the answer stood in the file (``'Phieu khao sat'!D5``, or ``row 5, column 4`` of a CSV)."""
+
+
+class SurveyChoice(SQLModel, table=True):
+    """A reviewer's pick of the survey version that counts for a unit and year (otherwise the latest wins).
+    Append-only: the latest pick wins."""
+
+    __tablename__ = "survey_choice"
+    __table_args__ = (sa.CheckConstraint("length(reason) > 0", name="ck_survey_choice_reason"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code")
+    year: int
+    version_id: int = Field(foreign_key="survey_version.id")
+    reviewer: str
+    reason: str = Field(sa_type=sa.Text)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ReviewerDecision(SQLModel, table=True):
@@ -203,11 +246,41 @@ class ReviewerDecision(SQLModel, table=True):
     decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ScoreSet(SQLModel, table=True):
+    """One scoring of a framework version for a year: an immutable publication. Re-scoring adds a set and
+    never deletes one; ``published_at`` marks the sets officials published (the latest publication of a
+    framework and year is the published result)."""
+
+    __tablename__ = "score_set"
+
+    id: str = Field(primary_key=True)
+    framework_id: str
+    """``<name>@<version>`` (``framework`` table)."""
+    framework_name: str
+    """The framework's id in config/ (``qd2392-commune``): what ``--framework`` takes."""
+    framework_title: str = ""
+    """The framework's own ``name`` (``QĐ 2392/QĐ-BTTTT – cấp xã``)."""
+    framework_version: str
+    framework_digest: str
+    year: int
+    evidence: str = "latest"
+    """How findings were chosen: ``latest`` (each unit's newest), ``run`` or ``as_of``."""
+    as_of: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    runs_json: str = Field(default="[]", sa_type=sa.Text)
+    """The audit runs whose findings were scored."""
+    survey_versions_json: str = Field(default="[]", sa_type=sa.Text)
+    """The survey versions whose answers were scored."""
+    content_digest: str = ""
+    """``sha256:<hex>`` of the units' scores as exported: equal digests, equal results."""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Score(SQLModel, table=True):
-    """The computed result of a unit under a framework version for an evaluation year."""
+    """The computed result of a unit in one score set (a framework version, an evaluation year, its runs)."""
 
     __tablename__ = "score"
-    __table_args__ = (sa.UniqueConstraint("unit_code", "framework_id", "year", name="uq_score_unit_framework_year"),)
+    __table_args__ = (sa.UniqueConstraint("score_set_id", "unit_code", name="uq_score_set_unit"),)
 
     id: int | None = Field(default=None, primary_key=True)
     unit_code: str = Field(foreign_key="unit.code")
@@ -220,6 +293,7 @@ class Score(SQLModel, table=True):
     ranked: bool = True
     details_json: str = Field(default="{}", sa_type=sa.Text)
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    score_set_id: str | None = Field(default=None, foreign_key="score_set.id", index=True)
 
 
 USER_ROLES = ("viewer", "reviewer", "admin")

@@ -70,6 +70,15 @@ def latest_run_id(s: Session) -> str | None:
     return run.id if run else None
 
 
+def newest_of(s: Session, run_ids: Iterable[str]) -> str | None:
+    """The newest of some runs (by start time)."""
+    ids = list(run_ids)
+    if not ids:
+        return None
+    run = s.exec(select(AuditRun).where(AuditRun.id.in_(ids)).order_by(AuditRun.started_at.desc(), AuditRun.id)).first()
+    return run.id if run else None
+
+
 def unit_crawl(s: Session, run_id: str, unit_code: str) -> UnitCrawl | None:
     """The crawl record of a unit in a run, if it was started."""
     query = select(UnitCrawl).where(UnitCrawl.run_id == run_id, UnitCrawl.unit_code == unit_code)
@@ -117,8 +126,10 @@ def latest_run_by_unit(s: Session, unit_codes: Iterable[str] | None = None) -> d
     return {code: crawl.run_id for code, crawl in newest_crawls(s, unit_codes).items()}
 
 
-def newest_crawls(s: Session, unit_codes: Iterable[str] | None, before_run: str | None = None) -> dict[str, UnitCrawl]:
-    """For each unit, its newest ended crawl (only in runs started before ``before_run``, when given)."""
+def newest_crawls(s: Session, unit_codes: Iterable[str] | None, as_of: datetime | None = None,
+                  runs: Iterable[str] | None = None, before_run: str | None = None) -> dict[str, UnitCrawl]:
+    """For each unit, its ended crawl of the newest run: started by ``as_of``, among ``runs``, and in runs
+    started before ``before_run`` (excluded itself), each when given."""
     query = (
         select(UnitCrawl, AuditRun.started_at)
         .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
@@ -131,6 +142,10 @@ def newest_crawls(s: Session, unit_codes: Iterable[str] | None, before_run: str 
         if current is None:
             raise KeyError(before_run)
         query = query.where(UnitCrawl.run_id != before_run, AuditRun.started_at < current.started_at)
+    if as_of is not None:
+        query = query.where(AuditRun.started_at <= as_of)
+    if runs is not None:
+        query = query.where(UnitCrawl.run_id.in_(list(runs)))
     newest: dict[str, tuple[datetime, UnitCrawl]] = {}
     for crawl, started in s.exec(query):
         known = newest.get(crawl.unit_code)
