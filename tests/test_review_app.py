@@ -28,7 +28,7 @@ from bs4 import BeautifulSoup
 from egov_audit import checks
 from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, Evidence, Finding, Status
 from egov_audit.review import create_app
-from egov_audit.review.app import CONTENT_SECURITY_POLICY
+from egov_audit.review.app import CONTENT_SECURITY_POLICY, server_config
 from egov_audit.review.auth import load_or_create_secret
 from egov_audit.review.queries import screenshot_png
 from egov_audit.services.accounts import add_user, hash_password, verify_password
@@ -122,7 +122,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the OS picks a free port; uvicorn serves on this very socket (no race)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(server_config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -102,3 +102,34 @@ def load_score_exports(s: Session, year: int | None = None) -> list[dict[str, An
                      "ranked": row.ranked})
         export["units"].append(unit)
     return list(exports.values())
+
+
+def unit_scores(s: Session, unit_code: str) -> list[dict[str, Any]]:
+    """One unit's stored scores (every framework and year), newest year first: what the review app's unit
+    page shows without loading the whole province's score sets."""
+    query = select(Score).where(Score.unit_code == unit_code).order_by(Score.year.desc(), Score.computed_at.desc())
+    result = []
+    for row in s.exec(query):
+        framework = s.get(Framework, row.framework_id)
+        result.append({
+            "unit_code": row.unit_code, "framework_id": row.framework_id, "year": row.year,
+            "framework_name": framework.name if framework else None,
+            "achieved_level": row.achieved_level, "readiness_level": row.readiness_level, "total": row.total,
+            "rank": row.rank, "ranked": row.ranked, "details": json.loads(row.details_json),
+            "computed_at": row.computed_at,
+        })
+    return result
+
+
+def score_summaries(s: Session, year: int | None = None) -> list[dict[str, Any]]:
+    """The stored score columns of every unit (no details) for ``year`` (default: each unit's latest), for
+    overviews of a whole province."""
+    query = select(Score.unit_code, Score.framework_id, Score.year, Score.achieved_level, Score.readiness_level,
+                   Score.total, Score.rank, Score.ranked, Score.computed_at)
+    if year is not None:
+        query = query.where(Score.year == year)
+    latest: dict[str, dict[str, Any]] = {}
+    for row in s.exec(query.order_by(Score.year, Score.computed_at)):
+        latest[row[0]] = dict(zip(("unit_code", "framework_id", "year", "achieved_level", "readiness_level", "total",
+                                   "rank", "ranked", "computed_at"), row, strict=True))
+    return list(latest.values())

@@ -62,3 +62,10 @@ def load_selfreports(s: Session, year: int) -> dict[str, dict[str, Any]]:
     for row in s.exec(query):
         result.setdefault(row.unit_code, {})[row.field] = json.loads(row.value_json)
     return result
+
+
+def unit_selfreport(s: Session, unit_code: str, year: int) -> dict[str, Any] | None:
+    """One unit's survey answers for a year (``{field: value}``), or None when it returned no survey."""
+    query = select(SelfReport).where(SelfReport.unit_code == unit_code, SelfReport.year == year)
+    rows = list(s.exec(query.order_by(SelfReport.field)))
+    return {row.field: json.loads(row.value_json) for row in rows} if rows else None
