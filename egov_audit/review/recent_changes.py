@@ -35,7 +35,7 @@ def changes_since_previous_run(s: Session, limit: int = 50) -> list[dict[str, An
             select(FindingRow.run_id, FindingRow.unit_code, FindingRow.check_id, FindingRow.status)
             .where(FindingRow.run_id.in_(wanted), FindingRow.unit_code.in_(list(pairs)))):
         statuses.setdefault((run_id, code), {})[check_id] = status
-    names = dict(s.exec(select(Unit.code, Unit.name).where(Unit.code.in_(list(pairs)))))
+    names = dict(s.exec(select(Unit.code, Unit.name).where(Unit.code.in_(list(pairs)))).all())
     changes = []
     for code, ((run_id, status, started), (before_id, before_status, _)) in pairs.items():
         now, before = statuses.get((run_id, code), {}), statuses.get((before_id, code), {})

@@ -40,22 +40,25 @@ SANDBOX_HEADERS = [
     (b"content-security-policy", SANDBOX_CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
-    (b"cross-origin-resource-policy", b"same-origin"),
     (b"cache-control", b"private, no-store"),
 ]
+# No Cross-Origin-Resource-Policy: the sandboxed document has an opaque origin, so to the browser its own
+# style sheets and images are cross-origin loads that "same-origin" would block. A capability is needed anyway.
 RESOURCE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "image/x-icon",
                   "image/vnd.microsoft.icon", "image/svg+xml", "text/css", "font/woff2", "font/woff", "font/ttf",
                   "font/otf", "application/font-woff")
 """Sub-resources the sandbox serves from the store; anything else a page refers to is left out."""
-DROPPED_TAGS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal",
-                          "fencedframe", "noembed"})
+DROPPED_TAGS = frozenset({"script", "base", "noembed"})
+"""Removed with what they hold."""
+UNWRAPPED_TAGS = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet", "portal", "fencedframe"})
+"""Removed, their content kept: an object's fallback content is what a browser without the plug-in shows, and
+a lenient parser may have put the rest of the page inside an unclosed ``<embed>``."""
 DROPPED_ATTRIBUTES = frozenset({"srcdoc", "formaction", "action", "ping", "srcset", "imagesrcset", "http-equiv",
                                 "integrity", "target", "download"})
 URL_ATTRIBUTES = frozenset({"href", "src", "poster", "background", "cite", "longdesc", "lowsrc", "dynsrc", "data",
                             "manifest", "icon", "codebase", "archive", "profile", "usemap"})
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
-_CSS_IMPORT = re.compile(r"""@import\s+(['"])(.*?)\1""", re.IGNORECASE)
-BLOCKED_URL = "about:invalid"
+_CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?(['"]?)([^'")\s;]*)\1\s*\)?([^;]*;?)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -125,14 +128,15 @@ class _Resolver:
 
 
 def rewrite_css(css: str, base: str, resolve: Callable[[str], str | None]) -> str:
-    """CSS with every ``url()`` and ``@import`` pointing at a stored copy, or at nothing."""
+    """CSS with every ``url()`` and ``@import`` pointing at a stored copy, or gone (``none``, no import): the
+    browser is never given a URL to try."""
     def url_sub(match: re.Match[str]) -> str:
         target = resolve(urljoin(base, match.group(2).strip()))
-        return f'url("{target}")' if target else f"url({BLOCKED_URL})"
+        return f'url("{target}")' if target else "none"
 
     def import_sub(match: re.Match[str]) -> str:
         target = resolve(urljoin(base, match.group(2).strip()))
-        return f'@import "{target}"' if target else f'@import "{BLOCKED_URL}"'
+        return f'@import "{target}"{match.group(3)}' if target else ""
 
     return _CSS_URL.sub(url_sub, _CSS_IMPORT.sub(import_sub, css))
 
@@ -156,7 +160,7 @@ def _rewrite_element(el: Any, base: str, resolver: _Resolver) -> None:
             target = resolver.document(absolute) if tag in ("a", "area") else resolver.resource(absolute)
             if target is None:
                 del el.attrib[name]
-                if tag in ("a", "area") and "title" not in el.attrib:
+                if tag in ("a", "area") and "title" not in el.attrib and urlsplit(absolute).scheme in ("http", "https"):
                     el.attrib["title"] = absolute[:500]  # where the link went, as text
             else:
                 el.attrib[name] = target
@@ -204,7 +208,9 @@ def rewrite_html(html: str, base_url: str, resolver: _Resolver) -> str:
     for el in list(doc.iter()):
         if not isinstance(el.tag, str):
             continue  # comments and processing instructions
-        if not _keep(el):
+        if _local_name(el.tag) in UNWRAPPED_TAGS:
+            el.drop_tag()
+        elif not _keep(el):
             _drop(el)
         else:
             _rewrite_element(el, base, resolver)

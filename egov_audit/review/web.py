@@ -148,12 +148,14 @@ def page(min_role: str = "viewer", signed_in: bool = True) -> Callable[[Endpoint
                 if request.method == "GET":
                     return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
                 return RedirectResponse("/login", status_code=303)
+            if signed is not None and not signed.user.at_least(min_role):
+                if request.method == "POST":
+                    return await error_page(request, 403, "Bạn chỉ có quyền xem; cần vai trò người duyệt để thay "
+                                            "đổi.", "Your role can only read; changes need the reviewer or admin role.")
+                return await error_page(request, 403, "Trang này dành cho quản trị viên.", "This page is for admins.")
             if request.method == "POST":
                 form = await request.form()
                 request.state.form = form
-                if signed is not None and not signed.user.at_least(min_role):
-                    return await error_page(request, 403, "Bạn chỉ có quyền xem; cần vai trò người duyệt để thay "
-                                            "đổi.", "Your role can only read; changes need the reviewer or admin role.")
                 expected = signed.csrf_token if signed is not None else request.cookies.get(auth.LOGIN_COOKIE)
                 if not auth.tokens_match(expected, form.get(auth.CSRF_FIELD)):
                     return await error_page(request, 403, "Mã bảo vệ biểu mẫu (CSRF) thiếu hoặc không đúng. Hãy tải "
