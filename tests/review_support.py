@@ -36,7 +36,8 @@ PASSWORDS = {"vy": "viewer-password-1", "rex": "reviewer-password-1", "ada": "ad
 YEAR = 2024
 DISTRICT, TAM_GIANG, YEN_TRUNG, VAN_MON = "258", "09202", "09205", "09238"
 FAILING = {
-    TAM_GIANG: {"interact.qa", "info.plans", "info.budget", "service.payment", "info.english", "tech.https"},
+    TAM_GIANG: {"interact.qa", "interact.question_form", "info.plans", "info.budget", "service.payment",
+                "info.english", "tech.https"},
     YEN_TRUNG: {"service.payment", "info.english"},
     VAN_MON: {"info.plans", "fresh.news", "interact.consultation"},
     DISTRICT: {"info.statistics"},
@@ -164,15 +165,18 @@ def _findings(code: str, latest: bool, qa_evidence: list[Evidence], shot: str) -
     return result
 
 
-def build_province(ws: Workspace, urls: dict[str, str] | None = None) -> Province:
-    """Units (real codes of the sample province; ``urls`` gives live portal URLs), two runs, stored pages,
-    surveys and scores of 2024 for both tiers, and the users vy (viewer), rex (reviewer), ada (admin)."""
+def build_province(ws: Workspace, portals: dict[str, tuple[str, str]] | None = None) -> Province:
+    """Units (real codes of the sample province; ``portals`` gives live (portal URL, scope) pairs), two runs,
+    stored pages, surveys and scores of 2024 for both tiers, and the users vy (viewer), rex (reviewer) and
+    ada (admin)."""
     canary = Canary()
-    urls = urls or {}
+    urls = {code: url for code, (url, _) in (portals or {}).items()}
+    scopes = {code: scope or None for code, (_, scope) in (portals or {}).items()}
     shot = ws.blobs.put(png())
     units = [units_repo.UnitRow("27", "Tỉnh Bắc Ninh", "province", "27"),
              units_repo.UnitRow(DISTRICT, "Huyện Yên Phong", "district", "27", "27", urls.get(DISTRICT, "https://yenphong.example.vn/")),
-             units_repo.UnitRow(TAM_GIANG, "Xã Tam Giang", "commune", "27", DISTRICT, urls.get(TAM_GIANG, "https://tamgiang.example.vn/")),
+             units_repo.UnitRow(TAM_GIANG, "Xã Tam Giang", "commune", "27", DISTRICT, urls.get(TAM_GIANG, "https://tamgiang.example.vn/"),
+                                scopes.get(TAM_GIANG)),
              units_repo.UnitRow(YEN_TRUNG, "Xã Yên Trung", "commune", "27", DISTRICT, urls.get(YEN_TRUNG, "https://yentrung.example.vn/")),
              units_repo.UnitRow(VAN_MON, "Xã Văn Môn", "commune", "27", DISTRICT, urls.get(VAN_MON, "https://vanmon.example.vn/"))]
     runs: list[str] = []

@@ -42,6 +42,9 @@ def _unit_findings(s: Session, access: disputes.UnitAccess) -> dict[str, Any]:
                                                                                                  in_force.get(f["check"]))),
                      "value": queries.value_text(f["value"]), "url": evidence.get("url") or "",
                      "href": safe_href(evidence.get("url")), "excerpt": evidence.get("excerpt") or ""})
+    # What the unit would dispute comes first: failures, then partial and unknown results, then passes.
+    order = {"fail": 0, "partial": 1, "unknown": 2}
+    rows.sort(key=lambda r: order.get(r["status"]["css"], 3))
     filed = [{"check": e["dispute"].check_id, "comment": e["dispute"].comment, "url": e["dispute"].url or "",
               "filed": queries.fmt_time(e["dispute"].filed_at), "state": queries.label(DISPUTE_LABELS, e["state"])}
              for e in disputes.dispute_histories(s, [access.unit_code])]

@@ -369,4 +369,5 @@ def finding_detail(s: Session, blobs: BlobStore, config_dir: Path, run_id: str, 
         "all_decisions": [_decision_view(d, runs) for d in mine],
         "disputes": [d for d in _disputes_view(s, unit_code, runs) if d["check"] == check_id],
         "other_runs": [h for h in _history(s, unit_code) if h["run_id"] != run_id],
+        "stale": stale_score_sets(s, unit_code),
     }

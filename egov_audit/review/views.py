@@ -33,6 +33,7 @@ from egov_audit.review.web import (
     workspace,
 )
 from egov_audit.services import accounts, sessions
+from egov_audit.services.decisions import stale_score_sets
 from egov_audit.storage import audit_log_repo, runs_repo
 from egov_audit.storage.db import session
 
@@ -252,8 +253,9 @@ def queue_filters(values: Mapping[str, str], default_status: str, default_kind: 
 
 @page()
 async def crosscheck(request: Request) -> Response:
-    data = await read(request, queue.queue, queue_filters(request.query_params, "all", "crosscheck"))
-    return await render(request, "crosscheck.html", q=data)
+    filters = queue_filters(request.query_params, "all", "crosscheck")
+    data, stale = await read(request, lambda s: (queue.queue(s, filters), stale_score_sets(s)))
+    return await render(request, "crosscheck.html", q=data, stale=stale)
 
 
 async def queue_page(request: Request, filters: queue.QueueFilters, at: str | None, status_code: int = 200,
@@ -264,7 +266,7 @@ async def queue_page(request: Request, filters: queue.QueueFilters, at: str | No
     def load(s: Any) -> dict[str, Any]:
         data = queue.queue(s, filters)
         current, before, after = queue.position(data["entries"], at)
-        data.update(current=current, before=before, after=after,
+        data.update(current=current, before=before, after=after, stale=stale_score_sets(s),
                     evidence=queue.item_evidence(s, ws.blobs, current) if current else None)
         return data
 
