@@ -157,8 +157,7 @@ def queue(s: Session, filters: QueueFilters) -> dict[str, Any]:
     items = [i for i in everything if _matches(i, filters)]
     districts = sorted({i["district"] for i in everything if i["district"]}, key=lambda c: (names.get(c, c), c))
     return {
-        "year": year, "years": sorted({e["year"] for e in scores_repo.load_score_exports(s)} | ({year} if year else set()),
-                                      reverse=True),
+        "year": year, "years": sorted(set(scores_repo.scored_years(s)) | ({year} if year else set()), reverse=True),
         "entries": items, "filters": filters,
         "districts": [{"code": c, "name": names.get(c, c)} for c in districts],
         "indicators": sorted({ind for i in everything for ind in i["indicators"]}),

@@ -133,3 +133,8 @@ def score_summaries(s: Session, year: int | None = None) -> list[dict[str, Any]]
         latest[row[0]] = dict(zip(("unit_code", "framework_id", "year", "achieved_level", "readiness_level", "total",
                                    "rank", "ranked", "computed_at"), row, strict=True))
     return list(latest.values())
+
+
+def scored_years(s: Session) -> list[int]:
+    """Evaluation years with stored scores, newest first."""
+    return sorted(s.exec(select(Score.year).distinct()), reverse=True)
