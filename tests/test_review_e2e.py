@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,6 +115,7 @@ async def test_a_reviewers_day(live: tuple[Province, str], tmp_path: Path) -> No
             assert (await page.inner_text("h1")).startswith("Tổng quan")
             open_items = int(await page.inner_text(".card p.big"))
             assert open_items >= 4
+            assert "Xã Tam Giang" in await page.inner_text("#changes")  # its checks changed since the run before
             await _shot(page, "overview", tmp_path)
 
             # A unit: score, level, what is missing, findings by level and indicator with the survey beside.
@@ -125,6 +127,8 @@ async def test_a_reviewers_day(live: tuple[Province, str], tmp_path: Path) -> No
             groups = [t.split()[0:2] for t in await page.locator("h2.group-title").all_inner_texts()]
             assert groups[:5] == [["Điều", "kiện"], ["Mức", "I"], ["Mức", "II"], ["Mức", "III"], ["Mức", "IV"]]
             assert "publishes_qa" in await page.inner_text(".indicator:has(#f-interact-qa)")  # the survey beside
+            rescore = await page.locator(".score .rescore button").all_inner_texts()
+            assert rescore and all("qd2392-commune" in b for b in rescore)  # never the district framework
             await _shot(page, "unit", tmp_path)
 
             # A finding: its screenshot, and the stored page in the sandbox.
@@ -224,6 +228,14 @@ async def test_a_reviewers_day(live: tuple[Province, str], tmp_path: Path) -> No
             assert decision.run_id == job.run_id and decision.check_id == "tech.https" and decision.status == "pass"
             await page.goto(base + f"/runs/{job.run_id}/units/{TAM_GIANG}/findings/tech.https")
             assert "Chấp nhận khiếu nại" in await page.inner_text("section.history")
+            # The re-test's evidence, as a WACZ from the finding page.
+            package = await page.request.get(base + await page.get_attribute("a[href$='evidence.wacz']", "href"))
+            assert package.status == 200
+            wacz = tmp_path / "unit.wacz"
+            wacz.write_bytes(await package.body())
+            with zipfile.ZipFile(wacz) as zf:
+                names = zf.namelist()
+            assert "datapackage.json" in names and any(n.startswith("archive/") for n in names)
 
             # English, remembered across sign-out and sign-in.
             await page.click("a.lang")
