@@ -84,14 +84,21 @@ class RecordedDecision:
     decided_at: datetime
 
 
+def required_text(text: str | None, limit: int, missing: tuple[str, str], what: tuple[str, str]) -> str:
+    """``text`` stripped, or ``DecisionError`` when it is empty (``missing``) or longer than ``limit``
+    (``what`` names it in both languages): reasons, dispute comments."""
+    value = (text or "").strip()
+    if not value:
+        raise DecisionError(*missing)
+    if len(value) > limit:
+        raise DecisionError(f"{what[0]} quá dài (tối đa {limit} ký tự).",
+                            f"The {what[1]} is too long (at most {limit} characters).")
+    return value
+
+
 def _reason(text: str | None) -> str:
-    reason = (text or "").strip()
-    if not reason:
-        raise DecisionError("Cần ghi lý do cho quyết định.", "A reason is required.")
-    if len(reason) > MAX_REASON_CHARS:
-        raise DecisionError(f"Lý do quá dài (tối đa {MAX_REASON_CHARS} ký tự).",
-                            f"The reason is too long (at most {MAX_REASON_CHARS} characters).")
-    return reason
+    return required_text(text, MAX_REASON_CHARS, ("Cần ghi lý do cho quyết định.", "A reason is required."),
+                         ("Lý do", "reason"))
 
 
 def _crosscheck_check(config_dir: Any, field: str) -> str:

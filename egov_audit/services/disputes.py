@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from egov_audit.core.urls import safe_href
-from egov_audit.services.decisions import DecisionError
+from egov_audit.services.decisions import DecisionError, required_text
 from egov_audit.services.sessions import token_hash
 from egov_audit.storage import audit_log_repo, disputes_repo, findings_repo, runs_repo, units_repo
 from egov_audit.storage.models import Dispute, UnitLink, utcnow
@@ -84,12 +84,8 @@ def revoke_link(s: Session, unit_code: str, link_id: int, actor: str, client: st
 def file_dispute(s: Session, access: UnitAccess, check_id: str, comment: str, url: str | None,
                  client: str | None = None) -> Dispute:
     """Record a unit's dispute of one finding of its latest audited run; ``DecisionError`` says what to fix."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise DecisionError("Hãy ghi nội dung khiếu nại.", "Please write what is wrong.")
-    if len(comment) > MAX_COMMENT_CHARS:
-        raise DecisionError(f"Nội dung quá dài (tối đa {MAX_COMMENT_CHARS} ký tự).",
-                            f"The comment is too long (at most {MAX_COMMENT_CHARS} characters).")
+    comment = required_text(comment, MAX_COMMENT_CHARS, ("Hãy ghi nội dung khiếu nại.", "Please write what is wrong."),
+                            ("Nội dung", "comment"))
     url = (url or "").strip() or None
     if url is not None and (len(url) > MAX_URL_CHARS or safe_href(url) is None):
         raise DecisionError("Địa chỉ phải bắt đầu bằng http:// hoặc https://.", "The URL must start with http:// or https://.")
