@@ -9,12 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import socket
-import struct
 import sys
-import threading
-import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from bs4 import BeautifulSoup
 
 from egov_audit import checks
@@ -44,21 +38,13 @@ from egov_audit.storage import (
     users_repo,
 )
 from egov_audit.storage.db import session
+from tests.review_support import csrf_of, serve_app
+from tests.review_support import png as make_png
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = "<img src=x onerror=alert(1)>"
 PASSWORDS = {"vy": "viewer-password-1", "rex": "reviewer-password-1"}
 SHOT_DIR = Path("/tmp/egov-review-shots")
-
-
-def _png(width: int = 40, height: int = 20) -> bytes:
-    """A real (tiny, blue) PNG made without an imaging library."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + bytes((11, 83, 148)) * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 @dataclass
@@ -78,7 +64,7 @@ def _populate(ws: Workspace) -> tuple[str, tuple[str, str], int, str, str]:
     unit = "07420"
     body = (f"<html><head><script>alert(1)</script><title>Hỏi đáp</title></head><body>{XSS_IMG}"
             f"<p>Hỏi đáp trực tuyến</p><a href=\"javascript:alert(2)\">x</a></body></html>").encode()
-    png = ws.blobs.put(_png())
+    png = ws.blobs.put(make_png())
     not_png = ws.blobs.put(b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>")
     first, second = checks.CHECK_IDS[0], checks.CHECK_IDS[1]
     with session(ws.engine) as s:
@@ -117,25 +103,10 @@ def _populate(ws: Workspace) -> tuple[str, tuple[str, str], int, str, str]:
 def world(tmp_path: Path) -> Iterator[World]:
     ws = Workspace.open(Settings(data_dir=tmp_path / "data"))
     run_id, check_ids, page_id, png, not_png = _populate(ws)
-    app = create_app(ws)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # the OS picks a free port; uvicorn serves on this very socket (no race)
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the review app did not start")
-        time.sleep(0.02)
     try:
-        yield World(ws, run_id, "07420", check_ids, page_id, png, not_png, f"http://127.0.0.1:{port}")
+        with serve_app(ws) as base:
+            yield World(ws, run_id, "07420", check_ids, page_id, png, not_png, base)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         ws.engine.dispose()
 
 
@@ -144,9 +115,7 @@ def _client(world: World) -> httpx.Client:
 
 
 def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
+    return csrf_of(html)
 
 
 def _login(client: httpx.Client, username: str, password: str | None = None) -> httpx.Response:

@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command_key(args: argparse.Namespace) -> str:
-    sub = getattr(args, f"{args.command}_command", None)
+    sub = getattr(args, f"{args.command.replace('-', '_')}_command", None)
     return f"{args.command} {sub}" if sub else args.command
 
 
@@ -308,6 +308,71 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(health_text(report), end="")
     return EXIT_OK if report["healthy"] else EXIT_UNITS_FAILED
+def _decide(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.decisions import DecisionError, DecisionRequest, UnknownTarget, record_decision
+
+    if args.check and bool(args.status) == bool(args.confirm):
+        raise InputError("decide", "with --check give either --status S (override) or --confirm")
+    if args.crosscheck and bool(args.status) == bool(args.confirm):
+        raise InputError("decide", "with --crosscheck give either --status S (override) or --confirm")
+    action = "exclude" if args.exclude else "include" if args.include else "confirm" if args.confirm else "override"
+    request = DecisionRequest(unit_code=args.unit, action=action, reason=args.reason, reviewer=args.reviewer,
+                              run_id=args.run, check_id=args.check, status=args.status, year=args.year,
+                              crosscheck_field=args.crosscheck)
+    try:
+        saved = record_decision(ws, request, client="cli")
+    except DecisionError as exc:
+        raise InputError("decide", str(exc)) from None
+    except UnknownTarget as exc:
+        raise InputError("--unit/--run", f"no such unit or run: {exc}") from None
+    print(f"decision {saved.id}: {saved.unit_code} {saved.check_id or ''} {saved.status}"
+          f"{f' (run {saved.run_id})' if saved.run_id else ''}{f' for {saved.year}' if saved.year else ''}")
+    print("re-score to apply it: egov-audit score --framework ID --year YYYY")
+    return EXIT_OK
+
+
+def _api_token_create(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.api_clients import create_client
+
+    token = create_client(ws, args.name, args.scope, province_code=args.province, days=args.days)
+    print(f"API client {args.name} ({', '.join(sorted(set(args.scope)))}"
+          f"{f', province {args.province}' if args.province else ''}): the token is shown once:", file=sys.stderr)
+    print(token)
+    return EXIT_OK
+
+
+def _api_token_revoke(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.api_clients import revoke_client
+
+    revoke_client(ws, args.name)
+    print(f"revoked API client {args.name}")
+    return EXIT_OK
+
+
+def _api_token_list(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.api_clients import list_clients
+
+    for c in list_clients(ws):
+        state = "revoked" if c["revoked_at"] else "active"
+        print(f"{c['name']}\t{state}\t{','.join(c['scopes'])}\t{c['province'] or '-'}\t"
+              f"last used {c['last_used_at'] or 'never'}")
+    return EXIT_OK
+
+
+def _unit_link_create(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.disputes import create_link
+    from egov_audit.storage.db import session
+
+    days = args.days or ws.settings.review.link_days
+    try:
+        with session(ws.engine) as s:
+            token, link = create_link(s, args.unit, "cli", days, args.contact, client="cli")
+    except LookupError:
+        raise InputError("--unit", f"unknown unit code {args.unit}") from None
+    base = ws.settings.review.public_url.rstrip("/")
+    print(f"{base}/u/{token}")
+    print(f"valid until {link.expires_at.isoformat()} (shown once; only its hash is stored)", file=sys.stderr)
+    return EXIT_OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
@@ -332,6 +397,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "schedule": _schedule,
     "changes": _changes,
     "health": _health,
+    "decide": _decide,
+    "api-token create": _api_token_create,
+    "api-token revoke": _api_token_revoke,
+    "api-token list": _api_token_list,
+    "unit-link create": _unit_link_create,
 }
 """Command (and sub-command) → its handler."""
 SETTINGS_ONLY = frozenset({_demo, _health})

@@ -44,3 +44,26 @@ RUN_STATUS_LABELS = {
     "abandoned": ("Bỏ dở", "abandoned"),
 }
 DECISION_LABELS = {**STATUS_LABELS, "exclude": ("Loại khỏi xếp hạng", "excluded from ranking")}
+DECISION_LABELS.update({
+    "confirm": ("Giữ kết quả quan sát", "confirmed as observed"),
+    "include": ("Đưa lại vào xếp hạng", "ranked again"),
+})
+DISPUTE_LABELS = {
+    "open": ("Chờ xem xét", "open"),
+    "retesting": ("Đang kiểm tra lại", "re-testing"),
+    "upheld": ("Chấp nhận khiếu nại", "upheld"),
+    "rejected": ("Không chấp nhận", "rejected"),
+}
+RETEST_LABELS = {
+    "queued": ("Đang chờ", "queued"),
+    "running": ("Đang kiểm tra", "running"),
+    "finished": ("Đã kiểm tra lại", "finished"),
+    "failed": ("Không kiểm tra được", "failed"),
+}
+LEVEL_LABELS = {
+    "none": ("Chưa đạt mức nào", "no level"),
+    "I": ("Mức I", "level I"),
+    "II": ("Mức II", "level II"),
+    "III": ("Mức III", "level III"),
+    "IV": ("Mức IV", "level IV"),
+}

@@ -1,5 +1,6 @@
-"""The review web app: reviewers inspect findings with their evidence, confirm or override them with a
-reason, exclude units from ranking, look over survey cross-checks and re-score (``egov-audit serve``)."""
+"""The review web app (``egov-audit serve``): a province overview, unit and finding pages with their evidence
+and the stored page in a sandbox, decisions with reasons, the keyboard review queue, disputes through unit
+links and re-tests, the read-only JSON API, server-side sessions and an audit log."""
 
 from egov_audit.review.app import create_app, serve
 

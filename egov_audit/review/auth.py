@@ -1,15 +1,17 @@
-"""Sign-in for the review app: sessions, the session secret, CSRF tokens and the login throttle.
+"""Sign-in plumbing of the review app: the session cookie, CSRF tokens, the client's address, the login
+throttle and the key that signs the app's capability URLs.
 
-Passwords are checked by ``services.accounts`` (scrypt hashes; the CLI's ``user add`` uses the same
-functions). The session itself is a cookie signed by
-Starlette's ``SessionMiddleware`` (itsdangerous); it carries the user name, a fingerprint of the password
-hash (so changing a password signs out every other session) and the CSRF token of the session.
+Sessions live in the database (``services.sessions``): the ``egov_review`` cookie holds only a random token,
+set once at sign-in (HttpOnly, SameSite=Lax, Secure with ``--https-only``) and never re-issued, so its
+lifetime cannot slide; signing out or changing the password ends it server-side for every copy. Each session
+has its own CSRF token. The sign-in form, used before there is a session, is protected by a double-submit
+token: a random value in a short-lived ``egov_review_login`` cookie that the form must echo.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import threading
@@ -18,13 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
-from egov_audit.services.accounts import AuthError, CurrentUser
-from egov_audit.storage import users_repo
+from egov_audit.services.accounts import AuthError
 
 SECRET_FILE_NAME = "review-session.key"
 CSRF_FIELD = "csrf_token"
+SESSION_COOKIE = "egov_review"
+LOGIN_COOKIE = "egov_review_login"
+LOGIN_COOKIE_SECONDS = 3600
+LANG_COOKIE = "egov_lang"
 
 ROLE_LABELS = {
     "viewer": ("Người xem", "viewer"),
@@ -33,52 +36,23 @@ ROLE_LABELS = {
 }
 
 
-def hash_fingerprint(password_hash: str) -> str:
-    """A short digest of the stored hash kept in the session: a new password invalidates old sessions."""
-    return hashlib.sha256(password_hash.encode("ascii")).hexdigest()[:16]
-
-
-def session_user(s: Session, session: dict[str, Any]) -> CurrentUser | None:
-    """The user of a session, read fresh from the database so a role change or removal applies at once."""
-    username = session.get("user")
-    if not isinstance(username, str):
-        return None
-    user = users_repo.get_user(s, username)
-    if user is None or not hmac.compare_digest(hash_fingerprint(user.password_hash), str(session.get("pw", ""))):
-        return None
-    return CurrentUser(user.username, user.role)
-
-
-def start_session(session: dict[str, Any], s: Session, user: CurrentUser) -> None:
-    """Replace whatever the session held (no fixation of a pre-login session) with the signed-in user."""
-    stored = users_repo.get_user(s, user.username)
-    session.clear()
-    session["user"] = user.username
-    session["pw"] = hash_fingerprint(stored.password_hash) if stored else ""
-    session[CSRF_FIELD] = secrets.token_urlsafe(32)
-
-
-def csrf_token(session: dict[str, Any]) -> str:
-    """The session's CSRF token, created on first use (the login form needs one before sign-in)."""
-    token = session.get(CSRF_FIELD)
-    if not isinstance(token, str) or len(token) < 32:
-        token = secrets.token_urlsafe(32)
-        session[CSRF_FIELD] = token
-    return token
-
-
-def csrf_ok(session: dict[str, Any], submitted: Any) -> bool:
-    expected = session.get(CSRF_FIELD)
-    if not isinstance(expected, str) or not isinstance(submitted, str) or not submitted:
+def tokens_match(expected: Any, submitted: Any) -> bool:
+    """Constant-time comparison of two CSRF tokens; anything missing or too short never matches."""
+    if not isinstance(expected, str) or not isinstance(submitted, str) or len(expected) < 32:
         return False
     return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
-def load_or_create_secret(data_dir: Path) -> str:
-    """The key that signs session cookies: ``<data_dir>/review-session.key``, created 0600 on first use.
+def new_login_token() -> str:
+    return secrets.token_urlsafe(32)
 
-    Kept in a file rather than generated per start so that restarting the server does not sign everyone
-    out, and created with O_EXCL so two servers starting at once cannot end up with different keys.
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """The app's signing key: ``<data_dir>/review-session.key``, created 0600 on first use.
+
+    Kept in a file rather than generated per start so that restarting the server keeps the sign-in form's
+    and the sandbox's signed values valid, and created with O_EXCL so two servers starting at once cannot
+    end up with different keys.
     """
     path = Path(data_dir) / SECRET_FILE_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,10 +69,61 @@ def load_or_create_secret(data_dir: Path) -> str:
     return secret
 
 
+# ---------------------------------------------------------------- the client's address
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_trusted_proxies(text: str) -> tuple[Network, ...]:
+    """``review.trusted_proxies`` ("10.0.0.5, 192.168.1.0/24") as networks; a bad entry is an error."""
+    networks = []
+    for part in (p.strip() for p in text.split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"review.trusted_proxies: {part!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _in(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]) -> str:
+    """The address a request came from. ``X-Forwarded-For`` is believed only when the peer is a configured
+    proxy, and then read from the right, skipping our own proxies: the entries to the left are whatever
+    the client wrote. Without configured proxies the header is ignored, loopback included."""
+    address = peer or "?"
+    if not trusted or not forwarded_for or not _in(address, trusted):
+        return address
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return address  # a malformed chain: trust nothing in it
+        if not _in(hop, trusted):
+            return hop
+    return address
+
+
+# ---------------------------------------------------------------- login throttle
+
+
 class LoginThrottle:
     """Failed sign-ins per client address and per user name within a window; past the limit every attempt is
     refused until the window has passed, right password or not (so the refusal confirms nothing), which stops
-    online password guessing and keeps scrypt from being used to load the server."""
+    online password guessing and keeps scrypt from being used to load the server.
+
+    ``acquire`` counts an attempt as failed *before* its password is checked and ``release`` takes the mark
+    back only when that attempt succeeded, so a burst of concurrent guesses cannot all be checked before the
+    first failure is recorded. A success never clears other attempts' failures: one user's sign-in does not
+    reset the count of an address shared with someone guessing.
+    """
 
     def __init__(self, per_user: int = 5, per_client: int = 20, window_seconds: float = 900.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -106,6 +131,10 @@ class LoginThrottle:
         self.per_user, self.per_client, self.window, self._clock = per_user, per_client, window_seconds, clock
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(client: str, username: str) -> tuple[str, str]:
+        return f"ip:{client}", f"user:{username.casefold()}"
 
     def _recent(self, key: str, now: float) -> list[float]:
         kept = [t for t in self._failures.get(key, []) if now - t < self.window]
@@ -115,20 +144,37 @@ class LoginThrottle:
             self._failures.pop(key, None)
         return kept
 
+    def _blocked(self, client: str, username: str, now: float) -> bool:
+        ip_key, user_key = self._keys(client, username)
+        return len(self._recent(ip_key, now)) >= self.per_client or len(self._recent(user_key, now)) >= self.per_user
+
     def blocked(self, client: str, username: str) -> bool:
-        now = self._clock()
         with self._lock:
-            return (len(self._recent(f"ip:{client}", now)) >= self.per_client
-                    or len(self._recent(f"user:{username.casefold()}", now)) >= self.per_user)
+            return self._blocked(client, username, self._clock())
 
     def failed(self, client: str, username: str) -> None:
         now = self._clock()
         with self._lock:
-            for key in (f"ip:{client}", f"user:{username.casefold()}"):
+            for key in self._keys(client, username):
                 self._recent(key, now)
                 self._failures.setdefault(key, []).append(now)
 
-    def succeeded(self, client: str, username: str) -> None:
+    def acquire(self, client: str, username: str) -> float | None:
+        """Reserve one attempt (counted as failed until ``release``); None when the limit is reached."""
         with self._lock:
-            self._failures.pop(f"ip:{client}", None)
-            self._failures.pop(f"user:{username.casefold()}", None)
+            now = self._clock()
+            if self._blocked(client, username, now):
+                return None
+            for key in self._keys(client, username):
+                self._failures.setdefault(key, []).append(now)
+            return now
+
+    def release(self, client: str, username: str, ticket: float, succeeded: bool) -> None:
+        """End an attempt: a success takes back its own mark (and only that); a failure keeps it."""
+        if not succeeded:
+            return
+        with self._lock:
+            for key in self._keys(client, username):
+                marks = self._failures.get(key, [])
+                if ticket in marks:
+                    marks.remove(ticket)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from egov_audit.services.workspace import Workspace
-from egov_audit.storage import users_repo
+from egov_audit.storage import audit_log_repo, sessions_repo, users_repo
 from egov_audit.storage.db import session
 from egov_audit.storage.models import USER_ROLES
 
@@ -85,7 +85,27 @@ def add_user(s: Session, username: str, password: str, role: str) -> bool:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AuthError(f"mật khẩu quá ngắn / password too short: at least {MIN_PASSWORD_LENGTH} characters")
     _, created = users_repo.save_user(s, username, hash_password(password), role)
+    if not created:
+        # A reset password must not leave the old one's sessions signed in (nor a copied cookie).
+        ended = sessions_repo.end_user_sessions(s, username, "password_changed")
+        audit_log_repo.record_event(s, "password_reset", "cli", target=username, role=role, sessions_ended=ended)
     return created
+
+
+def change_password(s: Session, username: str, current: str, new: str, client: str | None = None) -> int:
+    """A signed-in user's new password: the current one must match; every session of the user ends (the
+    caller signs the browser in again). Returns how many sessions ended; raises ``AuthError``."""
+    user = users_repo.get_user(s, username)
+    if user is None or not verify_password(current, user.password_hash):
+        raise AuthError("mật khẩu hiện tại không đúng / the current password is wrong")
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"mật khẩu quá ngắn / password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    if new == current:
+        raise AuthError("mật khẩu mới phải khác mật khẩu cũ / the new password must differ from the old one")
+    users_repo.save_user(s, username, hash_password(new), user.role)
+    ended = sessions_repo.end_user_sessions(s, username, "password_changed")
+    audit_log_repo.record_event(s, "password_changed", username, client=client, sessions_ended=ended)
+    return ended
 
 
 def authenticate(s: Session, username: str, password: str) -> CurrentUser | None:
@@ -97,8 +117,6 @@ def authenticate(s: Session, username: str, password: str) -> CurrentUser | None
     if not verify_password(password, user.password_hash):
         return None
     return CurrentUser(user.username, user.role)
-
-
 
 
 def create_or_reset_user(ws: Workspace, username: str, password: str, role: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 from egov_audit import checks
 from egov_audit.services.workspace import Workspace
@@ -57,3 +59,24 @@ def framework_for_checks(config_dir: Path, level: str, year: int | None) -> str:
         return default
     covering = frameworks_covering(config_dir, level, year)
     return default if default in covering or len(covering) != 1 else covering[0]
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(config_dir: Path, name: str, mtime_ns: int) -> Any:
+    from egov_audit.scoring import load_framework
+
+    return load_framework(name, config_dir)
+
+
+def framework_for_reading(config_dir: Path, name: str) -> Any:
+    """A framework loaded once per file version (pages read frameworks on every request)."""
+    path = Path(config_dir) / "frameworks" / f"{name}.yaml"
+    return _load_cached(Path(config_dir), name, path.stat().st_mtime_ns if path.exists() else 0)
+
+
+def frameworks_for_level(config_dir: Path, level: str) -> list[str]:
+    """Ids of the frameworks that score units of ``level`` (a commune is never offered a district framework)."""
+    from egov_audit.scoring import list_frameworks
+
+    return [name for name in list_frameworks(config_dir)
+            if level in framework_for_reading(config_dir, name).levels_audited]

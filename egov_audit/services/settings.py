@@ -25,7 +25,8 @@ from egov_audit.core.errors import SettingsError
 from egov_audit.core.settings import apply_values, coerce, describe, setting, validate
 from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
 
-__all__ = ["BrowserSettings", "CrawlerSettings", "NotifySettings", "ScheduleSettings", "Settings", "SettingsError", "load_settings",
+__all__ = ["BrowserSettings", "CrawlerSettings", "NotifySettings", "ReviewSettings", "ScheduleSettings", "Settings",
+           "SettingsError", "load_settings",
            "settings_reference"]
 
 
@@ -88,6 +89,24 @@ class NotifySettings:
 
 
 @dataclass
+class ReviewSettings:
+    """The review web app (``egov-audit serve``): sessions, proxies, request sizes, unit links, re-tests."""
+
+    session_hours: float = setting(8.0, "Absolute lifetime of a sign-in, however active (a working day).",
+                                   above=0, maximum=24 * 30)
+    idle_minutes: float = setting(60.0, "A sign-in unused this long ends.", above=0, maximum=24 * 60)
+    trusted_proxies: str = setting("", "Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
+                                   "believed; empty = the header is ignored and the peer address is the client.")
+    max_body_kb: int = setting(256, "Largest request body accepted (forms, disputes); larger ones get 413.",
+                               minimum=1, maximum=64 * 1024)
+    link_days: int = setting(14, "Days a unit's dispute link stays valid.", minimum=1, maximum=365)
+    public_url: str = setting("", "Base URL the app is reached at (for the unit links the CLI prints), e.g. "
+                              "https://review.sotttt.gov.vn; empty = print the path only.")
+    retest_use_browser: bool = setting(True, "Re-tests asked for from the app run Chromium (screenshots, "
+                                       "rendering checks), like the nightly audit.")
+
+
+@dataclass
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("EGOV_AUDIT_DATA", "egov-audit-data")))
     db_url: str | None = None
@@ -96,6 +115,7 @@ class Settings:
     browser: BrowserSettings = field(default_factory=BrowserSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     config_dir: Path = CONFIG_DIR
 
     @property
@@ -119,7 +139,7 @@ class Settings:
 
 
 SECTIONS: dict[str, type] = {"crawler": CrawlerSettings, "browser": BrowserSettings, "schedule": ScheduleSettings,
-                             "notify": NotifySettings}
+                             "notify": NotifySettings, "review": ReviewSettings}
 """TOML table name → the dataclass declaring its settings."""
 
 

@@ -33,6 +33,7 @@ def add_decision(
     framework_name: str | None = None,
     year: int | None = None,
     decided_at: datetime | None = None,
+    crosscheck_field: str | None = None,
 ) -> ReviewerDecision:
     """Append a reviewer decision (never updates an earlier one: the history is the audit trail)."""
     status = str(status)
@@ -55,6 +56,7 @@ def add_decision(
         reason=reason.strip(),
         reviewer=reviewer.strip(),
         decided_at=decided_at or utcnow(),
+        crosscheck_field=crosscheck_field,
     )
     s.add(decision)
     s.flush()
@@ -74,6 +76,7 @@ def _decision_json(d: ReviewerDecision) -> dict[str, Any]:
         "reason": d.reason,
         "reviewer": d.reviewer,
         "decided_at": d.decided_at,
+        "crosscheck_field": d.crosscheck_field,
     }
 
 

@@ -244,6 +244,8 @@ class ReviewerDecision(SQLModel, table=True):
     reason: str = Field(sa_type=sa.Text)
     reviewer: str
     decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    crosscheck_field: str | None = None
+    """The survey field whose cross-check this decision settled (the decision itself judges ``check_id``)."""
 
 
 class ScoreSet(SQLModel, table=True):
@@ -389,3 +391,131 @@ class NotificationDelivery(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     payload_digest: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+# ---------------------------------------------------------------- review app: sessions, audit log, API, disputes
+
+
+class ReviewSession(SQLModel, table=True):
+    """A signed-in browser of the review app. The cookie holds a random token; only its SHA-256 is kept here,
+    so the table cannot be used to sign in. Ending the row (sign-out, password change, timeout) ends every
+    copy of the cookie."""
+
+    __tablename__ = "review_session"
+    __table_args__ = (sa.Index("ix_review_session_username", "username"),)
+
+    id: str = Field(primary_key=True)
+    """SHA-256 (hex) of the cookie token."""
+    username: str = Field(foreign_key="app_user.username")
+    csrf_token: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    """The absolute end of the session, whatever its use."""
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end_reason: str | None = None
+    """``signed_out``, ``password_changed``, ``idle``, ``expired`` or ``user_removed``."""
+    client: str | None = None
+    user_agent: str | None = Field(default=None, sa_type=sa.Text)
+    flash_json: str = Field(default="[]", sa_type=sa.Text)
+    """Notices to show on the next page (set by one request, shown and cleared by the next)."""
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what in the review app and when: sign-ins (failed ones too), sign-outs, password changes,
+    decisions, disputes, re-tests, links and API clients. Append-only."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    kind: str
+    actor: str
+    """A user name, ``api:<client>``, ``unit-link:<id>`` or ``cli``."""
+    unit_code: str | None = None
+    client: str | None = None
+    detail_json: str = Field(default="{}", sa_type=sa.Text)
+
+
+class ApiClient(SQLModel, table=True):
+    """A system of the department that reads the JSON API with its own token (only the SHA-256 is kept)."""
+
+    __tablename__ = "api_client"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    token_hash: str = Field(unique=True)
+    scopes_json: str = Field(default="[]", sa_type=sa.Text)
+    province_code: str | None = None
+    """When set, the client sees only the units of this province (and their runs, findings and scores)."""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UnitLink(SQLModel, table=True):
+    """An expiring link a unit's contact uses to read its own findings and dispute them (token hashed)."""
+
+    __tablename__ = "unit_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code")
+    token_hash: str = Field(unique=True)
+    contact: str | None = None
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Dispute(SQLModel, table=True):
+    """A unit's challenge of one finding of one run, with its comment and a URL that shows its case."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (sa.CheckConstraint("length(comment) > 0", name="ck_dispute_comment"),
+                      sa.Index("ix_dispute_unit_code", "unit_code"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code")
+    run_id: str = Field(foreign_key="audit_run.id")
+    check_id: str
+    comment: str = Field(sa_type=sa.Text)
+    url: str | None = Field(default=None, sa_type=sa.Text)
+    link_id: int | None = Field(default=None, foreign_key="unit_link.id")
+    filed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Retest(SQLModel, table=True):
+    """A re-audit of one unit asked for from the review app, run in the background."""
+
+    __tablename__ = "retest"
+    __table_args__ = (sa.CheckConstraint("status IN ('queued', 'running', 'finished', 'failed')",
+                                         name="ck_retest_status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code")
+    requested_by: str
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = "queued"
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    run_id: str | None = None
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    dispute_id: int | None = Field(default=None, foreign_key="dispute.id")
+
+
+class DisputeEvent(SQLModel, table=True):
+    """What happened to a dispute, appended: a re-test asked for or done, upheld or rejected by a decision."""
+
+    __tablename__ = "dispute_event"
+    __table_args__ = (sa.Index("ix_dispute_event_dispute_id", "dispute_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dispute_id: int = Field(foreign_key="dispute.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    kind: str
+    """``retest_requested``, ``upheld`` or ``rejected``."""
+    actor: str
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    decision_id: int | None = Field(default=None, foreign_key="reviewer_decision.id")
+    retest_id: int | None = Field(default=None, foreign_key="retest.id")

@@ -223,3 +223,56 @@ def scored_pairs(s: Session) -> list[tuple[str, int]]:
     pairs = s.exec(select(ScoreSet.framework_name, ScoreSet.year).distinct()
                    .order_by(ScoreSet.year.desc(), ScoreSet.framework_name))
     return [(name, year) for name, year in pairs]
+
+
+def latest_sets(s: Session, year: int | None = None) -> dict[tuple[str, int], ScoreSet]:
+    """The latest set of every framework and year (of ``year`` only when given)."""
+    query = select(ScoreSet)
+    if year is not None:
+        query = query.where(ScoreSet.year == year)
+    latest: dict[tuple[str, int], ScoreSet] = {}
+    for score_set in s.exec(query.order_by(ScoreSet.created_at, ScoreSet.id)):
+        latest[(score_set.framework_name, score_set.year)] = score_set
+    return latest
+
+
+def unit_scores(s: Session, unit_code: str) -> list[dict[str, Any]]:
+    """One unit's scores in the latest set of every framework and year, newest year first: what the review
+    app's unit page shows without loading the whole province's score sets."""
+    sets = {score_set.id: score_set for score_set in latest_sets(s).values()}
+    if not sets:
+        return []
+    query = select(Score).where(Score.unit_code == unit_code, Score.score_set_id.in_(list(sets)))
+    result = []
+    for row in s.exec(query.order_by(Score.year.desc(), Score.computed_at.desc())):
+        score_set = sets[row.score_set_id]
+        result.append({
+            "unit_code": row.unit_code, "framework_id": row.framework_id, "year": row.year,
+            "framework_name": score_set.framework_name, "score_set": score_set.id,
+            "published": score_set.published_at is not None,
+            "achieved_level": row.achieved_level, "readiness_level": row.readiness_level, "total": row.total,
+            "rank": row.rank, "ranked": row.ranked, "details": json.loads(row.details_json),
+            "computed_at": row.computed_at,
+        })
+    return result
+
+
+def score_summaries(s: Session, year: int | None = None) -> list[dict[str, Any]]:
+    """The score columns (no details) of every unit in the latest sets of ``year`` (default: each unit's
+    latest year), for overviews of a whole province."""
+    sets = latest_sets(s, year)
+    if not sets:
+        return []
+    query = select(Score.unit_code, Score.framework_id, Score.year, Score.achieved_level, Score.readiness_level,
+                   Score.total, Score.rank, Score.ranked, Score.computed_at).where(
+        Score.score_set_id.in_([score_set.id for score_set in sets.values()]))
+    latest: dict[str, dict[str, Any]] = {}
+    for row in s.exec(query.order_by(Score.year, Score.computed_at)):
+        latest[row[0]] = dict(zip(("unit_code", "framework_id", "year", "achieved_level", "readiness_level", "total",
+                                   "rank", "ranked", "computed_at"), row, strict=True))
+    return list(latest.values())
+
+
+def scored_years(s: Session) -> list[int]:
+    """Evaluation years with a score set, newest first."""
+    return sorted(s.exec(select(ScoreSet.year).distinct()), reverse=True)

@@ -134,3 +134,9 @@ def _latest_picks(s: Session, year: int, as_of: datetime | None) -> dict[str, Su
 def load_selfreports(s: Session, year: int, as_of: datetime | None = None) -> dict[str, dict[str, Any]]:
     """``{unit_code: {field: value}}`` of the answers that count for one evaluation year."""
     return {code: answers.values for code, answers in load_answers(s, year, as_of).items()}
+
+
+def unit_selfreport(s: Session, unit_code: str, year: int) -> dict[str, Any] | None:
+    """One unit's survey answers that count for a year (``{field: value}``), or None when it returned none."""
+    answers = load_answers(s, year, unit_codes=[unit_code]).get(unit_code)
+    return dict(answers.values) if answers is not None else None
