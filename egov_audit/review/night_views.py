@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from egov_audit.core.errors import InputError
 from egov_audit.core.urls import safe_href
-from egov_audit.review.views import _error, page, render
+from egov_audit.review.web import error_page, page, render
 from egov_audit.storage import nights_repo
 from egov_audit.storage.db import session
 
@@ -42,5 +42,5 @@ async def night(request: Request) -> Response:
     try:
         view = await run_in_threadpool(night_view, request.app.state.ws, request.path_params["run_id"])
     except InputError:
-        return _error(request, 404, "Không tìm thấy lần kiểm tra.", "No such run.")
-    return render(request, "night.html", v=view)
+        return await error_page(request, 404, "Không tìm thấy lần kiểm tra.", "No such run.")
+    return await render(request, "night.html", v=view)
