@@ -200,8 +200,6 @@ def test_aspnet_pages_are_one_postback_form(farm: FarmProvince, client: httpx.Cl
 
 @pytest.fixture(scope="module")
 def report(farm: FarmProvince, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    pytest.importorskip("crawler")
-    pytest.importorskip("checks")
     from tests.farm.agreement import format_table, measure_agreement
 
     result = measure_agreement(farm, config_dir=CONFIG)
