@@ -81,6 +81,6 @@ if len(set(CHECK_IDS)) != len(CHECK_IDS):
 
 SHARED_OPTIONS: dict[str, Mapping[str, Option]] = {"sections": SECTION_OPTIONS}
 """Option groups several checks read, by name (not a check id): the section rule's ``min_text_chars``."""
-OPTIONS: dict[str, dict[str, Option]] = option_table(
+OPTION_GROUPS: dict[str, dict[str, Option]] = option_table(
     [(check.id, check.options) for check in CHECKS] + list(SHARED_OPTIONS.items()))
 """Every declared option by group (check id or shared group) and key: what config/checks.yaml may set."""

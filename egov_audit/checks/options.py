@@ -74,9 +74,9 @@ class CheckOptions:
 
 def _declared() -> dict[str, dict[str, Option]]:
     # The catalogue imports every check module, and those import this one: read it when first needed.
-    from egov_audit.checks.catalogue import OPTIONS
+    from egov_audit.checks.catalogue import OPTION_GROUPS
 
-    return OPTIONS
+    return OPTION_GROUPS
 
 
 def _targets(declared: Mapping[str, Option], check_id: str, key: str) -> list[str]:

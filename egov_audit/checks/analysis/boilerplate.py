@@ -15,7 +15,7 @@ from lxml import etree
 
 from egov_audit.checks.analysis.page_parsing import SKIP_TAGS, PageParser
 from egov_audit.checks.analysis.page_regions import CONTENT_REGIONS, FOOTER, MAIN
-from egov_audit.checks.analysis.site_scope import SiteScope, page_key
+from egov_audit.checks.analysis.site_scope import PerPage, SiteScope
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.text import collapse_whitespace, match_label
 
@@ -29,7 +29,7 @@ class Boilerplate:
         self._scope = scope
         self._parser = parser
         self._placeholders = placeholders
-        self._own_text: dict[str, str] = {}
+        self.own_text: PerPage[str] = PerPage(self._read_own_text)
 
     @cached_property
     def _repeated_blocks(self) -> set[int]:
@@ -94,16 +94,11 @@ class Boilerplate:
             return []
         return []
 
-    def own_text(self, page: CapturedPage) -> str:
+    def _read_own_text(self, page: CapturedPage) -> str:
         """The page's own content: main and article regions minus blocks repeated across the site."""
-        key = page_key(page)
-        if key not in self._own_text:
-            if self._parser.parsed(page) is None:
-                self._own_text[key] = ""
-            else:
-                self._own_text[key] = self._parser.visible_text(page, regions=CONTENT_REGIONS,
-                                                                skip=self.elements(page))
-        return self._own_text[key]
+        if self._parser.parsed(page) is None:
+            return ""
+        return self._parser.visible_text(page, regions=CONTENT_REGIONS, skip=self.elements(page))
 
     def is_placeholder(self, page: CapturedPage) -> bool:
         """The page's own content is a "đang cập nhật"-style notice (or nothing at all)."""

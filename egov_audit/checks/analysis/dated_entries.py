@@ -18,7 +18,7 @@ from egov_audit.checks.analysis.boilerplate import Boilerplate
 from egov_audit.checks.analysis.page_links import PageLinks
 from egov_audit.checks.analysis.page_parsing import BLOCK_TAGS, PageParser, ParsedPage, is_inside
 from egov_audit.checks.analysis.page_regions import CONTENT_REGIONS
-from egov_audit.checks.analysis.site_scope import SiteScope, is_file_url, page_key
+from egov_audit.checks.analysis.site_scope import PerPage, SiteScope, is_file_url, page_key
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.dates import DateMatch, find_dates, relative_label
 from egov_audit.core.text import collapse_whitespace
@@ -49,21 +49,18 @@ class DatedEntries:
         self._parser = parser
         self._links = links
         self._boilerplate = boilerplate
-        self._entries: dict[str, list[DatedEntry]] = {}
+        self.of: PerPage[list[DatedEntry]] = PerPage(self._read)
 
-    def of(self, page: CapturedPage) -> list[DatedEntry]:
+    def _read(self, page: CapturedPage) -> list[DatedEntry]:
         """Items of the page's own listings that show a date (navigation and repeated blocks excluded)."""
-        key = page_key(page)
-        if key not in self._entries:
-            parsed = self._parser.parsed(page)
-            entries: list[DatedEntry] = []
-            if parsed is not None:
-                boiler = self._boilerplate.elements(page)
-                entries = self._linked_entries(page, boiler)
-                if not self._boilerplate.is_placeholder(page):
-                    entries += self._plain_entries(page, parsed, boiler, entries)
-            self._entries[key] = entries
-        return self._entries[key]
+        parsed = self._parser.parsed(page)
+        if parsed is None:
+            return []
+        boiler = self._boilerplate.elements(page)
+        entries = self._linked_entries(page, boiler)
+        if not self._boilerplate.is_placeholder(page):
+            entries += self._plain_entries(page, parsed, boiler, entries)
+        return entries
 
     def _linked_entries(self, page: CapturedPage, boiler: set[etree._Element]) -> list[DatedEntry]:
         """Listing links whose item shows a date of its own."""

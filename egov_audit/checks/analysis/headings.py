@@ -11,7 +11,7 @@ from lxml import etree
 
 from egov_audit.checks.analysis.page_parsing import PageParser
 from egov_audit.checks.analysis.page_regions import BREADCRUMB, CONTENT_REGIONS
-from egov_audit.checks.analysis.site_scope import page_key
+from egov_audit.checks.analysis.site_scope import PerPage
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.text import collapse_whitespace
 
@@ -27,17 +27,11 @@ class PageHeadings:
 
     def __init__(self, parser: PageParser) -> None:
         self._parser = parser
-        self._headings: dict[str, list[Heading]] = {}
-        self._breadcrumbs: dict[str, list[Heading]] = {}
-
-    def headings(self, page: CapturedPage) -> list[Heading]:
-        """The page's own headings: h1–h3 in the content regions that are not links to other pages."""
-        key = page_key(page)
-        if key not in self._headings:
-            self._headings[key] = self._read_headings(page)
-        return self._headings[key]
+        self.headings: PerPage[list[Heading]] = PerPage(self._read_headings)
+        self.breadcrumb: PerPage[list[Heading]] = PerPage(self._read_breadcrumb)
 
     def _read_headings(self, page: CapturedPage) -> list[Heading]:
+        """The page's own headings: h1–h3 in the content regions that are not links to other pages."""
         parsed = self._parser.parsed(page)
         if parsed is None:
             return []
@@ -52,14 +46,8 @@ class PageHeadings:
                 found.append((text, el))
         return found
 
-    def breadcrumb(self, page: CapturedPage) -> list[Heading]:
-        """Items of the breadcrumb trail, in order (the last one names the page itself)."""
-        key = page_key(page)
-        if key not in self._breadcrumbs:
-            self._breadcrumbs[key] = self._read_breadcrumb(page)
-        return self._breadcrumbs[key]
-
     def _read_breadcrumb(self, page: CapturedPage) -> list[Heading]:
+        """Items of the breadcrumb trail, in order (the last one names the page itself)."""
         parsed = self._parser.parsed(page)
         if parsed is None:
             return []

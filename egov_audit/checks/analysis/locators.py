@@ -10,28 +10,17 @@ from collections import Counter
 from lxml import etree
 
 from egov_audit.checks.analysis.page_parsing import PageParser
-from egov_audit.checks.analysis.site_scope import page_key
 from egov_audit.core.artifacts import CapturedPage
 
 _RE_CSS_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class Locators:
-    """Locators of the elements of each page, counting the page's ids once."""
-
-    def __init__(self, parser: PageParser) -> None:
-        self._parser = parser
-        self._id_counts: dict[str, Counter[str]] = {}
-
-    def locator_for(self, page: CapturedPage, element: etree._Element) -> str | None:
-        parsed = self._parser.parsed(page)
-        if parsed is None:
-            return locator_for(element)
-        key = page_key(page)
-        if key not in self._id_counts:
-            self._id_counts[key] = Counter(el.get("id") for el in parsed.doc.iter()
-                                           if isinstance(el.tag, str) and el.get("id"))
-        return locator_for(element, parsed.doc, self._id_counts[key])
+def page_locator(parser: PageParser, page: CapturedPage, element: etree._Element) -> str | None:
+    """The locator of an element of a captured page (the page's ids are counted once, by the parser)."""
+    parsed = parser.parsed(page)
+    if parsed is None:
+        return locator_for(element)
+    return locator_for(element, parsed.doc, parser.id_counts(page))
 
 
 def locator_for(element: etree._Element, doc: etree._Element | None = None,

@@ -12,7 +12,7 @@ from lxml import etree
 from egov_audit.checks.analysis.headings import HEADING_TAGS, RE_TITLE_CLASS
 from egov_audit.checks.analysis.page_parsing import PageParser
 from egov_audit.checks.analysis.page_regions import MAIN
-from egov_audit.checks.analysis.site_scope import page_key
+from egov_audit.checks.analysis.site_scope import PerPage
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.dates import find_dates
 from egov_audit.core.text import collapse_whitespace
@@ -37,13 +37,7 @@ class PageLinks:
 
     def __init__(self, parser: PageParser) -> None:
         self._parser = parser
-        self._links: dict[str, list[Link]] = {}
-
-    def links(self, page: CapturedPage) -> list[Link]:
-        key = page_key(page)
-        if key not in self._links:
-            self._links[key] = self._read(page)
-        return self._links[key]
+        self.links: PerPage[list[Link]] = PerPage(self._read)
 
     def _read(self, page: CapturedPage) -> list[Link]:
         parsed = self._parser.parsed(page)

@@ -7,13 +7,14 @@ elements, one line per block element.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
 
 from egov_audit.checks.analysis.page_regions import MAIN, mark_regions
-from egov_audit.checks.analysis.site_scope import page_key
+from egov_audit.checks.analysis.site_scope import PerPage
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.text import collapse_whitespace
 
@@ -55,13 +56,15 @@ class PageParser:
     """Parses each page once (by the URL it was served from) and answers questions about its elements."""
 
     def __init__(self) -> None:
-        self._parsed: dict[str, ParsedPage | None] = {}
+        self.parsed: PerPage[ParsedPage | None] = PerPage(parse_page)
+        self.id_counts: PerPage[Counter[str]] = PerPage(self._count_ids)
+        """How many elements carry each id (a locator uses ``#id`` only when it is unique)."""
 
-    def parsed(self, page: CapturedPage) -> ParsedPage | None:
-        key = page_key(page)
-        if key not in self._parsed:
-            self._parsed[key] = parse_page(page)
-        return self._parsed[key]
+    def _count_ids(self, page: CapturedPage) -> Counter[str]:
+        parsed = self.parsed(page)
+        if parsed is None:
+            return Counter()
+        return Counter(el.get("id") for el in parsed.doc.iter() if isinstance(el.tag, str) and el.get("id"))
 
     def doc(self, page: CapturedPage) -> etree._Element | None:
         parsed = self.parsed(page)

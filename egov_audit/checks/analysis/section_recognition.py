@@ -15,10 +15,10 @@ from lxml import etree
 
 from egov_audit.checks.analysis.dated_entries import DatedEntries
 from egov_audit.checks.analysis.headings import PageHeadings
-from egov_audit.checks.analysis.locators import Locators
+from egov_audit.checks.analysis.locators import page_locator
 from egov_audit.checks.analysis.navigation import Navigation
 from egov_audit.checks.analysis.page_links import PageLinks
-from egov_audit.checks.analysis.page_parsing import is_inside
+from egov_audit.checks.analysis.page_parsing import PageParser, is_inside
 from egov_audit.checks.analysis.page_regions import MAIN, NAV_REGIONS
 from egov_audit.checks.analysis.site_scope import SiteScope
 from egov_audit.checks.vocabulary import Vocabulary
@@ -51,14 +51,14 @@ class SectionRecognition:
     """Where each concept's section is recognised on the site (cached per concept)."""
 
     def __init__(self, vocabulary: Vocabulary, scope: SiteScope, navigation: Navigation, links: PageLinks,
-                 headings: PageHeadings, entries: DatedEntries, locators: Locators) -> None:
+                 headings: PageHeadings, entries: DatedEntries, parser: PageParser) -> None:
         self.vocabulary = vocabulary
         self._scope = scope
         self._navigation = navigation
         self._links = links
         self._headings = headings
         self._entries = entries
-        self._locators = locators
+        self._parser = parser
         self._claims: dict[str, dict[str, str]] = {}
         self._sections: dict[str, list[SectionMatch]] = {}
 
@@ -189,6 +189,6 @@ class SectionRecognition:
     def _match(self, concept: str, url: str, via: str, label: str, page: CapturedPage,
                element: etree._Element, text: str) -> SectionMatch:
         return SectionMatch(
-            concept, url, self._scope.page(url), via, label, self._locators.locator_for(page, element),
+            concept, url, self._scope.page(url), via, label, page_locator(self._parser, page, element),
             page.final_url or page.url, collapse_whitespace(text)[:200], self._scope.in_scope(url),
         )

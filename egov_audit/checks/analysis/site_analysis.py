@@ -1,24 +1,22 @@
 """SiteAnalysis: one parse of a captured site, shared by every check (a facade over the analysis parts).
 
-Each part answers one kind of question and caches its answers for the site: ``SiteScope`` (which URLs are
-the unit's, which captured page a URL is), ``PageParser`` (one lxml parse per page, regions, visible text),
-``Boilerplate`` (blocks repeated across pages, each page's own content), ``PageLinks`` and ``PageHeadings``
-(links, headings, breadcrumbs, block titles), ``DatedEntries`` (listing items with a date), ``Locators``
-(CSS selectors of evidence), ``Navigation`` (what a visitor reaches from the home page) and
-``SectionRecognition`` (where each section of CRITERIA.md §2 is). The checks ask this object; the parts
-never fetch anything.
+A ``SiteAnalysis`` is the site seen through the unit's scope (``SiteScope``: which URLs are the unit's,
+which captured page a URL is, the pages to judge), and asks each other part the questions it knows:
+``PageParser`` (one lxml parse per page, regions, visible text), ``Boilerplate`` (blocks repeated across
+pages, each page's own content), ``PageLinks`` and ``PageHeadings`` (links, headings, breadcrumbs, block
+titles), ``DatedEntries`` (listing items with a date), ``page_locator`` (CSS selectors of evidence),
+``Navigation`` (what a visitor reaches from the home page) and ``SectionRecognition`` (where each section
+of CRITERIA.md §2 is). Every part caches its answers for the site; none fetches anything.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from lxml import etree
 
 from egov_audit.checks.analysis.boilerplate import Boilerplate
 from egov_audit.checks.analysis.dated_entries import DatedEntries, DatedEntry
 from egov_audit.checks.analysis.headings import Heading, PageHeadings, block_title
-from egov_audit.checks.analysis.locators import Locators
+from egov_audit.checks.analysis.locators import page_locator
 from egov_audit.checks.analysis.navigation import Navigation
 from egov_audit.checks.analysis.page_links import Link, PageLinks
 from egov_audit.checks.analysis.page_parsing import PageParser, ParsedPage
@@ -28,62 +26,22 @@ from egov_audit.checks.vocabulary import Vocabulary, load_vocabulary
 from egov_audit.core.artifacts import CapturedPage, CapturedSite
 
 
-class SiteAnalysis:
+class SiteAnalysis(SiteScope):
     """Parsed, cached view of a ``CapturedSite`` for the checks (pure: never fetches)."""
 
     def __init__(self, site: CapturedSite, vocabulary: Vocabulary | None = None) -> None:
-        self.site = site
+        super().__init__(site)
         self.vocabulary = vocabulary or load_vocabulary()
-        self._scope = SiteScope(site)
         self._parser = PageParser()
-        self._boilerplate = Boilerplate(self._scope, self._parser, self.vocabulary.placeholders)
+        self._boilerplate = Boilerplate(self, self._parser, self.vocabulary.placeholders)
         self._links = PageLinks(self._parser)
         self._headings = PageHeadings(self._parser)
-        self._entries = DatedEntries(self._scope, self._parser, self._links, self._boilerplate)
-        self._locators = Locators(self._parser)
-        self._navigation = Navigation(self._scope, self._links)
-        self._sections = SectionRecognition(self.vocabulary, self._scope, self._navigation, self._links,
-                                            self._headings, self._entries, self._locators)
+        self._entries = DatedEntries(self, self._parser, self._links, self._boilerplate)
+        self._navigation = Navigation(self, self._links)
+        self._sections = SectionRecognition(self.vocabulary, self, self._navigation, self._links,
+                                            self._headings, self._entries, self._parser)
 
-    # ---------------------------------------------------------------- pages and scope (SiteScope)
-    @property
-    def home(self) -> CapturedPage | None:
-        return self._scope.home
-
-    @property
-    def scope_prefix(self) -> str | None:
-        return self._scope.scope_prefix
-
-    @property
-    def own_hosts(self) -> set[str]:
-        return self._scope.own_hosts
-
-    def in_scope(self, url: str) -> bool:
-        return self._scope.in_scope(url)
-
-    def page(self, url: str) -> CapturedPage | None:
-        return self._scope.page(url)
-
-    @property
-    def html_pages(self) -> list[CapturedPage]:
-        return self._scope.html_pages
-
-    @property
-    def reference_time(self) -> datetime | None:
-        return self._scope.reference_time
-
-    # ---------------------------------------------------------------- reachability (Navigation)
-    @property
-    def reachable_urls(self) -> set[str]:
-        return self._navigation.reachable_urls
-
-    def is_reachable(self, page: CapturedPage) -> bool:
-        return self._navigation.is_reachable(page)
-
-    def nav_links_unfetched(self) -> bool:
-        return self._navigation.nav_links_unfetched()
-
-    # ---------------------------------------------------------------- parsing and text (PageParser)
+    # -- one page: its parse, regions and text
     def parsed(self, page: CapturedPage) -> ParsedPage | None:
         return self._parser.parsed(page)
 
@@ -94,13 +52,14 @@ class SiteAnalysis:
         return self._parser.region_of(page, element)
 
     def is_hidden(self, page: CapturedPage, element: etree._Element) -> bool:
+        """Whether the element (or an ancestor) is hidden from a visitor."""
         return self._parser.is_hidden(page, element)
 
     def visible_text(self, page: CapturedPage, element: etree._Element | None = None,
                      regions: frozenset[str] | None = None) -> str:
         return self._parser.visible_text(page, element, regions)
 
-    # ---------------------------------------------------------------- own content (Boilerplate)
+    # -- one page: its own content, without what the site repeats
     def boilerplate_elements(self, page: CapturedPage) -> set[etree._Element]:
         return self._boilerplate.elements(page)
 
@@ -108,12 +67,13 @@ class SiteAnalysis:
         return self._boilerplate.footer_blocks(page)
 
     def own_text(self, page: CapturedPage) -> str:
+        """Main and article text minus the blocks repeated across the site."""
         return self._boilerplate.own_text(page)
 
     def is_placeholder(self, page: CapturedPage) -> bool:
         return self._boilerplate.is_placeholder(page)
 
-    # ---------------------------------------------------------------- links, headings, entries, locators
+    # -- one page: what names it and what it links or lists
     def links(self, page: CapturedPage) -> list[Link]:
         return self._links.links(page)
 
@@ -121,6 +81,7 @@ class SiteAnalysis:
         return self._headings.headings(page)
 
     def breadcrumb(self, page: CapturedPage) -> list[Heading]:
+        """Items of the breadcrumb trail; the last one names the page itself."""
         return self._headings.breadcrumb(page)
 
     def block_title(self, page: CapturedPage, element: etree._Element) -> str | None:
@@ -130,9 +91,20 @@ class SiteAnalysis:
         return self._entries.of(page)
 
     def locator_for(self, page: CapturedPage, element: etree._Element) -> str | None:
-        return self._locators.locator_for(page, element)
+        return page_locator(self._parser, page, element)
 
-    # ---------------------------------------------------------------- sections (SectionRecognition)
+    # -- the site: what a visitor reaches, and where each section is
+    @property
+    def reachable_urls(self) -> set[str]:
+        return self._navigation.reachable_urls
+
+    def is_reachable(self, page: CapturedPage) -> bool:
+        return self._navigation.is_reachable(page)
+
+    def nav_links_unfetched(self) -> bool:
+        """Whether the crawl stopped before fetching every in-scope navigation link of the home page."""
+        return self._navigation.nav_links_unfetched()
+
     def claims(self, text: str, exact: bool = False) -> dict[str, str]:
         return self._sections.claims(text, exact)
 

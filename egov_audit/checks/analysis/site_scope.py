@@ -8,8 +8,10 @@ written as the page wrote them, so every lookup tries both forms.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property, lru_cache
+from typing import Generic, TypeVar
 from urllib.parse import urldefrag, urlsplit
 
 from egov_audit.core.artifacts import CapturedPage, CapturedSite
@@ -33,6 +35,23 @@ def is_file_url(url: str) -> bool:
 def page_key(page: CapturedPage) -> str:
     """What the per-page caches are keyed by: the URL the page was finally served from."""
     return page.final_url or page.url
+
+
+T = TypeVar("T")
+
+
+class PerPage(Generic[T]):
+    """An answer computed once per page (by ``page_key``): ``links = PerPage(read_links)``, then ``links(page)``."""
+
+    def __init__(self, compute: Callable[[CapturedPage], T]) -> None:
+        self._compute = compute
+        self._answers: dict[str, T] = {}
+
+    def __call__(self, page: CapturedPage) -> T:
+        key = page.final_url or page.url
+        if key not in self._answers:
+            self._answers[key] = self._compute(page)
+        return self._answers[key]
 
 
 @lru_cache(maxsize=65536)  # the same menu links are looked up on every page

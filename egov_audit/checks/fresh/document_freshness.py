@@ -24,6 +24,12 @@ from egov_audit.core.text import collapse_whitespace, match_label
 ISSUE_DATE_HEADINGS = ("Ngày ban hành", "Ngày BH", "Ngày ký", "Ngày văn bản", "Ngày VB")
 
 
+OPTIONS = {
+    "pass_days": Option(90, "Age in days of the newest document up to which the list passes."),
+    "partial_days": Option(365, "Age in days up to which the list is partial; older is a fail."),
+}
+
+
 def _issue_column(row: etree._Element) -> int | None:
     """Index of the issue-date column ("Ngày ban hành") in the table ``row`` belongs to, if its heading names one."""
     table = next((a for a in row.iterancestors() if a.tag == "table"), None)
@@ -81,14 +87,5 @@ def fresh_documents(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    reason=f"newest document dated {issued.isoformat()} ({days} days)")
 
 
-CHECK = Check(
-    id="fresh.documents",
-    title_vi="Tần suất cập nhật văn bản",
-    title_en="Document freshness",
-    needs=frozenset({Need.PAGES}),
-    run=fresh_documents,
-    options={
-        "pass_days": Option(90, "Age in days of the newest document up to which the list passes."),
-        "partial_days": Option(365, "Age in days up to which the list is partial; older is a fail."),
-    },
-)
+CHECK = Check(id="fresh.documents", title_vi="Tần suất cập nhật văn bản", title_en="Document freshness",
+              needs=frozenset({Need.PAGES}), run=fresh_documents, options=OPTIONS)

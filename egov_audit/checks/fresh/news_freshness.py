@@ -22,6 +22,13 @@ from egov_audit.core.artifacts import CapturedPage, Finding, Need, Status
 from egov_audit.core.dates import age_days, local_date, relative_label
 from egov_audit.core.text import collapse_whitespace, match_label
 
+OPTIONS = {
+    "pass_days_district": Option(7, "Age in days of the newest news item up to which a district passes."),
+    "pass_days_other": Option(30, "Age in days of the newest news item up to which a commune (or any unit "
+                                  "not a district) passes."),
+    "partial_days": Option(90, "Age in days up to which the news is partial; older is a fail."),
+}
+
 
 @dataclass(frozen=True)
 class _Item:
@@ -108,16 +115,5 @@ def fresh_news(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    reason=f"newest news item dated {item.date.isoformat()} ({days} days; pass ≤ {pass_days})")
 
 
-CHECK = Check(
-    id="fresh.news",
-    title_vi="Tần suất cập nhật tin tức",
-    title_en="News freshness",
-    needs=frozenset({Need.PAGES}),
-    run=fresh_news,
-    options={
-        "pass_days_district": Option(7, "Age in days of the newest news item up to which a district passes."),
-        "pass_days_other": Option(30, "Age in days of the newest news item up to which a commune (or any unit "
-                                      "not a district) passes."),
-        "partial_days": Option(90, "Age in days up to which the news is partial; older is a fail."),
-    },
-)
+CHECK = Check(id="fresh.news", title_vi="Tần suất cập nhật tin tức", title_en="News freshness",
+              needs=frozenset({Need.PAGES}), run=fresh_news, options=OPTIONS)

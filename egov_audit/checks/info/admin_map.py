@@ -31,10 +31,5 @@ def admin_map(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.map", ("map",), _map_content)
 
 
-CHECK = Check(
-    id="info.map",
-    title_vi="Bản đồ hành chính",
-    title_en="Administrative map",
-    needs=frozenset({Need.PAGES}),
-    run=admin_map,
-)
+CHECK = Check(id="info.map", title_vi="Bản đồ hành chính", title_en="Administrative map",
+              needs=frozenset({Need.PAGES}), run=admin_map)

@@ -20,10 +20,5 @@ def budget(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                          any_content(listing_content, file_content, text_content))
 
 
-CHECK = Check(
-    id="info.budget",
-    title_vi="Công khai ngân sách",
-    title_en="Budget disclosure",
-    needs=frozenset({Need.PAGES}),
-    run=budget,
-)
+CHECK = Check(id="info.budget", title_vi="Công khai ngân sách", title_en="Budget disclosure",
+              needs=frozenset({Need.PAGES}), run=budget)

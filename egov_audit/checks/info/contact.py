@@ -58,10 +58,5 @@ def contact(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return result
 
 
-CHECK = Check(
-    id="info.contact",
-    title_vi="Thông tin liên hệ",
-    title_en="Contact information",
-    needs=frozenset({Need.PAGES}),
-    run=contact,
-)
+CHECK = Check(id="info.contact", title_vi="Thông tin liên hệ", title_en="Contact information",
+              needs=frozenset({Need.PAGES}), run=contact)

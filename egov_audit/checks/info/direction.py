@@ -13,10 +13,5 @@ def direction(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.direction", ("direction",), listing_content)
 
 
-CHECK = Check(
-    id="info.direction",
-    title_vi="Thông tin chỉ đạo điều hành",
-    title_en="Direction and administration",
-    needs=frozenset({Need.PAGES}),
-    run=direction,
-)
+CHECK = Check(id="info.direction", title_vi="Thông tin chỉ đạo điều hành", title_en="Direction and administration",
+              needs=frozenset({Need.PAGES}), run=direction)

@@ -57,10 +57,5 @@ def english(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return result
 
 
-CHECK = Check(
-    id="info.english",
-    title_vi="Thông tin bằng tiếng Anh",
-    title_en="English information",
-    needs=frozenset({Need.PAGES}),
-    run=english,
-)
+CHECK = Check(id="info.english", title_vi="Thông tin bằng tiếng Anh", title_en="English information",
+              needs=frozenset({Need.PAGES}), run=english)

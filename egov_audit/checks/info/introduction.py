@@ -13,10 +13,5 @@ def introduction(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.introduction", ("introduction",), text_content)
 
 
-CHECK = Check(
-    id="info.introduction",
-    title_vi="Thông tin giới thiệu",
-    title_en="Introduction of the unit",
-    needs=frozenset({Need.PAGES}),
-    run=introduction,
-)
+CHECK = Check(id="info.introduction", title_vi="Thông tin giới thiệu", title_en="Introduction of the unit",
+              needs=frozenset({Need.PAGES}), run=introduction)

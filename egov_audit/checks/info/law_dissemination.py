@@ -13,10 +13,5 @@ def law_dissemination(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.law_dissemination", ("law_dissemination",), EITHER)
 
 
-CHECK = Check(
-    id="info.law_dissemination",
-    title_vi="Phổ biến giáo dục pháp luật",
-    title_en="Law dissemination",
-    needs=frozenset({Need.PAGES}),
-    run=law_dissemination,
-)
+CHECK = Check(id="info.law_dissemination", title_vi="Phổ biến giáo dục pháp luật", title_en="Law dissemination",
+              needs=frozenset({Need.PAGES}), run=law_dissemination)

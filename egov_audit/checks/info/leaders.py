@@ -41,10 +41,5 @@ def leaders(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return outcome_finding(analysis, "info.leaders", best_outcome(outcomes), "no leaders section found")
 
 
-CHECK = Check(
-    id="info.leaders",
-    title_vi="Thông tin lãnh đạo",
-    title_en="Leaders and their contacts",
-    needs=frozenset({Need.PAGES}),
-    run=leaders,
-)
+CHECK = Check(id="info.leaders", title_vi="Thông tin lãnh đạo", title_en="Leaders and their contacts",
+              needs=frozenset({Need.PAGES}), run=leaders)

@@ -35,10 +35,5 @@ def legal_documents(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return outcome_finding(analysis, "info.legal_documents", best_outcome(outcomes), "no document list found")
 
 
-CHECK = Check(
-    id="info.legal_documents",
-    title_vi="Văn bản quy phạm pháp luật",
-    title_en="Legal documents",
-    needs=frozenset({Need.PAGES}),
-    run=legal_documents,
-)
+CHECK = Check(id="info.legal_documents", title_vi="Văn bản quy phạm pháp luật", title_en="Legal documents",
+              needs=frozenset({Need.PAGES}), run=legal_documents)

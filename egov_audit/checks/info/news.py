@@ -14,6 +14,12 @@ from egov_audit.core.text import excerpt
 Item = tuple[DatedEntry, CapturedPage]
 
 
+OPTIONS = {
+    "min_articles": Option(3, "Dated articles whose pages open that a news listing must show to pass.",
+                           minimum=1),
+}
+
+
 def _articles(analysis: SiteAnalysis, options: CheckOptions
               ) -> tuple[list[tuple[DatedEntry, CapturedPage, CapturedPage]], list[Item], list[Item]]:
     """Distinct in-scope articles of the news listings: (opened with their page, broken, not fetched)."""
@@ -58,14 +64,5 @@ def news(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return fallback
 
 
-CHECK = Check(
-    id="info.news",
-    title_vi="Tin tức, sự kiện",
-    title_en="News",
-    needs=frozenset({Need.PAGES}),
-    run=news,
-    options={
-        "min_articles": Option(3, "Dated articles whose pages open that a news listing must show to pass.",
-                               minimum=1),
-    },
-)
+CHECK = Check(id="info.news", title_vi="Tin tức, sự kiện", title_en="News",
+              needs=frozenset({Need.PAGES}), run=news, options=OPTIONS)

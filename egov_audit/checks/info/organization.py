@@ -13,10 +13,5 @@ def organization(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.organization", ("organization",), LISTING_TEXT_OR_FILES)
 
 
-CHECK = Check(
-    id="info.organization",
-    title_vi="Cơ cấu tổ chức, chức năng nhiệm vụ",
-    title_en="Organisation, functions and duties",
-    needs=frozenset({Need.PAGES}),
-    run=organization,
-)
+CHECK = Check(id="info.organization", title_vi="Cơ cấu tổ chức, chức năng nhiệm vụ", title_en="Organisation, functions and duties",
+              needs=frozenset({Need.PAGES}), run=organization)

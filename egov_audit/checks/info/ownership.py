@@ -54,10 +54,5 @@ def ownership(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return not_found(analysis, "info.ownership", "no managing body or person responsible named")
 
 
-CHECK = Check(
-    id="info.ownership",
-    title_vi="Cơ quan chủ quản, người chịu trách nhiệm",
-    title_en="Managing body and person responsible",
-    needs=frozenset({Need.PAGES}),
-    run=ownership,
-)
+CHECK = Check(id="info.ownership", title_vi="Cơ quan chủ quản, người chịu trách nhiệm", title_en="Managing body and person responsible",
+              needs=frozenset({Need.PAGES}), run=ownership)

@@ -13,10 +13,5 @@ def plans(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.plans", ("plans",), LISTING_TEXT_OR_FILES)
 
 
-CHECK = Check(
-    id="info.plans",
-    title_vi="Chiến lược, quy hoạch, kế hoạch",
-    title_en="Strategies and plans",
-    needs=frozenset({Need.PAGES}),
-    run=plans,
-)
+CHECK = Check(id="info.plans", title_vi="Chiến lược, quy hoạch, kế hoạch", title_en="Strategies and plans",
+              needs=frozenset({Need.PAGES}), run=plans)

@@ -29,10 +29,5 @@ def procedures(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section
 
 
-CHECK = Check(
-    id="info.procedures",
-    title_vi="Thủ tục hành chính",
-    title_en="Administrative procedures",
-    needs=frozenset({Need.PAGES}),
-    run=procedures,
-)
+CHECK = Check(id="info.procedures", title_vi="Thủ tục hành chính", title_en="Administrative procedures",
+              needs=frozenset({Need.PAGES}), run=procedures)

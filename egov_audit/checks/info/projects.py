@@ -13,10 +13,5 @@ def projects(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.projects", ("projects",), LISTING_TEXT_OR_FILES)
 
 
-CHECK = Check(
-    id="info.projects",
-    title_vi="Dự án, đầu tư, đấu thầu, mua sắm công",
-    title_en="Projects and procurement",
-    needs=frozenset({Need.PAGES}),
-    run=projects,
-)
+CHECK = Check(id="info.projects", title_vi="Dự án, đầu tư, đấu thầu, mua sắm công", title_en="Projects and procurement",
+              needs=frozenset({Need.PAGES}), run=projects)

@@ -13,10 +13,5 @@ def statistics(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.statistics", ("statistics",), LISTING_TEXT_OR_FILES)
 
 
-CHECK = Check(
-    id="info.statistics",
-    title_vi="Thông tin thống kê",
-    title_en="Statistics",
-    needs=frozenset({Need.PAGES}),
-    run=statistics,
-)
+CHECK = Check(id="info.statistics", title_vi="Thông tin thống kê", title_en="Statistics",
+              needs=frozenset({Need.PAGES}), run=statistics)

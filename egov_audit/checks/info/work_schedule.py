@@ -13,10 +13,5 @@ def work_schedule(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "info.work_schedule", ("work_schedule",), LISTING_TEXT_OR_FILES)
 
 
-CHECK = Check(
-    id="info.work_schedule",
-    title_vi="Lịch làm việc",
-    title_en="Work schedule",
-    needs=frozenset({Need.PAGES}),
-    run=work_schedule,
-)
+CHECK = Check(id="info.work_schedule", title_vi="Lịch làm việc", title_en="Work schedule",
+              needs=frozenset({Need.PAGES}), run=work_schedule)

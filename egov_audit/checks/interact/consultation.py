@@ -22,10 +22,5 @@ def consultation(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "interact.consultation", ("consultation",), _draft_items)
 
 
-CHECK = Check(
-    id="interact.consultation",
-    title_vi="Lấy ý kiến dự thảo",
-    title_en="Consultation on drafts",
-    needs=frozenset({Need.PAGES}),
-    run=consultation,
-)
+CHECK = Check(id="interact.consultation", title_vi="Lấy ý kiến dự thảo", title_en="Consultation on drafts",
+              needs=frozenset({Need.PAGES}), run=consultation)

@@ -52,10 +52,5 @@ def downloadable_forms(analysis: SiteAnalysis, options: CheckOptions) -> Finding
     return not_found(analysis, "interact.downloadable_forms", "no downloadable form file found")
 
 
-CHECK = Check(
-    id="interact.downloadable_forms",
-    title_vi="Biểu mẫu tải về",
-    title_en="Downloadable forms",
-    needs=frozenset({Need.PAGES}),
-    run=downloadable_forms,
-)
+CHECK = Check(id="interact.downloadable_forms", title_vi="Biểu mẫu tải về", title_en="Downloadable forms",
+              needs=frozenset({Need.PAGES}), run=downloadable_forms)

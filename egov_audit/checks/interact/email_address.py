@@ -13,10 +13,5 @@ def email(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return detail_finding(analysis, "interact.email", "email", "email address")
 
 
-CHECK = Check(
-    id="interact.email",
-    title_vi="Thư điện tử",
-    title_en="Email address",
-    needs=frozenset({Need.PAGES}),
-    run=email,
-)
+CHECK = Check(id="interact.email", title_vi="Thư điện tử", title_en="Email address",
+              needs=frozenset({Need.PAGES}), run=email)

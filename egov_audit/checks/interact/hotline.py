@@ -14,10 +14,5 @@ def hotline(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return detail_finding(analysis, "interact.hotline", "phone", "phone number")
 
 
-CHECK = Check(
-    id="interact.hotline",
-    title_vi="Điện thoại, đường dây nóng",
-    title_en="Phone or hotline",
-    needs=frozenset({Need.PAGES}),
-    run=hotline,
-)
+CHECK = Check(id="interact.hotline", title_vi="Điện thoại, đường dây nóng", title_en="Phone or hotline",
+              needs=frozenset({Need.PAGES}), run=hotline)

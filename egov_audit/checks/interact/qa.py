@@ -86,10 +86,5 @@ def qa(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return outcome_finding(analysis, "interact.qa", best_outcome(outcomes), "no Q&A section found")
 
 
-CHECK = Check(
-    id="interact.qa",
-    title_vi="Hỏi đáp",
-    title_en="Questions and answers",
-    needs=frozenset({Need.PAGES}),
-    run=qa,
-)
+CHECK = Check(id="interact.qa", title_vi="Hỏi đáp", title_en="Questions and answers",
+              needs=frozenset({Need.PAGES}), run=qa)

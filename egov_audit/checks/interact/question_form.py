@@ -90,10 +90,5 @@ def question_form(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return result
 
 
-CHECK = Check(
-    id="interact.question_form",
-    title_vi="Gửi câu hỏi, góp ý",
-    title_en="Question or feedback form",
-    needs=frozenset({Need.PAGES}),
-    run=question_form,
-)
+CHECK = Check(id="interact.question_form", title_vi="Gửi câu hỏi, góp ý", title_en="Question or feedback form",
+              needs=frozenset({Need.PAGES}), run=question_form)

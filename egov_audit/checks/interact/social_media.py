@@ -32,10 +32,5 @@ def social(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return not_found(analysis, "interact.social", "no social channel linked")
 
 
-CHECK = Check(
-    id="interact.social",
-    title_vi="Mạng xã hội",
-    title_en="Social media",
-    needs=frozenset({Need.PAGES}),
-    run=social,
-)
+CHECK = Check(id="interact.social", title_vi="Mạng xã hội", title_en="Social media",
+              needs=frozenset({Need.PAGES}), run=social)

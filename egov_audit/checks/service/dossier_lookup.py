@@ -13,10 +13,5 @@ def dossier_lookup(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return function_check(analysis, options, "service.dossier_lookup", "dossier_lookup")
 
 
-CHECK = Check(
-    id="service.dossier_lookup",
-    title_vi="Tra cứu hồ sơ",
-    title_en="Dossier lookup",
-    needs=frozenset({Need.PAGES}),
-    run=dossier_lookup,
-)
+CHECK = Check(id="service.dossier_lookup", title_vi="Tra cứu hồ sơ", title_en="Dossier lookup",
+              needs=frozenset({Need.PAGES}), run=dossier_lookup)

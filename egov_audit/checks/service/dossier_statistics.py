@@ -134,10 +134,5 @@ def service_statistics(analysis: SiteAnalysis, options: CheckOptions) -> Finding
                          any_content(_figures_content, listing_content, file_content), external_ok=is_service_portal)
 
 
-CHECK = Check(
-    id="service.statistics",
-    title_vi="Thống kê giải quyết hồ sơ",
-    title_en="Dossier statistics",
-    needs=frozenset({Need.PAGES}),
-    run=service_statistics,
-)
+CHECK = Check(id="service.statistics", title_vi="Thống kê giải quyết hồ sơ", title_en="Dossier statistics",
+              needs=frozenset({Need.PAGES}), run=service_statistics)

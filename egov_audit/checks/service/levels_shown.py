@@ -52,10 +52,5 @@ def levels_shown(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return not_found(analysis, "service.levels_shown", "no service entries showing a level")
 
 
-CHECK = Check(
-    id="service.levels_shown",
-    title_vi="Mức độ dịch vụ công",
-    title_en="Service levels shown",
-    needs=frozenset({Need.PAGES}),
-    run=levels_shown,
-)
+CHECK = Check(id="service.levels_shown", title_vi="Mức độ dịch vụ công", title_en="Service levels shown",
+              needs=frozenset({Need.PAGES}), run=levels_shown)

@@ -23,10 +23,5 @@ def payment(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return function_check(analysis, options, "service.payment", "payment")
 
 
-CHECK = Check(
-    id="service.payment",
-    title_vi="Thanh toán trực tuyến",
-    title_en="Online payment",
-    needs=frozenset({Need.PAGES}),
-    run=payment,
-)
+CHECK = Check(id="service.payment", title_vi="Thanh toán trực tuyến", title_en="Online payment",
+              needs=frozenset({Need.PAGES}), run=payment)

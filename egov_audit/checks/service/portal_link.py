@@ -27,10 +27,5 @@ def portal_link(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                          external_ok=is_service_portal)
 
 
-CHECK = Check(
-    id="service.portal_link",
-    title_vi="Liên kết cổng dịch vụ công",
-    title_en="Link to a public-service portal",
-    needs=frozenset({Need.PAGES}),
-    run=portal_link,
-)
+CHECK = Check(id="service.portal_link", title_vi="Liên kết cổng dịch vụ công", title_en="Link to a public-service portal",
+              needs=frozenset({Need.PAGES}), run=portal_link)

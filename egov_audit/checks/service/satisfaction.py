@@ -13,10 +13,5 @@ def satisfaction(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return function_check(analysis, options, "service.satisfaction", "satisfaction")
 
 
-CHECK = Check(
-    id="service.satisfaction",
-    title_vi="Đánh giá mức độ hài lòng",
-    title_en="Satisfaction rating",
-    needs=frozenset({Need.PAGES}),
-    run=satisfaction,
-)
+CHECK = Check(id="service.satisfaction", title_vi="Đánh giá mức độ hài lòng", title_en="Satisfaction rating",
+              needs=frozenset({Need.PAGES}), run=satisfaction)

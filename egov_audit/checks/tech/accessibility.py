@@ -11,6 +11,12 @@ from egov_audit.core.artifacts import Evidence, Finding, Need, Status
 _SERIOUS = {"serious", "critical"}
 
 
+OPTIONS = {
+    "partial_below": Option(5, "With a serious or critical violation, fewer violations than this in all is "
+                               "partial; as many or more is a fail."),
+}
+
+
 def accessibility(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     probe = analysis.site.probes.get("axe") or {}
     if "violations" not in probe:
@@ -29,14 +35,5 @@ def accessibility(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    reason=f"{len(serious)} serious or critical of {len(violations)} violations")
 
 
-CHECK = Check(
-    id="tech.accessibility",
-    title_vi="Hỗ trợ người khuyết tật",
-    title_en="Accessibility",
-    needs=frozenset({Need.HOME, Need.AXE}),
-    run=accessibility,
-    options={
-        "partial_below": Option(5, "With a serious or critical violation, fewer violations than this in all is "
-                                   "partial; as many or more is a fail."),
-    },
-)
+CHECK = Check(id="tech.accessibility", title_vi="Hỗ trợ người khuyết tật", title_en="Accessibility",
+              needs=frozenset({Need.HOME, Need.AXE}), run=accessibility, options=OPTIONS)

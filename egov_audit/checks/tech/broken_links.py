@@ -9,6 +9,11 @@ from egov_audit.checks.findings import grade_at_most, page_evidence
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import Evidence, Finding, Need, Status
 
+OPTIONS = {
+    "pass_share": Option(0.02, "Share of broken internal links up to which the portal passes.", maximum=1),
+    "partial_share": Option(0.10, "Share up to which it is partial; more is a fail.", maximum=1),
+}
+
 
 def _link_states(analysis: SiteAnalysis) -> dict[str, bool | None]:
     """Each internal link seen on the pages: broken (True), working (False) or not known (None)."""
@@ -40,14 +45,5 @@ def broken_links(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return Finding("tech.broken_links", status, value=share, evidence=evidence, reason=reason)
 
 
-CHECK = Check(
-    id="tech.broken_links",
-    title_vi="Liên kết hỏng",
-    title_en="Broken links",
-    needs=frozenset({Need.PAGES, Need.LINK_STATUS}),
-    run=broken_links,
-    options={
-        "pass_share": Option(0.02, "Share of broken internal links up to which the portal passes.", maximum=1),
-        "partial_share": Option(0.10, "Share up to which it is partial; more is a fail.", maximum=1),
-    },
-)
+CHECK = Check(id="tech.broken_links", title_vi="Liên kết hỏng", title_en="Broken links",
+              needs=frozenset({Need.PAGES, Need.LINK_STATUS}), run=broken_links, options=OPTIONS)

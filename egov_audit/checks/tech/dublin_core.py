@@ -76,10 +76,5 @@ def metadata(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    looked_at=[p.final_url for p in analysis.html_pages][:50])
 
 
-CHECK = Check(
-    id="tech.metadata",
-    title_vi="Siêu dữ liệu (Dublin Core)",
-    title_en="Dublin Core metadata",
-    needs=frozenset({Need.PAGES}),
-    run=metadata,
-)
+CHECK = Check(id="tech.metadata", title_vi="Siêu dữ liệu (Dublin Core)", title_en="Dublin Core metadata",
+              needs=frozenset({Need.PAGES}), run=metadata)

@@ -18,10 +18,5 @@ def gov_domain(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    reason="host under .gov.vn" if status == Status.PASS else "host not under .gov.vn")
 
 
-CHECK = Check(
-    id="tech.gov_domain",
-    title_vi="Tên miền .gov.vn",
-    title_en=".gov.vn domain",
-    needs=frozenset({Need.HOME}),
-    run=gov_domain,
-)
+CHECK = Check(id="tech.gov_domain", title_vi="Tên miền .gov.vn", title_en=".gov.vn domain",
+              needs=frozenset({Need.HOME}), run=gov_domain)

@@ -36,10 +36,5 @@ def https(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    evidence=[Evidence(url=https_url)])
 
 
-CHECK = Check(
-    id="tech.https",
-    title_vi="HTTPS",
-    title_en="HTTPS",
-    needs=frozenset({Need.HOME, Need.HTTPS}),
-    run=https,
-)
+CHECK = Check(id="tech.https", title_vi="HTTPS", title_en="HTTPS",
+              needs=frozenset({Need.HOME, Need.HTTPS}), run=https)

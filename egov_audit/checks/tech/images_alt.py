@@ -12,6 +12,12 @@ from egov_audit.checks.findings import grade_at_least, page_evidence
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import CapturedPage, Finding, Need, Status
 
+OPTIONS = {
+    "pass_share": Option(0.9, "Share of images with a text alternative from which the portal passes.",
+                         maximum=1),
+    "partial_share": Option(0.5, "Share from which it is partial; below is a fail.", maximum=1),
+}
+
 
 def _has_text_alternative(img: etree._Element) -> bool:
     alt = img.get("alt")
@@ -55,15 +61,5 @@ def images_alt(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return Finding("tech.images_alt", status, value=share, evidence=evidence, reason=f"{good} of {total} images")
 
 
-CHECK = Check(
-    id="tech.images_alt",
-    title_vi="Văn bản thay thế cho ảnh",
-    title_en="Image text alternatives",
-    needs=frozenset({Need.PAGES}),
-    run=images_alt,
-    options={
-        "pass_share": Option(0.9, "Share of images with a text alternative from which the portal passes.",
-                             maximum=1),
-        "partial_share": Option(0.5, "Share from which it is partial; below is a fail.", maximum=1),
-    },
-)
+CHECK = Check(id="tech.images_alt", title_vi="Văn bản thay thế cho ảnh", title_en="Image text alternatives",
+              needs=frozenset({Need.PAGES}), run=images_alt, options=OPTIONS)

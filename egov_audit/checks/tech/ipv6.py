@@ -19,10 +19,5 @@ def ipv6(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    evidence=[Evidence(url=analysis.site.portal_url or "", excerpt=f"{host} AAAA {', '.join(records)}"[:200])])
 
 
-CHECK = Check(
-    id="tech.ipv6",
-    title_vi="IPv6",
-    title_en="IPv6",
-    needs=frozenset({Need.DNS}),
-    run=ipv6,
-)
+CHECK = Check(id="tech.ipv6", title_vi="IPv6", title_en="IPv6",
+              needs=frozenset({Need.DNS}), run=ipv6)

@@ -25,10 +25,5 @@ def mobile(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return Finding("tech.mobile", status, value=value, reason=reason, evidence=[Evidence(url=url, excerpt=viewport or None)])
 
 
-CHECK = Check(
-    id="tech.mobile",
-    title_vi="Hiển thị trên di động",
-    title_en="Mobile display",
-    needs=frozenset({Need.HOME, Need.MOBILE}),
-    run=mobile,
-)
+CHECK = Check(id="tech.mobile", title_vi="Hiển thị trên di động", title_en="Mobile display",
+              needs=frozenset({Need.HOME, Need.MOBILE}), run=mobile)

@@ -21,10 +21,5 @@ def reachable(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return Finding("tech.reachable", Status.FAIL, value=home.final_url, evidence=evidence, reason=f"HTTP {home.status}")
 
 
-CHECK = Check(
-    id="tech.reachable",
-    title_vi="Truy cập được",
-    title_en="Reachable",
-    needs=frozenset({Need.HOME}),
-    run=reachable,
-)
+CHECK = Check(id="tech.reachable", title_vi="Truy cập được", title_en="Reachable",
+              needs=frozenset({Need.HOME}), run=reachable)

@@ -10,6 +10,11 @@ from egov_audit.checks.findings import grade_at_most, page_evidence
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import Finding, Need, Status
 
+OPTIONS = {
+    "pass_seconds": Option(1.5, "Median time to first byte, in seconds, up to which the portal passes."),
+    "partial_seconds": Option(5.0, "Median time to first byte up to which it is partial; slower is a fail."),
+}
+
 
 def response_time(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     timed = [p for p in analysis.site.pages.values() if p.ttfb_seconds is not None and p.status is not None]
@@ -25,14 +30,5 @@ def response_time(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    reason=f"median TTFB over {len(times)} pages")
 
 
-CHECK = Check(
-    id="tech.response_time",
-    title_vi="Thời gian phản hồi",
-    title_en="Response time",
-    needs=frozenset({Need.PAGES}),
-    run=response_time,
-    options={
-        "pass_seconds": Option(1.5, "Median time to first byte, in seconds, up to which the portal passes."),
-        "partial_seconds": Option(5.0, "Median time to first byte up to which it is partial; slower is a fail."),
-    },
-)
+CHECK = Check(id="tech.response_time", title_vi="Thời gian phản hồi", title_en="Response time",
+              needs=frozenset({Need.PAGES}), run=response_time, options=OPTIONS)

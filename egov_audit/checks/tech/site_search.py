@@ -40,10 +40,5 @@ def search(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return Finding("tech.search", Status.PARTIAL, evidence=evidence, reason="search form exists but finds nothing")
 
 
-CHECK = Check(
-    id="tech.search",
-    title_vi="Tìm kiếm",
-    title_en="Site search",
-    needs=frozenset({Need.PAGES, Need.SEARCH}),
-    run=search,
-)
+CHECK = Check(id="tech.search", title_vi="Tìm kiếm", title_en="Site search",
+              needs=frozenset({Need.PAGES, Need.SEARCH}), run=search)

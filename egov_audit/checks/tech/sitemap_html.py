@@ -8,6 +8,13 @@ from egov_audit.checks.options import CheckOptions
 from egov_audit.checks.section_rule import Content, section_check
 from egov_audit.core.artifacts import CapturedPage, Finding, Need
 
+# CRITERIA names no number; small commune sites list only a handful of sections.
+OPTIONS = {
+    # CRITERIA names no number; small commune sites list only a handful of sections.
+    "min_links": Option(3, "In-scope links a \"Sơ đồ cổng/trang\" page must list to count as a sitemap "
+                           "rather than a placeholder.", minimum=1),
+}
+
 
 def _sitemap_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
     links = [link for link in analysis.links(page) if link.region in CONTENT_REGIONS and analysis.in_scope(link.url)]
@@ -20,15 +27,5 @@ def sitemap_html(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     return section_check(analysis, options, "tech.sitemap_html", ("sitemap_html",), _sitemap_content)
 
 
-CHECK = Check(
-    id="tech.sitemap_html",
-    title_vi="Sơ đồ cổng",
-    title_en="HTML sitemap",
-    needs=frozenset({Need.PAGES}),
-    run=sitemap_html,
-    options={
-        # CRITERIA names no number; small commune sites list only a handful of sections.
-        "min_links": Option(3, "In-scope links a \"Sơ đồ cổng/trang\" page must list to count as a sitemap "
-                               "rather than a placeholder.", minimum=1),
-    },
-)
+CHECK = Check(id="tech.sitemap_html", title_vi="Sơ đồ cổng", title_en="HTML sitemap",
+              needs=frozenset({Need.PAGES}), run=sitemap_html, options=OPTIONS)

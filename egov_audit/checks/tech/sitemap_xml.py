@@ -28,10 +28,5 @@ def sitemap_xml(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    reason="sitemap lists no page of the unit's scope" if urls else "sitemap lists no pages")
 
 
-CHECK = Check(
-    id="tech.sitemap_xml",
-    title_vi="Sitemap XML",
-    title_en="XML sitemap",
-    needs=frozenset({Need.SITEMAP}),
-    run=sitemap_xml,
-)
+CHECK = Check(id="tech.sitemap_xml", title_vi="Sitemap XML", title_en="XML sitemap",
+              needs=frozenset({Need.SITEMAP}), run=sitemap_xml)

@@ -30,10 +30,5 @@ def unicode_encoding(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                    evidence=[Evidence(url=home.final_url, snapshot=home.body_digest)])
 
 
-CHECK = Check(
-    id="tech.unicode",
-    title_vi="Bảng mã Unicode",
-    title_en="Unicode encoding",
-    needs=frozenset({Need.PAGES}),
-    run=unicode_encoding,
-)
+CHECK = Check(id="tech.unicode", title_vi="Bảng mã Unicode", title_en="Unicode encoding",
+              needs=frozenset({Need.PAGES}), run=unicode_encoding)
