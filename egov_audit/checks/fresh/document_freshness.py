@@ -24,6 +24,7 @@ from egov_audit.core.text import collapse_whitespace, match_label
 ISSUE_DATE_HEADINGS = ("Ngày ban hành", "Ngày BH", "Ngày ký", "Ngày văn bản", "Ngày VB")
 
 
+# The thresholds this check reads: checks.fresh.documents in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     "pass_days": Option(90, "Age in days of the newest document up to which the list passes."),
     "partial_days": Option(365, "Age in days up to which the list is partial; older is a fail."),

@@ -22,6 +22,7 @@ from egov_audit.core.artifacts import CapturedPage, Finding, Need, Status
 from egov_audit.core.dates import age_days, local_date, relative_label
 from egov_audit.core.text import collapse_whitespace, match_label
 
+# The thresholds this check reads: checks.fresh.news in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     "pass_days_district": Option(7, "Age in days of the newest news item up to which a district passes."),
     "pass_days_other": Option(30, "Age in days of the newest news item up to which a commune (or any unit "

@@ -14,6 +14,7 @@ from egov_audit.core.text import excerpt
 Item = tuple[DatedEntry, CapturedPage]
 
 
+# The thresholds this check reads: checks.info.news in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     "min_articles": Option(3, "Dated articles whose pages open that a news listing must show to pass.",
                            minimum=1),

@@ -11,6 +11,7 @@ from egov_audit.core.artifacts import Evidence, Finding, Need, Status
 _SERIOUS = {"serious", "critical"}
 
 
+# The thresholds this check reads: checks.tech.accessibility in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     "partial_below": Option(5, "With a serious or critical violation, fewer violations than this in all is "
                                "partial; as many or more is a fail."),

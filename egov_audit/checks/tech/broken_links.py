@@ -9,6 +9,7 @@ from egov_audit.checks.findings import grade_at_most, page_evidence
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import Evidence, Finding, Need, Status
 
+# The thresholds this check reads: checks.tech.broken_links in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     "pass_share": Option(0.02, "Share of broken internal links up to which the portal passes.", maximum=1),
     "partial_share": Option(0.10, "Share up to which it is partial; more is a fail.", maximum=1),

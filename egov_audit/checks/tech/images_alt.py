@@ -12,6 +12,7 @@ from egov_audit.checks.findings import grade_at_least, page_evidence
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import CapturedPage, Finding, Need, Status
 
+# The thresholds this check reads: checks.tech.images_alt in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     "pass_share": Option(0.9, "Share of images with a text alternative from which the portal passes.",
                          maximum=1),

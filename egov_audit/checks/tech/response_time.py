@@ -10,6 +10,7 @@ from egov_audit.checks.findings import grade_at_most, page_evidence
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import Finding, Need, Status
 
+# The thresholds this check reads: checks.tech.response_time in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     "pass_seconds": Option(1.5, "Median time to first byte, in seconds, up to which the portal passes."),
     "partial_seconds": Option(5.0, "Median time to first byte up to which it is partial; slower is a fail."),

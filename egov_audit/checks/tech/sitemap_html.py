@@ -8,7 +8,7 @@ from egov_audit.checks.options import CheckOptions
 from egov_audit.checks.section_rule import Content, section_check
 from egov_audit.core.artifacts import CapturedPage, Finding, Need
 
-# CRITERIA names no number; small commune sites list only a handful of sections.
+# The thresholds this check reads: checks.tech.sitemap_html in config/checks.yaml, which holds these defaults.
 OPTIONS = {
     # CRITERIA names no number; small commune sites list only a handful of sections.
     "min_links": Option(3, "In-scope links a \"Sơ đồ cổng/trang\" page must list to count as a sitemap "
