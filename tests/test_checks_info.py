@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from egov_audit.checks.site import SiteAnalysis
+from egov_audit.checks.analysis import SiteAnalysis
 from egov_audit.core.artifacts import Status
 from tests.test_checks_support import (
     INTRO_TEXT,

@@ -4,9 +4,9 @@ footers, "[at]" e-mails, and service functions linked from a page's own content 
 
 from __future__ import annotations
 
-from egov_audit.checks.contacts import contact_details
-from egov_audit.checks.info import has_person_name
-from egov_audit.checks.site import NAV, SiteAnalysis
+from egov_audit.checks.analysis import NAV, SiteAnalysis
+from egov_audit.checks.contact_details import contact_details
+from egov_audit.checks.info.person_names import has_person_name
 from egov_audit.core.artifacts import Status
 from tests.test_checks_catalogue import with_menu
 from tests.test_checks_support import (

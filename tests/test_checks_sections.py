@@ -4,7 +4,7 @@ their own concept, and the figures of service.statistics."""
 
 from __future__ import annotations
 
-from egov_audit.checks.site import SiteAnalysis
+from egov_audit.checks.analysis import SiteAnalysis
 from egov_audit.core.artifacts import Status
 from tests.test_checks_catalogue import ENGLISH, FIGURES_BOX, PLACEHOLDER, with_menu
 from tests.test_checks_support import (

@@ -11,7 +11,7 @@ from egov_audit.crawler.browser import Browser, resolve_executable
 from egov_audit.crawler.frontier import Frontier, variant_key
 from egov_audit.crawler.links import navigation_gap
 from egov_audit.crawler.settings import BrowserSettings
-from egov_audit.demo.sitegen import js_menu_script
+from egov_audit.demo.markup import js_menu_script
 from tests.test_crawler import fast, target
 from tests.test_crawler_farm import Farm, page
 

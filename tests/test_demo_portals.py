@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from egov_audit.demo import COVERED_CHECKS, DemoProvince, SectionState
+from egov_audit.demo.expected_labels import expected_values, province_labels
 from egov_audit.demo.province import SURVEY_FIELDS
 from egov_audit.demo.sitegen import vn_today
 
@@ -267,17 +268,17 @@ def test_survey_csv_has_criteria_columns_and_one_missing_unit(province: DemoProv
 
 
 def test_expected_labels_give_an_interesting_province(province: DemoProvince) -> None:
-    labels = province.expected_labels()
+    labels = province_labels(province)
     assert set(labels) == {u.code for u in province.units}
     assert all(set(by_check) == set(COVERED_CHECKS) for by_check in labels.values())
     assert labels["09238"]["fresh.news"] == "fail"
-    assert province.portal("09238").expected_values()["fresh.news"] == 120
+    assert expected_values(province.portal("09238"))["fresh.news"] == 120
     assert labels["260"]["fresh.news"] == "partial"  # 12 days: over the district limit of 7
     assert labels["09334"]["interact.qa"] == "partial"
     assert labels["09349"]["info.introduction"] == "partial" and labels["09349"]["info.news"] == "partial"
     assert labels["09193"]["tech.reachable"] == "fail" and labels["09193"]["info.news"] == "unknown"
     assert labels["258"]["service.payment"] == "pass"
-    assert province.portal("258").expected_values()["service.levels_shown"] == 6
+    assert expected_values(province.portal("258"))["service.levels_shown"] == 6
 
 
 def test_covered_checks_are_catalogue_ids() -> None:

@@ -22,7 +22,14 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from egov_audit.demo.sitegen import COVERED_CHECKS, Portal, SectionState
+from egov_audit.demo.expected_labels import (
+    COVERED_CHECKS,
+    expected_values,
+    province_labels,
+    rendering_dependent_checks,
+)
+from egov_audit.demo.sitegen import Portal
+from egov_audit.demo.spec_values import SectionState
 from tests.farm.specs import FarmProvince
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
@@ -115,7 +122,7 @@ def test_every_internal_link_opens_except_the_planted_broken_ones(farm: FarmProv
 
 
 def test_labels_cover_every_check_and_vary(farm: FarmProvince) -> None:
-    labels = farm.expected_labels()
+    labels = province_labels(farm)
     assert all(set(by_check) == set(COVERED_CHECKS) for by_check in labels.values())
     spread = {check: {labels[code][check] for code in labels} for check in COVERED_CHECKS}
     # The farm must be able to catch a check that always says pass (or always fail).
@@ -126,7 +133,7 @@ def test_labels_cover_every_check_and_vary(farm: FarmProvince) -> None:
 
 
 def test_near_miss_labels_follow_the_criteria_rules(farm: FarmProvince) -> None:
-    labels = farm.expected_labels()
+    labels = province_labels(farm)
     assert labels["99008"]["interact.qa"] == "fail"  # "hỏi đáp" only in an article body
     assert labels["99009"]["info.plans"] == "fail"  # "Triển khai kế hoạch …" is a news item
     assert (labels["99010"]["info.contact"], labels["99010"]["interact.hotline"]) == ("partial", "pass")
@@ -144,9 +151,9 @@ def test_near_miss_labels_follow_the_criteria_rules(farm: FarmProvince) -> None:
     assert labels["99006"]["interact.question_form"] == labels["99007"]["interact.question_form"] == "fail"
     assert labels["99003"]["interact.question_form"] == "pass"
     assert labels["99033"]["service.levels_shown"] == "pass"
-    assert farm.portal("99033").expected_values()["service.levels_shown"] == 0
-    assert farm.portal("99025").rendering_dependent_checks() >= {"info.introduction", "interact.qa"}
-    assert not farm.portal("99001").rendering_dependent_checks()
+    assert expected_values(farm.portal("99033"))["service.levels_shown"] == 0
+    assert rendering_dependent_checks(farm.portal("99025")) >= {"info.introduction", "interact.qa"}
+    assert not rendering_dependent_checks(farm.portal("99001"))
 
 
 def test_planted_traps_are_in_the_pages(farm: FarmProvince, client: httpx.Client) -> None:

@@ -1,7 +1,7 @@
 """The search and link-status probes against real loopback portals, judged by the real checks.
 
 Plan (``checks.search_plan``, pure) → probe (``crawler.probes``, network) → ``checks.run_checks``, compared
-with the ground truth ``Portal.expected_labels()`` of the generated portals: a working search (NukeViet,
+with the ground truth ``expected_labels(portal)`` of the generated portals: a working search (NukeViet,
 Liferay sub-site path), one that finds nothing, none at all, one posting to another host, and the
 ASP.NET postback forms of SharePoint and DotNetNuke. A small hand-written server covers what the farm
 does not serve: a POST form answered with 303, robots.txt disallowing the results page, a redirect off
@@ -27,6 +27,7 @@ from egov_audit.crawler import SiteTarget, crawl_site, make_client
 from egov_audit.crawler.exchange import Exchange
 from egov_audit.crawler.probes import dns_probe, encode_form, https_probe, link_status_probe, search_probe
 from egov_audit.crawler.settings import CrawlerSettings
+from egov_audit.demo.expected_labels import expected_labels
 from egov_audit.demo.server import DemoProvince
 from tests.farm.specs import FarmProvince, farm_units
 
@@ -85,7 +86,7 @@ def _gets(province: DemoProvince, code: str, path_part: str) -> list[str]:
 async def test_search_check_agrees_with_ground_truth(farm: FarmProvince, client: httpx.AsyncClient,
                                                      code: str) -> None:
     site, probe, findings = await probe_and_check(farm, code, client)
-    expected = farm.portal(code).expected_labels()["tech.search"]
+    expected = expected_labels(farm.portal(code))["tech.search"]
     assert str(findings["tech.search"].status) == expected, (code, probe.get("error"), findings["tech.search"].reason)
     # The farm's portals have no broken links; every status the probe gathered is a 2xx.
     assert str(findings["tech.broken_links"].status) == "pass", findings["tech.broken_links"].reason
@@ -180,7 +181,7 @@ def demo() -> Iterator[DemoProvince]:
 async def test_sample_province_search(demo: DemoProvince, client: httpx.AsyncClient, code: str) -> None:
     """Liferay district (working), NukeViet finding nothing (partial), a Liferay sub-site, no form (fail)."""
     site, probe, findings = await probe_and_check(demo, code, client)
-    assert str(findings["tech.search"].status) == demo.portal(code).expected_labels()["tech.search"], probe["error"]
+    assert str(findings["tech.search"].status) == expected_labels(demo.portal(code))["tech.search"], probe["error"]
     if code == "09202":
         # The sub-site's own search page, inside its scope.
         assert probe["action_url"] == demo.portal(code).base_url + "tim-kiem"

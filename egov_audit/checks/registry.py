@@ -1,79 +1,28 @@
-"""The check registry: each check declares its id, titles and needs, and is a pure function of a
-SiteAnalysis to a Finding. ``run_checks`` applies the crawl-status rules of CRITERIA.md §5 centrally
-and never raises: an exception inside a check becomes ``unknown`` with the reason."""
+"""The check registry: the declared checks by id, what they need, and ``run_checks``, which runs them over one
+``SiteAnalysis``. ``run_checks`` applies the crawl-status rules of CRITERIA.md §5 centrally and never raises:
+an exception inside a check becomes ``unknown`` with the reason."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from egov_audit.checks.catalogue import CHECK_IDS
+from egov_audit.checks.analysis import SiteAnalysis
+from egov_audit.checks.catalogue import CHECK_IDS, CHECKS
+from egov_audit.checks.declaration import Check
 from egov_audit.checks.options import CheckOptions
-from egov_audit.checks.site import SiteAnalysis
-from egov_audit.checks.titles import TITLES
 from egov_audit.checks.vocabulary import Vocabulary
 from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Evidence, Finding, Need, Status
-
-CheckFunction = Callable[[SiteAnalysis, CheckOptions], Finding]
 
 # Needs the crawl itself provides; the others must be present in ``site.probes``.
 _CRAWL_NEEDS = frozenset({Need.PAGES, Need.HOME})
 _BROWSER_NEEDS = frozenset({Need.RENDERED, Need.MOBILE, Need.AXE})
-_FAMILIES = tuple(f"egov_audit.checks.{family}" for family in ("info", "fresh", "interact", "service", "tech"))
 
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    title_vi: str
-    title_en: str
-    needs: frozenset[Need]
-    run: CheckFunction
-    implemented: bool = True
-
-
-_REGISTRY: dict[str, Check] = {}
-
-
-def register(check_id: str, *needs: Need) -> Callable[[CheckFunction], CheckFunction]:
-    """Decorator: ``@register("interact.qa", Need.PAGES)`` over ``def qa(analysis, options) -> Finding``."""
-    if check_id not in CHECK_IDS:
-        raise ValueError(f"unknown check id {check_id!r} (not in checks.catalogue.CHECK_IDS)")
-
-    def decorate(fn: CheckFunction) -> CheckFunction:
-        if check_id in _REGISTRY and _REGISTRY[check_id].implemented:
-            raise ValueError(f"check {check_id!r} registered twice")
-        title_vi, title_en = TITLES[check_id]
-        _REGISTRY[check_id] = Check(check_id, title_vi, title_en, frozenset(needs or (Need.PAGES,)), fn)
-        return fn
-
-    return decorate
-
-
-def _not_implemented(check_id: str) -> CheckFunction:
-    def run(_analysis: SiteAnalysis, _options: CheckOptions) -> Finding:
-        return Finding(check_id, Status.UNKNOWN, reason="not implemented yet")
-
-    return run
-
-
-def _load() -> dict[str, Check]:
-    if not _REGISTRY or len(_REGISTRY) < len(CHECK_IDS):
-        for module in _FAMILIES:
-            importlib.import_module(module)
-        for check_id in CHECK_IDS:
-            if check_id not in _REGISTRY:
-                title_vi, title_en = TITLES[check_id]
-                _REGISTRY[check_id] = Check(
-                    check_id, title_vi, title_en, frozenset(), _not_implemented(check_id), implemented=False
-                )
-    return _REGISTRY
+_REGISTRY: dict[str, Check] = {check.id: check for check in CHECKS}
 
 
 def get_check(check_id: str) -> Check:
     try:
-        return _load()[check_id]
+        return _REGISTRY[check_id]
     except KeyError:
         raise KeyError(f"unknown check id {check_id!r}") from None
 
@@ -131,6 +80,9 @@ def run_checks(site: CapturedSite, ids: Iterable[str] | None = None, options: Ch
         missing = _missing_need(check, site)
         if missing:
             findings.append(Finding(check_id, Status.UNKNOWN, reason=missing))
+            continue
+        if not check.implemented:
+            findings.append(Finding(check_id, Status.UNKNOWN, reason="not implemented yet"))
             continue
         try:
             finding = check.run(analysis, options)

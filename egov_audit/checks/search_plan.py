@@ -24,8 +24,10 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
+from egov_audit.checks.analysis import SiteAnalysis
+from egov_audit.checks.info.news_listings import FRESH_CONCEPTS, NEWS_CONCEPTS, news_entries
 from egov_audit.checks.options import CheckOptions
-from egov_audit.checks.site import SiteAnalysis
+from egov_audit.checks.section_rule import past_entries
 from egov_audit.core.artifacts import CapturedPage, CapturedSite, SearchPlan
 from egov_audit.core.text import ascii_key, collapse_whitespace
 
@@ -263,8 +265,6 @@ def newest_news_article(analysis: SiteAnalysis, options: CheckOptions | None = N
     """(title, URL) of the newest dated news item with an in-scope link, as ``info.news`` finds them;
     direction items (*Chỉ đạo điều hành*) when the portal has no dated news; else the newest dated item of
     any listing whose page was captured."""
-    from egov_audit.checks.info import FRESH_CONCEPTS, NEWS_CONCEPTS, news_entries
-
     options = options or CheckOptions.from_config()
     for concepts in (NEWS_CONCEPTS, FRESH_CONCEPTS):
         entries = [(entry.date, entry.title, entry.url) for entry, _page, _match in
@@ -277,8 +277,6 @@ def newest_news_article(analysis: SiteAnalysis, options: CheckOptions | None = N
             return title, url
     # No news or direction listing: any dated item of a listing that links to its own page in scope (a
     # portal that files its articles under other sections still has a search to test).
-    from egov_audit.checks.common import past_entries
-
     items = [(entry.date, entry.title, entry.url) for page in analysis.html_pages
              for entry in past_entries(analysis, page, options)
              if entry.url and analysis.in_scope(entry.url) and len(entry.title) >= 8

@@ -1,52 +1,7 @@
-"""Vietnamese and English titles of every check (shown in reports); ids as in checks.catalogue."""
+"""Vietnamese and English titles of every check (shown in reports), as the checks declare them."""
 
 from __future__ import annotations
 
-TITLES: dict[str, tuple[str, str]] = {
-    "info.introduction": ("Thông tin giới thiệu", "Introduction of the unit"),
-    "info.organization": ("Cơ cấu tổ chức, chức năng nhiệm vụ", "Organisation, functions and duties"),
-    "info.leaders": ("Thông tin lãnh đạo", "Leaders and their contacts"),
-    "info.contact": ("Thông tin liên hệ", "Contact information"),
-    "info.news": ("Tin tức, sự kiện", "News"),
-    "info.direction": ("Thông tin chỉ đạo điều hành", "Direction and administration"),
-    "info.work_schedule": ("Lịch làm việc", "Work schedule"),
-    "info.legal_documents": ("Văn bản quy phạm pháp luật", "Legal documents"),
-    "info.law_dissemination": ("Phổ biến giáo dục pháp luật", "Law dissemination"),
-    "info.plans": ("Chiến lược, quy hoạch, kế hoạch", "Strategies and plans"),
-    "info.projects": ("Dự án, đầu tư, đấu thầu, mua sắm công", "Projects and procurement"),
-    "info.budget": ("Công khai ngân sách", "Budget disclosure"),
-    "info.procedures": ("Thủ tục hành chính", "Administrative procedures"),
-    "info.map": ("Bản đồ hành chính", "Administrative map"),
-    "info.statistics": ("Thông tin thống kê", "Statistics"),
-    "info.english": ("Thông tin bằng tiếng Anh", "English information"),
-    "info.ownership": ("Cơ quan chủ quản, người chịu trách nhiệm", "Managing body and person responsible"),
-    "fresh.news": ("Tần suất cập nhật tin tức", "News freshness"),
-    "fresh.documents": ("Tần suất cập nhật văn bản", "Document freshness"),
-    "interact.qa": ("Hỏi đáp", "Questions and answers"),
-    "interact.question_form": ("Gửi câu hỏi, góp ý", "Question or feedback form"),
-    "interact.consultation": ("Lấy ý kiến dự thảo", "Consultation on drafts"),
-    "interact.downloadable_forms": ("Biểu mẫu tải về", "Downloadable forms"),
-    "interact.email": ("Thư điện tử", "Email address"),
-    "interact.hotline": ("Điện thoại, đường dây nóng", "Phone or hotline"),
-    "interact.social": ("Mạng xã hội", "Social media"),
-    "service.portal_link": ("Liên kết cổng dịch vụ công", "Link to a public-service portal"),
-    "service.levels_shown": ("Mức độ dịch vụ công", "Service levels shown"),
-    "service.dossier_lookup": ("Tra cứu hồ sơ", "Dossier lookup"),
-    "service.statistics": ("Thống kê giải quyết hồ sơ", "Dossier statistics"),
-    "service.satisfaction": ("Đánh giá mức độ hài lòng", "Satisfaction rating"),
-    "service.payment": ("Thanh toán trực tuyến", "Online payment"),
-    "tech.reachable": ("Truy cập được", "Reachable"),
-    "tech.https": ("HTTPS", "HTTPS"),
-    "tech.gov_domain": ("Tên miền .gov.vn", ".gov.vn domain"),
-    "tech.sitemap_xml": ("Sitemap XML", "XML sitemap"),
-    "tech.sitemap_html": ("Sơ đồ cổng", "HTML sitemap"),
-    "tech.search": ("Tìm kiếm", "Site search"),
-    "tech.mobile": ("Hiển thị trên di động", "Mobile display"),
-    "tech.metadata": ("Siêu dữ liệu (Dublin Core)", "Dublin Core metadata"),
-    "tech.accessibility": ("Hỗ trợ người khuyết tật", "Accessibility"),
-    "tech.images_alt": ("Văn bản thay thế cho ảnh", "Image text alternatives"),
-    "tech.broken_links": ("Liên kết hỏng", "Broken links"),
-    "tech.response_time": ("Thời gian phản hồi", "Response time"),
-    "tech.unicode": ("Bảng mã Unicode", "Unicode encoding"),
-    "tech.ipv6": ("IPv6", "IPv6"),
-}
+from egov_audit.checks.catalogue import CHECKS
+
+TITLES: dict[str, tuple[str, str]] = {check.id: (check.title_vi, check.title_en) for check in CHECKS}

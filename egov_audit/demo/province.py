@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from egov_audit.demo.sitegen import Metadata, PortalSpec, SearchMode, SectionState, Service
+from egov_audit.demo.portal_spec import PortalSpec, Service
+from egov_audit.demo.spec_values import Metadata, SearchMode, SectionState
 
 P, H, B = SectionState.PRESENT, SectionState.PLACEHOLDER, SectionState.BROKEN
 

@@ -25,14 +25,7 @@ from pathlib import Path
 from types import TracebackType
 
 from egov_audit.demo.province import PROVINCE_CODE, SURVEY_FIELDS, UnitDef, sample_units
-from egov_audit.demo.sitegen import (
-    Portal,
-    RequestRecord,
-    Response,
-    no_portal_labels,
-    unreachable_labels,
-    vn_today,
-)
+from egov_audit.demo.sitegen import Portal, RequestRecord, Response, vn_today
 
 UNITS_COLUMNS = ("code", "name", "level", "province_code", "parent_code", "portal_url", "scope")
 MAX_BODY = 1_000_000
@@ -229,18 +222,6 @@ class DemoProvince:
 
     def post_counts(self) -> dict[str, int]:
         return {code: portal.post_count for code, portal in self.portals.items()}
-
-    def expected_labels(self) -> dict[str, dict[str, str]]:
-        """Ground truth per unit code and check id (CRITERIA §5 rules for down and portal-less units)."""
-        labels: dict[str, dict[str, str]] = {}
-        for unit in self.units:
-            if unit.code in self.portals:
-                labels[unit.code] = self.portals[unit.code].expected_labels()
-            elif unit.hosting == "down":
-                labels[unit.code] = unreachable_labels()
-            else:
-                labels[unit.code] = no_portal_labels()
-        return labels
 
     # -- files
 

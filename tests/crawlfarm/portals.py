@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
-from egov_audit.demo.sitegen import SECTION_KEYS, Portal, PortalSpec, SectionState
+from egov_audit.demo.portal_spec import PortalSpec
+from egov_audit.demo.sitegen import Portal
+from egov_audit.demo.spec_values import SECTION_KEYS, SectionState
 from tests.crawlfarm.server import HANG, RESET, Answer, FarmServer, Reply, self_signed_context
 from tests.test_crawler_farm import closed_port, encode_cp1258, encode_tcvn3, page
 

@@ -14,7 +14,7 @@ What is compared, and what is not (so a figure never hides a skipped case):
   probe is still absent (``tech.accessibility``, which the labels do not cover) is listed "probe absent";
 - ``tech.response_time`` is compared but reported as ``timing``: a wall-clock figure is never asserted;
 - on a portal whose main menu is built by a script, the checks that rest on sections only that menu links
-  (``Portal.rendering_dependent_checks()``) are skipped unless the pages were rendered.
+  (``rendering_dependent_checks(portal)``) are skipped unless the pages were rendered.
 """
 
 from __future__ import annotations
@@ -34,8 +34,13 @@ from egov_audit.crawler import SiteTarget, crawl_site, make_client
 from egov_audit.crawler.browser import Browser
 from egov_audit.crawler.probes import https_probe, search_probe
 from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
+from egov_audit.demo.expected_labels import (
+    COVERED_CHECKS,
+    expected_values,
+    province_labels,
+    rendering_dependent_checks,
+)
 from egov_audit.demo.server import DemoProvince
-from egov_audit.demo.sitegen import COVERED_CHECKS
 
 NOT_IMPLEMENTED = "not implemented yet"
 # Reasons run_checks gives when a declared need was not met (checks/registry.py).
@@ -161,13 +166,13 @@ def _value_matches(check: str, expected: object, got: object) -> bool:
 
 def compare(province: DemoProvince, sites: dict[str, CapturedSite],
             findings: dict[str, list[Finding]]) -> dict[str, CheckRow]:
-    labels = province.expected_labels()
+    labels = province_labels(province)
     rows = {check: CheckRow(check, "timing" if check in TIMING_CHECKS else "measured") for check in COVERED_CHECKS}
     for code, by_unit in findings.items():
         portal = province.portal(code)
         rendered = any(page.rendered_html for page in sites[code].pages.values())
-        skip = set() if rendered else portal.rendering_dependent_checks()
-        values = portal.expected_values()
+        skip = set() if rendered else rendering_dependent_checks(portal)
+        values = expected_values(portal)
         for finding in by_unit:
             row = rows.get(finding.check)
             if row is None:

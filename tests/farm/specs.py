@@ -1,6 +1,6 @@
 """The farm's portals: one plain-data ``PortalSpec`` per portal, each planting one or more near-misses.
 
-Nothing here says what a check should find: labels come from ``Portal.expected_labels()``, which derives
+Nothing here says what a check should find: labels come from ``egov_audit.demo.expected_labels``, which derives
 them from the spec by the rules of CRITERIA.md (tests/farm/README.md lists them). A row only says what
 the portal *is* (which sections, in what state, which trap), so adding a portal cannot mislabel it.
 """
@@ -12,9 +12,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from egov_audit.demo.portal_spec import PortalSpec, Service
 from egov_audit.demo.province import UnitDef
 from egov_audit.demo.server import DemoProvince
-from egov_audit.demo.sitegen import SECTION_KEYS, Metadata, PortalSpec, SearchMode, SectionState, Service
+from egov_audit.demo.spec_values import SECTION_KEYS, Metadata, SearchMode, SectionState
 
 P, H, B = SectionState.PRESENT, SectionState.PLACEHOLDER, SectionState.BROKEN
 FARM_PROVINCE = "99"

@@ -1,4 +1,10 @@
-"""Helpers shared by the check families: the common section rule of CRITERIA.md §2, evidence, fail/unknown."""
+"""The common section rule of CRITERIA.md §2, shared by the section checks of every family.
+
+pass = a page within the unit's scope, reachable from the home page, recognised as the section, with real
+content (at least one dated entry for a listing; at least ``sections.min_text_chars`` characters of its own
+text for a text page); partial = linked or titled but broken, empty or a placeholder; fail = not found
+(``unknown`` where the crawl could not tell, §5). What counts as content is a ``ContentTest`` per check.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from egov_audit.checks.options import CheckOptions
-from egov_audit.checks.site import (
+from egov_audit.checks.analysis import (
     CONTENT_REGIONS,
     DatedEntry,
     SectionMatch,
@@ -18,9 +23,17 @@ from egov_audit.checks.site import (
     is_file_url,
     is_gov_vn,
 )
+from egov_audit.checks.declaration import Option
+from egov_audit.checks.findings import match_evidence, not_found, page_evidence
+from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import CapturedPage, Evidence, Finding, Status
 from egov_audit.core.dates import local_date
-from egov_audit.core.text import excerpt
+
+# Thresholds of the rule itself, read by every check whose content may be a text page (checks.sections).
+SECTION_OPTIONS = {
+    "min_text_chars": Option(200, "Characters of its own text (headers, footers and repeated blocks left out) a "
+                                  "text page must have to count as content (CRITERIA.md §2).", minimum=1),
+}
 
 # When one section is linked several times, the best outcome wins; a page that did not answer
 # outranks a broken or empty one, because the auditor cannot tell what it would have shown.
@@ -51,26 +64,6 @@ class Outcome:
     """An ``unknown`` only because a linked page was never fetched: it yields to a conclusive outcome."""
 
 
-def page_evidence(analysis: SiteAnalysis, page: CapturedPage, text: str | None = None,
-                  element: etree._Element | None = None) -> Evidence:
-    return Evidence(
-        url=page.final_url or page.url,
-        excerpt=excerpt(text) if text else None,
-        snapshot=page.body_digest,
-        locator=analysis.locator_for(page, element) if element is not None else None,
-    )
-
-
-def match_evidence(analysis: SiteAnalysis, match: SectionMatch) -> Evidence:
-    source = analysis.page(match.source_url)
-    return Evidence(
-        url=match.source_url,
-        excerpt=excerpt(match.excerpt) if match.excerpt else None,
-        snapshot=source.body_digest if source else None,
-        locator=match.locator,
-    )
-
-
 def tz(options: CheckOptions) -> ZoneInfo:
     return ZoneInfo(options.timezone)
 
@@ -83,6 +76,11 @@ def past_entries(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptio
         return entries
     today = local_date(ref, tz(options))
     return [e for e in entries if e.date <= today]
+
+
+def no_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
+    """For checks that judge the opened page themselves: the rule only grades the pages that did not open."""
+    return Content(False)
 
 
 def listing_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
@@ -120,6 +118,7 @@ def any_content(*tests: ContentTest) -> ContentTest:
 
 
 EITHER = any_content(listing_content, text_content)
+LISTING_TEXT_OR_FILES = any_content(listing_content, text_content, file_content)
 
 
 def evaluate(analysis: SiteAnalysis, match: SectionMatch, options: CheckOptions, content: ContentTest,
@@ -172,15 +171,12 @@ def best_outcome(outcomes: list[Outcome | None]) -> Outcome | None:
     return best
 
 
-def not_found(analysis: SiteAnalysis, check_id: str, reason: str) -> Finding:
-    """``fail`` with the pages looked at, or ``unknown`` when the crawl was cut short before every
-    navigation link of the home page was fetched (CRITERIA.md §5)."""
-    looked = [p.final_url or p.url for p in analysis.html_pages][:100]
-    if analysis.site.budget_exhausted and analysis.nav_links_unfetched():
-        return Finding(check_id, Status.UNKNOWN, reason=f"{reason}; crawl cut short", looked_at=looked)
-    if analysis.home is None or not analysis.home.ok:
-        return Finding(check_id, Status.UNKNOWN, reason="home page not captured", looked_at=looked)
-    return Finding(check_id, Status.FAIL, reason=reason, looked_at=looked)
+def outcome_finding(analysis: SiteAnalysis, check_id: str, outcome: Outcome | None, missing: str) -> Finding:
+    """The finding of the best outcome (its value unless ``unknown``), or ``not_found`` when there is none."""
+    if outcome is None:
+        return not_found(analysis, check_id, missing)
+    return Finding(check_id, outcome.status, value=outcome.value if outcome.status != Status.UNKNOWN else None,
+                   evidence=outcome.evidence, reason=outcome.reason)
 
 
 def section_check(analysis: SiteAnalysis, options: CheckOptions, check_id: str, concepts: tuple[str, ...],

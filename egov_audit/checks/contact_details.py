@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from egov_audit.checks.site import SiteAnalysis
+from egov_audit.checks.analysis import SiteAnalysis
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.text import collapse_whitespace, fold, match_label, nfc, strip_diacritics
 

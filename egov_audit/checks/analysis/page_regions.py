@@ -1,0 +1,142 @@
+"""The region every element of a page sits in (navigation, header, footer, sidebar, breadcrumb, main
+content, article body), and which elements a visitor cannot see.
+
+CRITERIA.md §5 reads a section from navigation labels and a page's own content, never from an article body
+or a listing item, so every later step asks "where is this element": the answer is decided here once per
+page, from HTML5 elements, ARIA roles and the class/id names real portal skins use.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from egov_audit.core.dates import find_dates
+from egov_audit.core.text import collapse_whitespace
+
+NAV, HEADER, FOOTER, SIDEBAR, BREADCRUMB, MAIN, ARTICLE = (
+    "nav", "header", "footer", "sidebar", "breadcrumb", "main", "article",
+)
+NAV_REGIONS = frozenset({NAV, HEADER, FOOTER, SIDEBAR, BREADCRUMB})
+CONTENT_REGIONS = frozenset({MAIN, ARTICLE})
+
+# Class/id tokens that name a region. Matched on "-"/"_" separated words so "text-left" or
+# "block-header" (a sidebar block's title) are not mistaken for page regions.
+_RE_BREADCRUMB = re.compile(r"breadcrumb|duong-?dan|path-?way", re.I)
+# A short prefix glued to "menu"/"nav" names a menu too: "mainmenu", "topmenu", DotNetNuke's "dnnMENU"/"dnnNav".
+_RE_NAV = re.compile(r"(^|[-_\s])([a-z]{0,8}(nav|menu)|navbar|navigation|main-menu|mnu)([-_\s]|$)", re.I)
+_RE_FOOTER = re.compile(r"(^|[-_\s])(footer|foot|chan-?trang|bottom)([-_\s]|$)", re.I)
+_RE_HEADER = re.compile(r"(^|[-_\s])(header|banner|topbar|top-bar|masthead)([-_\s]|$)", re.I)
+_RE_SIDEBAR = re.compile(
+    r"sidebar|side-bar|col-?left|col-?right|left-?col(umn)?|right-?col(umn)?|column-?(left|right)|sidebox|"
+    r"block-?(left|right)|(^|[-_\s])(aside|left|right)([-_\s]|$)",
+    re.I,
+)
+_RE_ARTICLE = re.compile(
+    r"(^|[-_\s])(article|bodytext|news-?detail|detail-?content|content-?detail|post-?content|entry-?content|"
+    r"news-?content|noidung|chitiet|chi-tiet|detail)([-_\s]|$)",
+    re.I,
+)
+_RE_BLOCK_TOKEN = re.compile(r"block|panel|box|portlet|title|widget|module", re.I)
+_RE_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_RE_BAR_SEPARATORS = re.compile(r"^[\s|¦•·]*$")
+
+_ELEMENT_REGIONS = {"header": HEADER, "footer": FOOTER, "aside": SIDEBAR, "article": ARTICLE}
+_ROLE_REGIONS = {"navigation": NAV, "contentinfo": FOOTER}
+
+
+def mark_regions(body: etree._Element) -> tuple[dict[etree._Element, str], set[etree._Element]]:
+    """The region of every element under ``body`` and the set of hidden elements, in one pass."""
+    region: dict[etree._Element, str] = {}
+    hidden: set[etree._Element] = set()
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        parent = el.getparent()
+        inherited = region.get(parent, MAIN) if parent is not None else MAIN
+        own = _classify(el) if el is not body else None
+        # An article body inside navigation is still navigation; navigation inside an article
+        # body (a table of contents) is still the article.
+        if own is None or (inherited in NAV_REGIONS and own in CONTENT_REGIONS):
+            region[el] = inherited
+        elif inherited == ARTICLE and own != BREADCRUMB:
+            region[el] = ARTICLE
+        else:
+            region[el] = own
+        if (parent is not None and parent in hidden) or _is_hidden(el):
+            hidden.add(el)
+    # A bare menu bar (old table layouts, skins without menu classes): short links separated only by
+    # "|"-style separators is navigation wherever it sits.
+    for el in list(body.iter()):
+        if isinstance(el.tag, str) and region.get(el) == MAIN and _is_link_bar(el):
+            for sub in el.iter():
+                if isinstance(sub.tag, str):
+                    region[sub] = NAV
+    return region, hidden
+
+
+def _classify(el: etree._Element) -> str | None:
+    tag = el.tag
+    if tag == "nav":
+        label = (el.get("aria-label") or "") + " " + (el.get("class") or "")
+        return BREADCRUMB if _RE_BREADCRUMB.search(label) else NAV
+    if tag in _ELEMENT_REGIONS:
+        return _ELEMENT_REGIONS[tag]
+    role = _ROLE_REGIONS.get((el.get("role") or "").lower())
+    if role is not None:
+        return role
+    names = f"{el.get('id') or ''} {el.get('class') or ''}".strip()
+    return _classify_names(names) if names else None
+
+
+def _classify_names(names: str) -> str | None:
+    """The region a class/id list names, if any."""
+    if _RE_BREADCRUMB.search(names):
+        return BREADCRUMB
+    tokens = names.split()
+    # A box's own header ("block-header", "panel-title") is a title, not the page header.
+    if any(_RE_HEADER.search(t) and not _RE_BLOCK_TOKEN.search(t) for t in tokens):
+        return HEADER
+    if any(_RE_FOOTER.search(t) and not _RE_BLOCK_TOKEN.search(t) for t in tokens):
+        return FOOTER
+    # camelCase names split into words for menus: Oracle ADF's "af_navigationPane", "mainMenuBar".
+    if any(_RE_NAV.search(re.sub(r"([a-z])([A-Z])", r"\1-\2", t)) for t in tokens):
+        return NAV
+    if any(_RE_SIDEBAR.search(t) for t in tokens):
+        return SIDEBAR
+    if any(_RE_ARTICLE.search(t) for t in tokens):
+        return ARTICLE
+    return None
+
+
+def _is_link_bar(el: etree._Element) -> bool:
+    """At least three short links, side by side, with nothing but separators between them ("A | B | C")."""
+    if el.tag not in {"div", "td", "p", "b", "strong", "font", "span", "center"}:
+        return False
+    links = 0
+    if not _RE_BAR_SEPARATORS.match(el.text or ""):
+        return False
+    for child in el:
+        if not isinstance(child.tag, str):
+            return False
+        if not _RE_BAR_SEPARATORS.match(child.tail or ""):
+            return False
+        if child.tag != "a":
+            if child.tag in {"img", "br"}:
+                continue
+            return False
+        text = collapse_whitespace(" ".join(child.itertext()))
+        if not text or len(text) > 40 or find_dates(text):
+            return False
+        links += 1
+    # One separator at least: links merely placed side by side could be anything.
+    return links >= 3 and any(c in "|¦•·" for c in "".join((el.text or "", *(c.tail or "" for c in el))))
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    if el.tag == "input" and (el.get("type") or "").lower() == "hidden":
+        return True
+    return bool(_RE_HIDDEN_STYLE.search(el.get("style") or ""))

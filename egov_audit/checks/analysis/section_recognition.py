@@ -1,0 +1,194 @@
+"""Section recognition as CRITERIA.md §5 says: a section is recognised from navigation labels (menus,
+sidebar and footer blocks, breadcrumbs, block titles), HTML-sitemap entries, a page's own heading or
+breadcrumb, and URL slugs; never from the title or body of an item inside a listing or an article.
+
+Labels and slugs come from config/vocabulary.yaml (``Vocabulary``); a text that several concepts' labels
+match belongs to the concept of the longest label (``claims``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from lxml import etree
+
+from egov_audit.checks.analysis.dated_entries import DatedEntries
+from egov_audit.checks.analysis.headings import PageHeadings
+from egov_audit.checks.analysis.locators import page_locator
+from egov_audit.checks.analysis.navigation import Navigation
+from egov_audit.checks.analysis.page_links import PageLinks
+from egov_audit.checks.analysis.page_parsing import PageParser, is_inside
+from egov_audit.checks.analysis.page_regions import MAIN, NAV_REGIONS
+from egov_audit.checks.analysis.site_scope import SiteScope
+from egov_audit.checks.vocabulary import Vocabulary
+from egov_audit.core.artifacts import CapturedPage
+from egov_audit.core.text import collapse_whitespace, fold, match_label, slug_matches
+
+# Best evidence first: a navigation link, then an HTML-sitemap entry, a page's heading, a URL slug, a link.
+_VIA_ORDER = {"nav": 0, "sitemap": 1, "heading": 2, "slug": 3, "link": 4}
+
+
+@dataclass
+class SectionMatch:
+    """Where a section was recognised and the page it leads to."""
+
+    concept: str
+    url: str
+    page: CapturedPage | None
+    via: str
+    """``nav`` (menu, sidebar/footer block, breadcrumb, block title), ``heading``, ``sitemap``, ``slug`` or
+    ``link`` (a link in a page's own content, see ``content_links``)."""
+    label: str
+    locator: str | None
+    source_url: str
+    """The page where the link or heading was seen."""
+    excerpt: str
+    in_scope: bool = True
+
+
+class SectionRecognition:
+    """Where each concept's section is recognised on the site (cached per concept)."""
+
+    def __init__(self, vocabulary: Vocabulary, scope: SiteScope, navigation: Navigation, links: PageLinks,
+                 headings: PageHeadings, entries: DatedEntries, parser: PageParser) -> None:
+        self.vocabulary = vocabulary
+        self._scope = scope
+        self._navigation = navigation
+        self._links = links
+        self._headings = headings
+        self._entries = entries
+        self._parser = parser
+        self._claims: dict[str, dict[str, str]] = {}
+        self._sections: dict[str, list[SectionMatch]] = {}
+
+    def claims(self, text: str, exact: bool = False) -> dict[str, str]:
+        """The concepts a navigation text or heading names, with the label matched for each.
+
+        A label counts for the concept it is listed under (CRITERIA.md §5): when a longer label of another
+        concept contains the matched one, the text belongs to that other concept only, so "Lấy ý kiến dự thảo
+        văn bản" is a consultation and not a document list, and "Văn bản chỉ đạo điều hành" is direction."""
+        key = f"{int(exact)}{text}"
+        if key in self._claims:
+            return self._claims[key]
+        found: dict[str, str] = {}
+        for name, spec in self.vocabulary.concepts.items():
+            label = match_label(text, spec.labels, exact=exact)
+            if label:
+                found[name] = label
+        result = {}
+        for name, label in found.items():
+            own = f" {fold(label)} "
+            if not any(other != name and len(fold(longer)) > len(fold(label)) and own in f" {fold(longer)} "
+                       for other, longer in found.items()):
+                result[name] = label
+        self._claims[key] = result
+        return result
+
+    def find_sections(self, concept: str) -> list[SectionMatch]:
+        """Every place the concept's section is recognised, best evidence first (nav on the home page first)."""
+        if concept not in self._sections:
+            matches: dict[str, SectionMatch] = {}  # by URL without its trailing slash: the first one found
+            self._from_links(concept, matches)
+            self._from_headings(concept, matches)
+            self._from_slugs(concept, matches)
+            self._sections[concept] = sorted(matches.values(), key=lambda m: _VIA_ORDER.get(m.via, 9))
+        return self._sections[concept]
+
+    def _from_links(self, concept: str, matches: dict[str, SectionMatch]) -> None:
+        """Navigation links and block titles on every page, and the entries of HTML-sitemap pages."""
+        sitemap_pages = self._sitemap_pages
+        for page in self._scope.html_pages:
+            for link in self._links.links(page):
+                if link.url.startswith(("mailto:", "tel:")):
+                    continue
+                if link.region in NAV_REGIONS or link.block_title:
+                    via = "nav"
+                elif any(page is p for p in sitemap_pages) and link.region == MAIN:
+                    via = "sitemap"
+                else:
+                    continue
+                # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
+                label = self.claims(link.text, exact=len(link.text) > 60).get(concept)
+                if label and link.url.rstrip("/") not in matches:
+                    matches[link.url.rstrip("/")] = self._match(concept, link.url, via, label, page, link.element,
+                                                                link.text)
+
+    def _from_headings(self, concept: str, matches: dict[str, SectionMatch]) -> None:
+        """A page's own main heading, or the last item of its breadcrumb."""
+        for page in self._scope.html_pages:
+            # The home page's box titles are not the page's own heading; a page reached only through a link
+            # inside an article body is not a section of the portal, whatever its heading says (§2, §5).
+            if page is self._scope.home or not self._navigation.is_reachable(page):
+                continue
+            headings = self._headings.headings(page)
+            own = [h for h in headings if h[1].tag == "h1"] or headings[:1]
+            for text, el in own + self._headings.breadcrumb(page)[-1:]:
+                label = self.claims(text, exact=True).get(concept)
+                if label and page.final_url.rstrip("/") not in matches:
+                    matches.setdefault(page.final_url.rstrip("/"),
+                                       self._match(concept, page.final_url, "heading", label, page, el, text))
+
+    def _from_slugs(self, concept: str, matches: dict[str, SectionMatch]) -> None:
+        """Reachable in-scope pages whose URL carries one of the concept's slugs ("hoi-dap")."""
+        slugs = self.vocabulary.concept(concept).slugs
+        for page in self._scope.site.pages.values():
+            url = page.final_url or page.url
+            if page is self._scope.home or not self._scope.in_scope(url) or not self._navigation.is_reachable(page):
+                continue
+            slug = slug_matches(url, slugs)
+            if slug:
+                matches.setdefault(url.rstrip("/"), SectionMatch(concept, url, page, "slug", slug, None,
+                                                                 page.referrer or url, url, True))
+
+    def content_links(self, concept: str) -> list[SectionMatch]:
+        """Links named by the concept in a page's own content, outside article bodies and listing items
+        ("Tra cứu hồ sơ" on a services page, a home-page box): for functions the criteria accept as "a form
+        or a link to one" (service.*). A link inside an article body counts for nothing (CRITERIA.md §5),
+        and the title of a dated listing item ("Hướng dẫn thanh toán trực tuyến …") is not a function."""
+        found: list[SectionMatch] = []
+        seen: set[str] = set()
+        for page in self._scope.html_pages:
+            if page is not self._scope.home and not self._navigation.is_reachable(page):
+                continue
+            items = {e.element for e in self._entries.of(page)}
+            for link in self._links.links(page):
+                if link.region != MAIN or link.block_title or link.url.startswith(("mailto:", "tel:")):
+                    continue
+                if len(link.text) > 60 or link.url.rstrip("/") in seen or is_inside(link.element, items):
+                    continue
+                label = self.claims(link.text).get(concept)
+                if label:
+                    seen.add(link.url.rstrip("/"))
+                    found.append(self._match(concept, link.url, "link", label, page, link.element, link.text))
+        return found
+
+    def find_section(self, concept: str) -> SectionMatch | None:
+        """The best place the section is recognised: an in-scope page that opened, else the first match."""
+        matches = self.find_sections(concept)
+        for m in matches:
+            if m.in_scope and m.page is not None and m.page.ok:
+                return m
+        return matches[0] if matches else None
+
+    @cached_property
+    def _sitemap_pages(self) -> list[CapturedPage]:
+        return [m.page for m in self._nav_matches("sitemap_html") if m.page is not None and m.page.ok]
+
+    def _nav_matches(self, concept: str) -> list[SectionMatch]:
+        # HTML-sitemap pages themselves are recognised from navigation and headings only (no recursion).
+        spec = self.vocabulary.concept(concept)
+        found: list[SectionMatch] = []
+        for page in self._scope.html_pages:
+            for link in self._links.links(page):
+                if (link.region in NAV_REGIONS or link.block_title) and match_label(link.text, spec.labels) \
+                        and all(link.url != f.url for f in found):
+                    found.append(self._match(concept, link.url, "nav", link.text, page, link.element, link.text))
+        return found
+
+    def _match(self, concept: str, url: str, via: str, label: str, page: CapturedPage,
+               element: etree._Element, text: str) -> SectionMatch:
+        return SectionMatch(
+            concept, url, self._scope.page(url), via, label, page_locator(self._parser, page, element),
+            page.final_url or page.url, collapse_whitespace(text)[:200], self._scope.in_scope(url),
+        )

@@ -1,0 +1,1 @@
+"""Freshness checks (fresh.*): days since the newest dated news item and the newest document."""

@@ -1,0 +1,1 @@
+"""Public-service checks (service.*): links to service portals, levels, lookup, statistics, rating, payment."""

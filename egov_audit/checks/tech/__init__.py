@@ -1,0 +1,1 @@
+"""Technical checks (tech.*): reachability, domain, sitemaps, encoding, speed, images, metadata, probes."""
