@@ -35,6 +35,8 @@ class AuditOptions:
     use_browser: bool = True
     fresh: bool = False
     """Start a new run even when an unfinished one exists (otherwise it is resumed)."""
+    distributed: bool = False
+    """The run's units are put on the task queue for `egov-audit worker` (services.distributed)."""
 
 
 @dataclass
@@ -104,6 +106,12 @@ def _open_run(ws: Workspace, options: AuditOptions,
         if unfinished is not None:
             wanted = _selection(dataclasses.asdict(options))
             stored = _selection(json.loads(unfinished.options_json or "{}"))
+            stored_mode = bool(json.loads(unfinished.options_json or "{}").get("distributed"))
+            if stored_mode != options.distributed:
+                # A local audit and the workers must never audit the same run at once.
+                kind = "distributed run (see `egov-audit runs status`)" if stored_mode else "local audit"
+                raise InputError("audit", f"run {unfinished.id} is an unfinished {kind}; resume it the way it "
+                                 "was started, or add --fresh to abandon it")
             if stored != wanted:
                 # Resuming would audit another selection under that run's name; say so instead of guessing.
                 raise InputError("audit", f"run {unfinished.id} was killed while auditing {stored}; run the same "

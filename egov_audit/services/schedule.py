@@ -58,23 +58,31 @@ def nightly_job(settings: Settings, today: dt.date | None = None) -> NightlyResu
     """One night: resume or start the audit of all units, then score each framework and write reports."""
     zone = _zone(settings.schedule.timezone)
     today = today or dt.datetime.now(zone).date()
-    year = settings.schedule.year or today.year
     ws = Workspace.open(settings)
     try:
         outcome = asyncio.run(audit(ws, AuditOptions(all_units=True)))
         log.info("nightly audit finished", extra={"fields": {"run": outcome.run_id, "pages": outcome.pages}})
-        names = _frameworks_to_score(ws, year)
-        exports = [score(ws, name, year) for name in names]
-        if exports:
-            from egov_audit.reports import write_report
-
-            night = settings.reports_dir / today.isoformat()
-            write_report("html", exports, findings_export(ws, outcome.run_id), night / "report.html")
-            write_report("json", exports, None, night / "scores.json")
+        names = score_and_report(ws, outcome.run_id, today)
     finally:
         # A scheduler process lives for months: each night's connections are closed, not left to pile up.
         ws.engine.dispose()
     return NightlyResult(outcome.run_id, outcome.pages, outcome.exit_code, names)
+
+
+def score_and_report(ws: Workspace, run_id: str, today: dt.date | None = None) -> list[str]:
+    """After a run: score each framework to score (``[schedule] frameworks``, else each tier's default) and
+    write the night's reports under ``<data_dir>/reports/<date>/``; returns the frameworks scored."""
+    today = today or dt.datetime.now(_zone(ws.settings.schedule.timezone)).date()
+    year = ws.settings.schedule.year or today.year
+    names = _frameworks_to_score(ws, year)
+    exports = [score(ws, name, year) for name in names]
+    if exports:
+        from egov_audit.reports import write_report
+
+        night = ws.settings.reports_dir / today.isoformat()
+        write_report("html", exports, findings_export(ws, run_id), night / "report.html")
+        write_report("json", exports, None, night / "scores.json")
+    return names
 
 
 def _zone(name: str) -> ZoneInfo:

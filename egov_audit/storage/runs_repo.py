@@ -6,6 +6,7 @@ Each function takes an open ``sqlmodel.Session`` first and never commits: the ca
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -135,3 +136,9 @@ def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, Uni
         if known is None or (started, crawl.run_id) > (known[0], known[1].run_id):
             newest[crawl.unit_code] = (started, crawl)
     return {code: crawl for code, (_, crawl) in sorted(newest.items())}
+
+
+def warc_files_of_unit(s: Session, unit_code: str) -> list[str]:
+    """Every WARC file named by the unit's crawls, in all runs (what its evidence export may read)."""
+    query = select(UnitCrawl.warc_files_json).where(UnitCrawl.unit_code == unit_code)
+    return [name for files_json in s.exec(query) for name in json.loads(files_json or "[]")]
