@@ -139,15 +139,18 @@ class SharedLimiter:
     def __init__(self, local: Any, slots: SharedSlots, per_host: int, per_ip: int) -> None:
         self.local, self.slots = local, slots
         self.per_host, self.per_ip = max(1, per_host), max(1, per_ip)
-        self._pauses: dict[str, float] = {}
+        self._pausing: set[asyncio.Task[float]] = set()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.local, name)
 
     def pause(self, host: str, seconds: float) -> None:
-        """A Retry-After of ``host``: here at once, for the other workers with the next turn reserved."""
+        """A Retry-After of ``host``: no request to it starts before then, from this process or any other."""
         self.local.pause(host, seconds)
-        self._pauses[host] = max(self._pauses.get(host, 0.0), seconds)
+        # The crawler calls this without awaiting: the turn is pushed back by a task of its own.
+        task = asyncio.get_running_loop().create_task(self.slots.reserve_turn(host, 0.0, seconds))
+        self._pausing.add(task)
+        task.add_done_callback(self._pausing.discard)
 
     def _delay(self, host: str, delay: float) -> float:
         delay_for = getattr(self.local, "delay_for", None)
@@ -160,7 +163,7 @@ class SharedLimiter:
         async with self.local.slot(host, ip, delay, *args, **kwargs):
             host_key = await self.slots.acquire("host", host, self.per_host)
             try:
-                wait = await self.slots.reserve_turn(host, self._delay(host, delay), self._pauses.pop(host, 0.0))
+                wait = await self.slots.reserve_turn(host, self._delay(host, delay))
                 if wait > 0:
                     await asyncio.sleep(wait)
                 ip_key = await self.slots.acquire("ip", ip, self.per_ip) if ip else None

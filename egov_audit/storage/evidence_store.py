@@ -228,10 +228,15 @@ def open_evidence_store(url: str | None, local_root: Path) -> EvidenceStore:
         known = ", ".join(sorted(p for p in fsspec.available_protocols() if p in ("s3", "gs", "az", "sftp", "memory")))
         raise InputError("--evidence", f"cannot open evidence store {url!r}: {exc} (e.g. {known}; S3 needs "
                          "`pip install 'egov-audit[s3]'`)") from None
+    top = prefix.strip("/").split("/", 1)[0]
     try:
-        fs.ls(prefix)
+        try:
+            fs.ls(prefix)
+        except FileNotFoundError:
+            fs.ls(top)  # an empty prefix is a new store, but its bucket must exist
     except FileNotFoundError:
-        pass  # an empty prefix is a new store
-    except Exception as exc:  # noqa: BLE001 - permissions, unknown bucket, unreachable endpoint
+        raise InputError("--evidence", f"evidence store {url!r}: {top!r} does not exist (create the bucket first)") \
+            from None
+    except Exception as exc:  # noqa: BLE001 - permissions, unreachable endpoint, bad credentials
         raise InputError("--evidence", f"cannot list evidence store {url!r}: {type(exc).__name__}: {exc}") from None
     return RemoteEvidenceStore(url, fs, prefix, Path(local_root))
