@@ -1,6 +1,6 @@
 """Scale-out of the distributed mode: one farm of hosted communes audited by 1, 2 and 4 `egov-audit worker`s.
 
-    .venv/bin/python bench/scale.py [--units 40] [--workers 1,2,4] [--concurrency 4] [--think 0.005]
+    .venv/bin/python bench/scale.py [--units 40] [--workers 1,2,4] [--concurrency 4] [--think 0.005] [--repeat 3]
 
 A throw-away PostgreSQL 15 cluster (tests/pg.py) and the crawl farm (tests/crawlfarm/: generated portals,
 ``--per-address`` of them on each loopback address, six on 127.0.0.1 under two host names) run on this
@@ -11,7 +11,8 @@ units queued with ``audit --distributed`` and N worker processes of ``--concurre
 from the workers' start to the run's completion. A control row runs 2 workers with the shared
 politeness turned off, to show what the per-IP peak is without it.
 
-Printed per row: seconds, units/minute, pages/second, ratio to the baseline, and the farm's own peak of
+Each configuration runs ``--repeat`` times, interleaved with the others; printed per row (the run of median
+duration): seconds, units/minute, pages/second, ratio to the baseline, and the farm's own peak of
 requests in flight per IP and per host name (limits: ``--per-ip``, ``--per-host``). No browser (the
 rendering checks are unknown), so the figures are the crawl, the probes, the checks and storage.
 """
@@ -156,28 +157,44 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--per-ip", type=int, default=3)
     parser.add_argument("--no-control", action="store_true", help="skip the run without shared politeness")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each configuration (median printed)")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",") if n.strip()]
     print(f"farm: {args.units} portals, {args.per_address} per address (6 on 127.0.0.1 under two names), think "
           f"{args.think}s; ≤{args.max_pages} pages/unit; limits {args.per_host}/host, {args.per_ip}/IP; "
           f"{args.concurrency} units at once per process; {os.cpu_count()} CPU(s)")
+    rounds = [("baseline: local audit", "local", 1, True)]
+    rounds += [(f"{n} worker(s)", "distributed", n, True) for n in counts]
+    if not args.no_control:
+        rounds.append(("control: 2 workers, no shared", "distributed", 2, False))
+    results: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in rounds}
     with postgres_server() as server_url, tempfile.TemporaryDirectory(prefix="egov-scale-") as tmp:
-        rounds = [("baseline: local audit", "local", 1, True)]
-        rounds += [(f"{n} worker(s)", "distributed", n, True) for n in counts]
-        if not args.no_control:
-            rounds.append(("control: 2 workers, no shared", "distributed", 2, False))
-        baseline_rate = None
-        for index, (label, mode, workers, shared) in enumerate(rounds):
-            one = Round(server_url, Path(tmp) / f"r{index}", args, shared=shared)
-            try:
-                seconds = one.local() if mode == "local" else one.distributed(workers)
-                figures = one.figures(seconds)
-            finally:
-                one.close()
-            print(_line(label, figures, baseline_rate), flush=True)
-            if baseline_rate is None:
-                baseline_rate = figures["pages"] / figures["seconds"]
+        # Rounds interleaved (baseline, 1, 2, 4, control, baseline, ...): load from other work on the machine
+        # then falls on every configuration alike, and the median of each is printed.
+        for repeat in range(args.repeat):
+            for index, (label, mode, workers, shared) in enumerate(rounds):
+                one = Round(server_url, Path(tmp) / f"r{repeat}-{index}", args, shared=shared)
+                try:
+                    seconds = one.local() if mode == "local" else one.distributed(workers)
+                    results[label].append(one.figures(seconds))
+                finally:
+                    one.close()
+                if args.repeat > 1:
+                    print(f"  [{repeat + 1}/{args.repeat}] " + _line(label, results[label][-1], None), flush=True)
+    baseline_rate = None
+    for label, *_ in rounds:
+        figures = _median(results[label])
+        print(_line(label, figures, baseline_rate), flush=True)
+        if baseline_rate is None:
+            baseline_rate = figures["pages"] / figures["seconds"]
 
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run of median duration; peaks in flight are the highest seen over all runs."""
+    middle = dict(sorted(runs, key=lambda f: f["seconds"])[len(runs) // 2])
+    middle["max_ip"] = max(f["max_ip"] for f in runs)
+    middle["max_host"] = max(f["max_host"] for f in runs)
+    return middle
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -224,3 +225,15 @@ def test_a_local_audit_never_resumes_a_distributed_run(pg: str, tmp_path: Path,
     assert main([*base, "runs", "status"]) == 0
     out = capsys.readouterr().out
     assert "1 queued" in out and "99001" in out and "job todo" in out
+    # The job is lost (deleted, or the enqueuer died before queueing it): the requeue pass queues it again.
+    assert main([*base, "runs", "requeue"]) == 0
+    assert "0 unit(s) without a job" in capsys.readouterr().out
+    engine = open_database(pg)
+    with engine.begin() as connection:
+        connection.execute(sa.text("delete from egov_queue.procrastinate_jobs"))
+    engine.dispose()
+    assert main([*base, "runs", "requeue"]) == 0
+    assert "1 unit(s) without a job put back on the queue" in capsys.readouterr().out
+    assert main([*base, "runs", "status", "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["counts"]["queued"] == 1 and status["units"][0]["detail"] == "job todo"

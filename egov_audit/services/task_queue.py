@@ -92,6 +92,7 @@ async def ensure_queue_schema(url: str) -> None:
                 await connection.execute(SchemaManager.get_schema())  # type: ignore[arg-type]
                 await connection.execute("CREATE TABLE egov_queue_version (migration text NOT NULL)")
                 await connection.execute("INSERT INTO egov_queue_version VALUES (%s)", (latest,))
+                await connection.execute(_PIN_SEARCH_PATH)
                 return
             cursor = await connection.execute("SELECT migration FROM egov_queue_version")
             row = await cursor.fetchone()
@@ -102,6 +103,22 @@ async def ensure_queue_schema(url: str) -> None:
                 await connection.execute(path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
             if pending:
                 await connection.execute("UPDATE egov_queue_version SET migration = %s", (pending[-1].name,))
+                await connection.execute(_PIN_SEARCH_PATH)
+
+
+_PIN_SEARCH_PATH = f"""
+DO $$
+DECLARE f record;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure AS signature FROM pg_proc p
+             JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '{QUEUE_SCHEMA}'
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = {QUEUE_SCHEMA}, pg_catalog', f.signature);
+    END LOOP;
+END $$;
+"""
+"""Procrastinate's functions and triggers name its tables without a schema: pinning their search_path makes
+them work from any session (an operator's psql deleting old jobs, a backup restore), not only the queue's."""
 
 
 def pending_migrations(recorded: str, migrations: Iterable[Path]) -> list[Path]:
