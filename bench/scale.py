@@ -13,7 +13,8 @@ politeness turned off, to show what the per-IP peak is without it.
 
 Each configuration runs ``--repeat`` times, interleaved with the others; printed per row (the run of median
 duration): seconds, units/minute, pages/second, ratio to the baseline, and the farm's own peak of
-requests in flight per IP and per host name (limits: ``--per-ip``, ``--per-host``). No browser (the
+requests in flight per IP and per host name (limits: ``--per-ip``, ``--per-host``), and the CPU seconds
+spent by the egov-audit processes and by the farm (PostgreSQL's own are not counted). No browser (the
 rendering checks are unknown), so the figures are the crawl, the probes, the checks and storage.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -102,12 +104,16 @@ class Round:
             return connection.execute(sa.text(sql)).scalar()
 
     def local(self) -> float:
+        cpu = _cpu()
         started = time.perf_counter()
         self.run("local", "audit", *self.audit_args())
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        self.cpu = _cpu_since(cpu)
+        return seconds
 
     def distributed(self, workers: int) -> float:
         self.run("control", "audit", *self.audit_args(), "--distributed")
+        cpu = _cpu()
         procs = []
         started = time.perf_counter()
         for n in range(workers):
@@ -125,16 +131,29 @@ class Round:
                 proc.terminate()
             for proc in procs:
                 proc.wait(timeout=120)
+            self.cpu = _cpu_since(cpu)
 
     def figures(self, seconds: float) -> dict[str, float]:
         pages = int(self.scalar("select count(*) from page where status is not null") or 0)
         units = int(self.scalar("select count(*) from unit_crawl where status <> 'running'") or 0)
         return {"seconds": seconds, "units": units, "pages": pages, "requests": len(self.farm.hits),
-                "max_ip": max(self.farm.max_ip.values()), "max_host": max(self.farm.max_host.values())}
+                "max_ip": max(self.farm.max_ip.values()), "max_host": max(self.farm.max_host.values()),
+                "cpu_audit": self.cpu[0], "cpu_farm": self.cpu[1]}
 
     def close(self) -> None:
         self.engine.dispose()
         self.farm.close()
+
+
+def _cpu() -> tuple[float, float]:
+    children, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    return children.ru_utime + children.ru_stime, me.ru_utime + me.ru_stime
+
+
+def _cpu_since(start: tuple[float, float]) -> tuple[float, float]:
+    """CPU seconds since ``start`` of the egov-audit processes (waited children) and of this process (the farm)."""
+    now = _cpu()
+    return now[0] - start[0], now[1] - start[1]
 
 
 def _line(label: str, f: dict[str, float], baseline: float | None) -> str:
@@ -142,7 +161,8 @@ def _line(label: str, f: dict[str, float], baseline: float | None) -> str:
     ratio = f"{rate / baseline:5.2f}x" if baseline else "  1.00x"
     return (f"{label:<28} {f['seconds']:7.1f} s  {f['units'] / f['seconds'] * 60:6.1f} units/min  {rate:6.1f} pages/s "
             f"{ratio}  peak in flight: per IP {f['max_ip']:.0f}, per host {f['max_host']:.0f}  "
-            f"({f['units']:.0f} units, {f['pages']:.0f} pages, {f['requests']:.0f} requests)")
+            f"({f['units']:.0f} units, {f['pages']:.0f} pages, {f['requests']:.0f} requests; CPU s: egov-audit "
+            f"{f['cpu_audit']:.1f}, farm {f['cpu_farm']:.1f})")
 
 
 def main() -> None:
