@@ -26,6 +26,8 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         settings.data_dir = args.data_dir
     if args.db:
         settings.db_url = args.db
+    if args.evidence:
+        settings.evidence_url = args.evidence
     if getattr(args, "max_pages", None):
         settings.crawler.max_pages = args.max_pages
     if getattr(args, "allow_private_networks", False):
@@ -98,6 +100,10 @@ def _audit(args: argparse.Namespace, ws: Any) -> int:
     options = AuditOptions(
         unit_codes=args.unit, province=args.province, all_units=args.all_units, framework=args.framework,
         screenshots=not (args.no_screenshots or args.no_browser), use_browser=not args.no_browser, fresh=args.fresh)
+    if args.distributed:
+        return _enqueue(options, args.queue, ws)
+    if args.queue:
+        raise InputError("--queue", "a queue is for --distributed audits")
     with Progress(sys.stderr) as progress:
         outcome = asyncio.run(audit(ws, options, progress=progress.event))
     print(f"run {outcome.run_id}{' (resumed)' if outcome.resumed else ''}: "
@@ -105,6 +111,56 @@ def _audit(args: argparse.Namespace, ws: Any) -> int:
     for unit in outcome.units:
         print(f"  {unit.code:<6} {unit.crawl_status:<11} {unit.pages:>4} pages" + (f"  ({unit.error})" if unit.error else ""))
     return outcome.exit_code
+
+
+def _enqueue(options: Any, queue: str | None, ws: Any) -> int:
+    from egov_audit.services.distributed import enqueue
+
+    outcome = asyncio.run(enqueue(ws, options, queue))
+    print(f"run {outcome.run_id}{' (resumed)' if outcome.resumed else ''}: {outcome.units} unit(s), "
+          f"{outcome.done} done, {outcome.queued} put on queue {outcome.queue!r}")
+    print(f"watch it: egov-audit runs status --run {outcome.run_id}")
+    return EXIT_OK
+
+
+def _worker(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.distributed_worker import run_worker
+
+    asyncio.run(run_worker(ws, concurrency=args.concurrency, queues=args.queue or None, name=args.name))
+    return EXIT_OK
+
+
+def _runs_status(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.distributed import run_status
+
+    status = run_status(ws, args.run)
+    if args.format == "json":
+        print(json.dumps(status.as_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    mode = f"distributed on queue {status.queue!r}" if status.distributed else "local"
+    print(f"run {status.run_id} ({mode}): {status.status}, started {status.started_at:%Y-%m-%d %H:%M:%S %Z}"
+          + (f", scored {status.scored_at:%Y-%m-%d %H:%M:%S %Z}" if status.scored_at else ""))
+    print(f"{len(status.units)} unit(s): " + ", ".join(f"{n} {state}" for state, n in status.counts.items()))
+    if status.scoring.get("error"):
+        print(f"scoring after completion failed: {status.scoring['error']}")
+    elif status.scoring.get("frameworks"):
+        print(f"scored: {', '.join(status.scoring['frameworks'])}")
+    shown = [u for u in status.units if not args.state or u.state in args.state]
+    if shown:
+        print(f"{'UNIT':<8} {'STATE':<8} {'TRIES':>5}  {'WORKER':<24} DETAIL")
+    for unit in shown:
+        print(f"{unit.code:<8} {unit.state:<8} {unit.attempts:>5}  {(unit.worker or '-'):<24} {unit.detail}")
+    return EXIT_OK
+
+
+def _runs_requeue(args: argparse.Namespace, ws: Any) -> int:
+    from egov_audit.services.distributed import requeue
+
+    outcome = asyncio.run(requeue(ws, args.run, include_failed=args.failed))
+    queued = sum(outcome.queued.values())
+    print(f"{len(outcome.stalled_jobs)} job(s) of silent workers and {queued} unit(s) without a job put back on "
+          "the queue")
+    return EXIT_OK
 
 
 def _recheck(args: argparse.Namespace, ws: Any) -> int:
@@ -402,6 +458,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "api-token revoke": _api_token_revoke,
     "api-token list": _api_token_list,
     "unit-link create": _unit_link_create,
+    "worker": _worker,
+    "runs status": _runs_status,
+    "runs requeue": _runs_requeue,
 }
 """Command (and sub-command) → its handler."""
 SETTINGS_ONLY = frozenset({_demo, _health})

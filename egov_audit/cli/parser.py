@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="SQLAlchemy database URL (env EGOV_AUDIT_DB; default: SQLite file in the data directory)")
     parser.add_argument("--data-dir", type=Path, help="evidence and database directory (env EGOV_AUDIT_DATA)")
     parser.add_argument("--config", type=Path, help="TOML settings file overriding the defaults")
+    parser.add_argument("--evidence", metavar="URL", help="evidence store: a directory or s3://bucket/prefix, the same "
+                        "for every worker and the review app (env EGOV_AUDIT_EVIDENCE; default: DATA_DIR/evidence)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--log-format", choices=["text", "json"], default=None,
                         help="log line format (default: json when stderr is not a terminal)")
@@ -83,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--allow-private-networks", action="store_true",
                        help="allow portals on loopback or private addresses (tests, intranets)")
     audit.add_argument("--fresh", action="store_true", help="start a new run instead of resuming an unfinished one")
+    audit.add_argument("--distributed", action="store_true",
+                       help="put the run's units on the task queue for `egov-audit worker` processes (PostgreSQL)")
+    audit.add_argument("--queue", metavar="NAME", help="queue of --distributed (default from settings: audit)")
 
     recheck = sub.add_parser("recheck", help="re-run the checks on a past run's stored evidence (no network)")
     recheck.add_argument("--run", required=True, metavar="ID")
@@ -168,6 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
     link_create.add_argument("--unit", required=True, metavar="CODE")
     link_create.add_argument("--days", type=_positive_int, help="validity in days (default: review.link_days)")
     link_create.add_argument("--contact", help="who receives it (kept with the link)")
+    worker = sub.add_parser("worker", help="audit units taken from the task queue (distributed mode, PostgreSQL)")
+    worker.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
+                        help="units audited at once by this process (default 4)")
+    worker.add_argument("--queue", action="append", default=[], metavar="NAME",
+                        help="queue to take units from (repeatable; default: every queue)")
+    worker.add_argument("--name", metavar="NAME", help="name shown in `runs status` (default: host:pid)")
+
+    runs = sub.add_parser("runs", help="audit runs: their units' progress; requeue what is missing")
+    runs_sub = runs.add_subparsers(dest="runs_command", required=True, parser_class=_Parser)
+    runs_status = runs_sub.add_parser("status", help="done / running / queued / failed per unit of a run")
+    runs_status.add_argument("--run", metavar="ID", help="default: the latest run")
+    runs_status.add_argument("--state", choices=["done", "running", "queued", "failed"], action="append", default=[],
+                             help="list only units in this state (repeatable)")
+    runs_status.add_argument("--format", choices=["text", "json"], default="text")
+    runs_requeue = runs_sub.add_parser("requeue", help="put back on the queue the units of a distributed run that "
+                                       "have no outcome and no live job (silent workers included)")
+    runs_requeue.add_argument("--run", metavar="ID", help="default: the latest run")
+    runs_requeue.add_argument("--failed", action="store_true", help="also the units whose attempts were used up")
 
     schedule = sub.add_parser("schedule", help="run the nightly jobs (audit all units, score, reports)")
     schedule.add_argument("--at", metavar="HH:MM", help="local time of the nightly audit (default from settings)")

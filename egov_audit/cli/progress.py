@@ -20,6 +20,8 @@ class _JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             data.update(fields)
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)  # an unattended worker's traceback
         return json.dumps(data, ensure_ascii=False, default=str)
 
 

@@ -51,6 +51,8 @@ class AuditOptions:
     """With ``abandon``: resume an unfinished run of the same selection only if it started this recently."""
     lock_wait_seconds: float = 0.0
     """How long to wait for another audit that is still running (0: refuse at once)."""
+    distributed: bool = False
+    """The run's units are put on the task queue for `egov-audit worker` (services.distributed)."""
 
 
 @dataclass
@@ -132,10 +134,20 @@ def _open_run(ws: Workspace, options: AuditOptions,
             check_options.for_level(level)
         unfinished = _run_to_resume(s, options)
         if unfinished is not None:
+            _same_mode_or_refuse(unfinished, options)
             return unfinished.id, True, units, runs_repo.finished_unit_codes(s, unfinished.id)
         run = runs_repo.create_run(s, options=dataclasses.asdict(options),
                                    settings=_settings_snapshot(ws.settings), framework_name=options.framework)
         return run.id, False, units, set()
+
+
+def _same_mode_or_refuse(unfinished: AuditRun, options: AuditOptions) -> None:
+    """A local audit and the workers must never audit the same run at once."""
+    stored_mode = bool(json.loads(unfinished.options_json or "{}").get("distributed"))
+    if stored_mode != options.distributed:
+        kind = "distributed run (see `egov-audit runs status`)" if stored_mode else "local audit"
+        raise InputError("audit", f"run {unfinished.id} is an unfinished {kind}; resume it the way it "
+                         "was started, or add --fresh to abandon it")
 
 
 def _run_to_resume(s: Any, options: AuditOptions) -> AuditRun | None:

@@ -56,4 +56,8 @@ def export_evidence(ws: Workspace, unit_code: str, out: Path, fmt: str, run_id: 
             run_id = runs_repo.latest_run_id(s)
         if run_id is None:
             raise InputError("evidence export", "no audit run yet: run `egov-audit audit` first")
-    return export_unit_evidence(ws.engine, ws.blobs, ws.settings.evidence_dir, run_id, unit_code, out, fmt)
+    with session(ws.engine) as s:
+        names = runs_repo.warc_files_of_unit(s, unit_code)
+    # A remote store's WARC files are fetched into the local cache; a directory store has them in place.
+    evidence_dir = ws.evidence.fetch(names) if ws.evidence is not None else ws.settings.evidence_dir
+    return export_unit_evidence(ws.engine, ws.blobs, evidence_dir, run_id, unit_code, out, fmt)

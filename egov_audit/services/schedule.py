@@ -172,6 +172,18 @@ def _details(result: NightlyResult) -> dict[str, Any]:
 
 
 def _run_night(ws: Workspace, today: dt.date, year: int, result: NightlyResult) -> None:
+    schedule = ws.settings.schedule
+    options = AuditOptions(all_units=True, year=year, other_unfinished="abandon",
+                           resume_within_hours=schedule.resume_within_hours, lock_wait_seconds=schedule.lock_wait_seconds)
+    outcome = asyncio.run(audit(ws, options))
+    result.run_id, result.pages, result.exit_code = outcome.run_id, outcome.pages, outcome.exit_code
+    log.info("nightly audit finished", extra={"fields": {"run": outcome.run_id, "pages": outcome.pages}})
+    _score_report_notify(ws, outcome.run_id, today, year, result)
+
+
+def _score_report_notify(ws: Workspace, run_id: str, today: dt.date, year: int, result: NightlyResult) -> None:
+    """After a complete run: score the planned frameworks on that run's evidence, write the night's reports
+    (scores, changes, metrics) under ``<reports_dir>/<date>/`` and send the changes to the configured channels."""
     from egov_audit.reports import write_json, write_report
     from egov_audit.services.changes import run_changes
     from egov_audit.services.notify import notify_changes
@@ -179,23 +191,16 @@ def _run_night(ws: Workspace, today: dt.date, year: int, result: NightlyResult) 
     from egov_audit.services.run_metrics import run_metrics
     from egov_audit.services.scoring import score
 
-    schedule = ws.settings.schedule
-    options = AuditOptions(all_units=True, year=year, other_unfinished="abandon",
-                           resume_within_hours=schedule.resume_within_hours, lock_wait_seconds=schedule.lock_wait_seconds)
-    outcome = asyncio.run(audit(ws, options))
-    result.run_id, result.pages, result.exit_code = outcome.run_id, outcome.pages, outcome.exit_code
-    log.info("nightly audit finished", extra={"fields": {"run": outcome.run_id, "pages": outcome.pages}})
     for tier, why in result.skipped_frameworks.items():
         log.warning("%s: %s", tier, why)
     # Tonight's evidence: the nightly job never reuses the runs of an earlier score set.
     now = dt.datetime.now(dt.UTC)
     exports = [score(ws, name, year, as_of=now) for name in result.frameworks]
-    changes = run_changes(ws, outcome.run_id)
-    metrics = run_metrics(ws, outcome.run_id)
+    changes = run_changes(ws, run_id)
+    metrics = run_metrics(ws, run_id)
     night_dir = ws.settings.reports_dir / today.isoformat()
     night = {"changes": changes, "metrics": metrics, "not_scored": result.skipped_frameworks}
-    paths = [write_report("html", exports, findings_export(ws, outcome.run_id), night_dir / "report.html",
-                          night=night)]
+    paths = [write_report("html", exports, findings_export(ws, run_id), night_dir / "report.html", night=night)]
     if exports:
         paths.append(write_report("json", exports, None, night_dir / "scores.json"))
     paths += [write_json(changes, night_dir / "changes.json"), write_json(metrics, night_dir / "metrics.json")]
@@ -203,6 +208,18 @@ def _run_night(ws: Workspace, today: dt.date, year: int, result: NightlyResult) 
     deliveries = notify_changes(ws, changes, night=today.isoformat(), report=str(paths[0]))
     result.notifications = [{"channel": d.channel, "status": d.status, "attempts": d.attempts, "error": d.error}
                             for d in deliveries]
+
+
+def score_and_report(ws: Workspace, run_id: str, today: dt.date | None = None) -> list[str]:
+    """What a night does after its audit, for a run completed elsewhere (a distributed run's last worker):
+    score each planned framework (the units' tier and the year decide; ``[schedule] frameworks`` overrides),
+    write the reports and notify the changes; returns the frameworks scored."""
+    today = _night_date(ws.settings, today)
+    year = ws.settings.schedule.year or today.year
+    frameworks, skipped = plan_frameworks(ws, year)
+    result = NightlyResult(run_id, 0, 0, frameworks, skipped_frameworks=skipped)
+    _score_report_notify(ws, run_id, today, year, result)
+    return frameworks
 
 
 def _zone(name: str) -> ZoneInfo:

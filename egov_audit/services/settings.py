@@ -25,9 +25,8 @@ from egov_audit.core.errors import SettingsError
 from egov_audit.core.settings import apply_values, coerce, describe, setting, validate
 from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
 
-__all__ = ["BrowserSettings", "CrawlerSettings", "NotifySettings", "ReviewSettings", "ScheduleSettings", "Settings",
-           "SettingsError", "load_settings",
-           "settings_reference"]
+__all__ = ["BrowserSettings", "CrawlerSettings", "DistributedSettings", "NotifySettings", "ReviewSettings",
+           "ScheduleSettings", "Settings", "SettingsError", "load_settings", "settings_reference"]
 
 
 @dataclass
@@ -107,15 +106,42 @@ class ReviewSettings:
 
 
 @dataclass
+class DistributedSettings:
+    """The distributed mode: ``audit --distributed`` queues units, ``egov-audit worker`` processes audit them."""
+
+    queue: str = setting("audit", "Queue `audit --distributed` puts a run's units on (`--queue` overrides it).")
+    heartbeat_seconds: float = setting(10.0, "How often a worker says it is alive, for itself and each unit it "
+                                       "holds.", above=0)
+    lease_seconds: float = setting(60.0, "A worker silent this long is taken for dead: its units go back on the "
+                                   "queue and another worker resumes them from what was stored.", above=0)
+    sweep_seconds: float = setting(30.0, "How often each worker looks for stalled jobs and for units left without "
+                                   "a job.", above=0)
+    unit_attempts: int = setting(3, "Attempts at a unit whose portal failed for a transient reason (timeout, "
+                                 "reset, HTTP 429/502/503/504) or whose attempt crashed; DNS, TLS and refused "
+                                 "connections are outcomes at once.", minimum=1, maximum=20)
+    retry_wait_seconds: float = setting(600.0, "Wait before another attempt at such a unit (a portal down now is "
+                                        "often back within minutes).", minimum=0)
+    poll_seconds: float = setting(5.0, "Fallback polling of the queue; new jobs are announced at once by "
+                                  "LISTEN/NOTIFY.", above=0)
+    shutdown_seconds: float = setting(60.0, "After SIGTERM, how long running units may finish before they are put "
+                                      "back on the queue.", minimum=0)
+    shared_politeness: bool = setting(True, "Hold per-host and per-IP limits across all workers (slots and turns in "
+                                      "PostgreSQL); off only when one worker process audits alone.")
+
+
+@dataclass
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("EGOV_AUDIT_DATA", "egov-audit-data")))
     db_url: str | None = None
     """SQLAlchemy URL; default: sqlite file ``<data_dir>/egov-audit.sqlite3``."""
+    evidence_url: str | None = None
+    """Evidence store: a directory or an fsspec URL (``s3://bucket/prefix``); default ``<data_dir>/evidence``."""
     crawler: CrawlerSettings = field(default_factory=CrawlerSettings)
     browser: BrowserSettings = field(default_factory=BrowserSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    distributed: DistributedSettings = field(default_factory=DistributedSettings)
     config_dir: Path = CONFIG_DIR
 
     @property
@@ -126,6 +152,13 @@ class Settings:
 
     @property
     def evidence_dir(self) -> Path:
+        """The local root of the evidence layout: the store's directory, or the local cache and WARC spool
+        of a remote store (``<data_dir>/evidence-cache``)."""
+        if self.evidence_url:
+            from egov_audit.storage.evidence_store import local_evidence_path
+
+            local = local_evidence_path(self.evidence_url)
+            return local if local is not None else self.data_dir / "evidence-cache"
         return self.data_dir / "evidence"
 
     @property
@@ -139,7 +172,8 @@ class Settings:
 
 
 SECTIONS: dict[str, type] = {"crawler": CrawlerSettings, "browser": BrowserSettings, "schedule": ScheduleSettings,
-                             "notify": NotifySettings, "review": ReviewSettings}
+                             "notify": NotifySettings, "review": ReviewSettings,
+                             "distributed": DistributedSettings}
 """TOML table name → the dataclass declaring its settings."""
 
 
@@ -165,11 +199,13 @@ def _read_toml(config_file: Path, settings: Settings) -> None:
             settings.data_dir = Path(_text_value(value, f"{config_file}: data_dir"))
         elif key == "db":
             settings.db_url = _text_value(value, f"{config_file}: db")
+        elif key == "evidence":
+            settings.evidence_url = _text_value(value, f"{config_file}: evidence")
         elif key == "checks":
             raise SettingsError(f"{config_file}: [checks]: check thresholds are not settings; edit "
                                 "config/checks.yaml or the framework's check_options")
         else:
-            known = ", ".join(["data_dir", "db", *(f"[{name}]" for name in SECTIONS)])
+            known = ", ".join(["data_dir", "db", "evidence", *(f"[{name}]" for name in SECTIONS)])
             raise SettingsError(f"{config_file}: unknown key {key!r} (known: {known})")
     settings.validate(f"{config_file}: ")
 
@@ -184,6 +220,8 @@ def load_settings(config_file: Path | None = None, env: dict[str, str] | None = 
         _read_toml(config_file, settings)
     if env.get("EGOV_AUDIT_DB"):
         settings.db_url = env["EGOV_AUDIT_DB"]
+    if env.get("EGOV_AUDIT_EVIDENCE"):
+        settings.evidence_url = env["EGOV_AUDIT_EVIDENCE"]
     if env.get("EGOV_AUDIT_CHROMIUM"):
         settings.browser.executable_path = env["EGOV_AUDIT_CHROMIUM"]
     # EGOV_AUDIT_<SECTION>_<KEY> for any section; the short EGOV_AUDIT_<KEY> for the crawler's keys.
@@ -205,6 +243,8 @@ def settings_reference() -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = [
         ("data_dir", "'egov-audit-data'", "Evidence, database and reports (env EGOV_AUDIT_DATA, --data-dir)."),
         ("db", "None", "Database URL (env EGOV_AUDIT_DB, --db); default: SQLite file in data_dir."),
+        ("evidence", "None", "Evidence store: a directory or an fsspec URL such as s3://bucket/prefix (env "
+         "EGOV_AUDIT_EVIDENCE, --evidence); default: data_dir/evidence. Shared by every worker and the review app."),
     ]
     for name, section_type in SECTIONS.items():
         rows += describe(section_type, name)

@@ -7,9 +7,12 @@ is resumed without fetching it again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from sqlmodel import Session
 
 from egov_audit import checks
 from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding, Need, Status
@@ -106,6 +109,8 @@ class Gatherers:
     browser: Any = None
     screenshots: bool = True
     progress: ProgressCallback | None = None
+    before_outcome: Callable[[Session, str, CapturedSite], None] | None = None
+    """Called in the transaction that stores a unit's outcome, before it is written; raising aborts it."""
 
 
 async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: checks.CheckOptions,
@@ -148,11 +153,16 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
             for page in rendered:
                 pages_repo.record_page(s, run_id, unit.code, page, None, ws.blobs, None)
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
+    if ws.evidence is not None:
+        ws.evidence.publish(warc_files)  # a remote store holds the evidence before the outcome is stored
 
     findings = checks.run_checks(site, options=check_options)
     if browser is not None and gatherers.screenshots:
         await _take_screenshots(browser, ws, findings)
     with session(ws.engine) as s:
+        if gatherers.before_outcome is not None:
+            # The distributed mode's fence: only the attempt holding the unit's lease stores an outcome.
+            gatherers.before_outcome(s, run_id, site)
         runs_repo.finish_unit_crawl(s, run_id, site, warc_files)
         findings_repo.save_findings(s, run_id, unit.code, findings)
     pages = sum(1 for p in site.pages.values() if p.status is not None)
@@ -185,14 +195,28 @@ async def _gather_network_probes(site: CapturedSite, settings: Settings, client:
         return
     site.probes[Need.DNS.value] = await probes.dns_probe(parts.hostname)
     # host:port when the portal names a port, so the probe never knocks on ports the unit does not serve.
-    site.probes[Need.HTTPS.value] = await probes.https_probe(
-        parts.netloc, client, allow_private_networks=settings.crawler.allow_private_networks,
-        timeout=settings.crawler.timeout_seconds)
+    # Its two requests take a politeness slot of the host like every other request (the per-host and per-IP
+    # limits of a server hold for probes too, across workers as well).
+    async with limiter.slot(parts.hostname, await _address_of(parts, settings), settings.crawler.delay_seconds):
+        site.probes[Need.HTTPS.value] = await probes.https_probe(
+            parts.netloc, client, allow_private_networks=settings.crawler.allow_private_networks,
+            timeout=settings.crawler.timeout_seconds)
     # The search probe records "no_form" / "foreign_host" itself; checks stay pure, the crawler judges nothing.
     site.probes[Need.SEARCH.value] = await probes.search_probe(
         plan_search(site, check_options), client, settings.crawler, limiter=limiter, sink=sink)
     site.probes[Need.LINK_STATUS.value] = await probes.link_status_probe(
         site, _links_to_check(site), client, settings.crawler, limiter=limiter, sink=sink)
+
+
+async def _address_of(parts: Any, settings: Settings) -> str | None:
+    """The address the limiter counts a probe's requests against (None when it does not resolve)."""
+    from egov_audit.crawler.safety import Resolver
+
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        return await Resolver(settings.crawler.allow_private_networks).check(parts.hostname, port)
+    except Exception:  # noqa: BLE001 - the probe itself records why the host cannot be reached
+        return None
 
 
 def _links_to_check(site: CapturedSite) -> list[str]:

@@ -16,6 +16,7 @@ from egov_audit.core.errors import InputError
 from egov_audit.services.settings import Settings
 from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.db import open_database
+from egov_audit.storage.evidence_store import EvidenceStore, open_evidence_store
 
 log = logging.getLogger("egov_audit")
 
@@ -37,6 +38,12 @@ class Workspace:
     settings: Settings
     engine: Engine
     blobs: BlobStore
+    evidence: EvidenceStore | None = None
+    """Where WARC files and blobs live (``--evidence URL``); ``blobs`` is its blob store."""
+
+    def __post_init__(self) -> None:
+        if self.evidence is None:
+            self.evidence = EvidenceStore(self.settings.evidence_dir, self.blobs)
 
     @classmethod
     def open(cls, settings: Settings) -> Workspace:
@@ -56,7 +63,8 @@ class Workspace:
             # An unreachable server or a refused login is the operator's input to fix, not a crash.
             reason = str(exc.orig or exc).strip().splitlines()[0] if (exc.orig or exc) else "unreachable"
             raise InputError("--db", f"cannot open the database {_shown_url(url)}: {reason}") from None
-        return cls(settings=settings, engine=engine, blobs=BlobStore(settings.evidence_dir / "blobs"))
+        evidence = open_evidence_store(settings.evidence_url, settings.evidence_dir)
+        return cls(settings=settings, engine=engine, blobs=evidence.blobs, evidence=evidence)
 
     @property
     def warc_dir(self) -> Path:

@@ -519,3 +519,61 @@ class DisputeEvent(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=sa.Text)
     decision_id: int | None = Field(default=None, foreign_key="reviewer_decision.id")
     retest_id: int | None = Field(default=None, foreign_key="retest.id")
+# ---------------------------------------------------------------- distributed mode (egov-audit worker)
+
+UNIT_JOB_STATES = ("queued", "running", "done", "failed")
+"""A unit's place in a distributed run: waiting for a worker, held by one, outcome stored, given up."""
+
+
+class DistributedRun(SQLModel, table=True):
+    """A run whose units are audited by `egov-audit worker` processes: its queue and when it completed."""
+
+    __tablename__ = "distributed_run"
+
+    run_id: str = Field(primary_key=True, foreign_key="audit_run.id")
+    queue: str
+    enqueued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the last unit's outcome was stored and the run was finished."""
+    scored_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When scoring and reports ran for the completed run (once)."""
+    scoring_json: str = Field(default="{}", sa_type=sa.Text)
+    """``{"frameworks": [...], "error": null}``: what scoring after completion did, or why it could not."""
+
+
+class DistributedUnit(SQLModel, table=True):
+    """One unit of a distributed run: its state, the lease of the attempt working on it, its attempts.
+
+    The lease (``lease_token``, ``heartbeat_at``) fences outcomes: only the attempt holding the current
+    token may store the unit's outcome, in the same transaction that marks the row ``done``.
+    """
+
+    __tablename__ = "distributed_unit"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "unit_code", name="uq_distributed_unit_run_unit"),
+        sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="ck_distributed_unit_state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="audit_run.id")
+    unit_code: str = Field(foreign_key="unit.code")
+    state: str = "queued"
+    attempts: int = 0
+    lease_token: str | None = None
+    worker: str | None = None
+    """``host:pid`` of the worker process holding (or last holding) the lease."""
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    """Why the last attempt did not store an outcome (retry pending, or why the unit failed)."""
+
+
+class CrawlHostTurn(SQLModel, table=True):
+    """When the next request to a host may start, shared by every worker (per-host delay across machines)."""
+
+    __tablename__ = "crawl_host_turn"
+
+    host: str = Field(primary_key=True)
+    next_start: datetime = Field(sa_type=UTCDateTime)

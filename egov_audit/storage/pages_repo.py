@@ -190,3 +190,22 @@ def previous_digests(s: Session, unit_code: str, before_run: str) -> dict[str, t
         warc_date = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         known.setdefault(digest, (url, warc_date))
     return known
+
+
+def forget_pages(s: Session, run_id: str, unit_code: str, urls: Iterable[str]) -> int:
+    """Delete stored pages of a unit's unfinished crawl, so a resumed crawl fetches them again.
+
+    For pages whose WARC records were lost with the attempt that fetched them (a worker killed on another
+    machine before its WARC segment reached a remote store): a page is resumed only with its evidence.
+    """
+    wanted = list(urls)
+    if not wanted:
+        return 0
+    rows = s.exec(select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code,
+                                     Page.url.in_(wanted)))  # type: ignore[attr-defined]
+    count = 0
+    for row in rows:
+        s.delete(row)
+        count += 1
+    s.flush()
+    return count

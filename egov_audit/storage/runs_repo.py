@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -163,3 +164,7 @@ def previous_crawls(s: Session, run_id: str, unit_codes: Iterable[str]) -> dict[
 def run_crawls(s: Session, run_id: str) -> list[UnitCrawl]:
     """Every unit crawl of a run, by unit code."""
     return list(s.exec(select(UnitCrawl).where(UnitCrawl.run_id == run_id).order_by(UnitCrawl.unit_code)))
+def warc_files_of_unit(s: Session, unit_code: str) -> list[str]:
+    """Every WARC file named by the unit's crawls, in all runs (what its evidence export may read)."""
+    query = select(UnitCrawl.warc_files_json).where(UnitCrawl.unit_code == unit_code)
+    return [name for files_json in s.exec(query) for name in json.loads(files_json or "[]")]

@@ -13,6 +13,7 @@ import random
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from egov_audit.demo.portal_spec import PortalSpec
@@ -218,3 +219,69 @@ def build_farm(server: FarmServer, healthy: int = 16, think: float = 0.02, slow:
     portals.append(FarmPortal("F-dns", "http://ubnd-xa-khong-ton-tai.invalid/", "unreachable", "dns"))
     portals.append(FarmPortal("F-refused", f"http://127.0.0.1:{closed_port()}/", "unreachable", "connect_refused"))
     return portals
+
+
+SMALL_PORTAL_SECTIONS = ("introduction", "organization", "leaders", "news", "direction", "legal_documents", "qa",
+                         "contact")
+"""The sections of a small commune portal (about a dozen pages): enough for every kind of check to run."""
+
+
+def build_hosting_farm(server: FarmServer, healthy: int = 36, per_address: int = 5, think: float = 0.02,
+                       loopback_portals: int = 6, faulty: bool = True, small: bool = True,
+                       loopback_think: float | None = None) -> list[FarmPortal]:
+    """Generated portals hosted the way provinces host communes: several per server address.
+
+    ``loopback_portals`` portals share 127.0.0.1 under two host names (``localhost`` and ``127.0.0.1``, so a
+    per-IP limit above the per-host one is what binds there); the others come ``per_address`` to an address
+    of 127.0.0.0/8. With ``faulty``, four broken portals follow: DNS, TLS and refused (permanent failures)
+    and a connection reset (transient). ``small`` portals have only ``SMALL_PORTAL_SECTIONS``. Used by the
+    distributed-mode test and ``bench/scale.py``. ``loopback_think`` (default ``think``) slows the portals of
+    127.0.0.1, so that their requests overlap and the per-IP limit is reached there.
+    """
+    extra: dict[str, object] = {}
+    if small:
+        extra["sections"] = {k: SectionState.PRESENT for k in SMALL_PORTAL_SECTIONS}
+    portals: list[FarmPortal] = []
+    ips = (f"127.0.0.{n}" for n in itertools.count(20))
+    ip = "127.0.0.1"
+    for n in range(healthy):
+        if n < loopback_portals:
+            ip, host = "127.0.0.1", ("localhost" if n % 2 == 0 else None)
+        else:
+            if (n - loopback_portals) % per_address == 0:
+                ip = next(ips)
+            host = None
+        code = f"H{n:03d}"
+        slow = loopback_think if n < loopback_portals and loopback_think is not None else think
+        site, url = _generated(server, code, STYLES[n % len(STYLES)], ip, slow, host, **extra)
+        portals.append(FarmPortal(code, url, "ok", healthy=True, site=site, notes={"ip": ip}))
+    if faulty:
+        reset_ip = next(ips)
+        port = server.add("F-reset", RoutedSite({"/": lambda p, h: RESET}), reset_ip)
+        portals.append(FarmPortal("F-reset", f"http://{reset_ip}:{port}/", "unreachable", "connection_reset",
+                                  notes={"ip": reset_ip}))
+        tls_ip = next(ips)
+        tls_port = server.add("F-tls", RoutedSite({"/": page("Xã TLS")}), tls_ip, tls=self_signed_context())
+        portals.append(FarmPortal("F-tls", f"https://{tls_ip}:{tls_port}/", "unreachable", "tls"))
+        portals.append(FarmPortal("F-dns", "http://ubnd-xa-khong-ton-tai.invalid/", "unreachable", "dns"))
+        portals.append(FarmPortal("F-refused", f"http://127.0.0.1:{closed_port()}/", "unreachable",
+                                  "connect_refused"))
+    return portals
+
+
+def units_csv(portals: list[FarmPortal], path: Path, province: str = "99") -> Path:
+    """A units file (PRODUCT.md): a province without a portal and every portal of a farm as one of its communes."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["code", "name", "level", "province_code", "parent_code", "portal_url", "scope"])
+        writer.writerow([province, f"Tỉnh Thử Nghiệm {province}", "province", province, "", "", ""])
+        for n, portal in enumerate(portals):
+            writer.writerow([f"{90000 + n}", f"Xã {portal.name}", "commune", province, province, portal.url, ""])
+    return path
+
+
+def unit_codes(portals: list[FarmPortal]) -> list[str]:
+    """The codes ``units_csv`` gives the farm's portals, in order."""
+    return [f"{90000 + n}" for n in range(len(portals))]
