@@ -199,3 +199,11 @@ def content_decoder(content_encoding: str) -> zlib._Decompress | None:
     if enc == "deflate":
         return zlib.decompressobj()
     return None
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC-Payload-Digest value of a body as received (what warcio computes: SHA-1, base32)."""
+    import base64
+    import hashlib
+
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")

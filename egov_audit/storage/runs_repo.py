@@ -135,3 +135,19 @@ def newest_crawls(s: Session, unit_codes: Iterable[str] | None) -> dict[str, Uni
         if known is None or (started, crawl.run_id) > (known[0], known[1].run_id):
             newest[crawl.unit_code] = (started, crawl)
     return {code: crawl for code, (_, crawl) in sorted(newest.items())}
+
+
+def prior_crawl(s: Session, unit_code: str, before_run: str) -> UnitCrawl | None:
+    """The unit's newest crawl that reached its portal (``ok`` or ``partial``) in a run started before
+    ``before_run``: the capture an incremental night starts from."""
+    current = s.get(AuditRun, before_run)
+    query = (
+        select(UnitCrawl)
+        .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
+        .where(UnitCrawl.unit_code == unit_code, UnitCrawl.run_id != before_run,
+               UnitCrawl.status.in_(["ok", "partial"]))
+        .order_by(AuditRun.started_at.desc(), AuditRun.id.desc())
+    )
+    if current is not None:
+        query = query.where(AuditRun.started_at < current.started_at)
+    return s.exec(query).first()
