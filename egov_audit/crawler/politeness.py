@@ -107,20 +107,23 @@ class WindowRule:
     grow_ratio: float = 1.25
     shrink_ratio: float = 1.5
     decrease_factor: float = 0.5
-    smoothing: float = 0.3
+    samples: int = 9
     adaptive: bool = True
 
 
 class AdaptiveWindow:
     """The per-IP limit: additive increase, multiplicative decrease (AIMD).
 
-    - Latency is each answer's time to first byte divided by its host's baseline (the fastest answer
-      that host ever gave), so an IP carrying one slow portal and many fast ones is judged by how each
-      host compares with itself, not with the others. The ratios are smoothed (EWMA, ``smoothing``).
-    - Increase: while the smoothed ratio is at most ``grow_ratio`` and the window is in use (requests
-      waiting or every slot taken), each answer adds ``1 / limit``: one slot per window of answers.
-    - Decrease: a smoothed ratio above ``shrink_ratio``, a 429/5xx answer, a timeout or a refused or
-      reset connection multiplies the limit by ``decrease_factor`` at once. Only requests that started
+    - Latency is a page's time to first byte divided by its host's baseline (the fastest page that host
+      ever answered), so an IP carrying one slow portal and many fast ones is judged by how each host
+      compares with itself, not with the others. Only pages answered 200 are latency samples: robots.txt,
+      a HEAD or a 304 costs a server less than a page and would make every page look slow. The signal is
+      the median ratio of the last ``samples`` pages: one slow page type (a big listing) among many
+      articles does not move it, a server slowing down for everyone does.
+    - Increase: while that median is at most ``grow_ratio`` and the window is in use (requests waiting
+      or every slot taken), each answer adds ``1 / limit``: one slot per window of answers.
+    - Decrease: a median above ``shrink_ratio``, a 429/5xx answer, a timeout or a refused or reset
+      connection multiplies the limit by ``decrease_factor`` at once. Only requests that started
       after the last decrease can cause the next one (one cut per window, like TCP's one reduction per
       round trip), and a host's repeated timeouts count once: they are that host's trouble, left to the
       circuit breaker, and must not starve the other portals on the server.
@@ -131,7 +134,7 @@ class AdaptiveWindow:
         self.gate = _Gate(rule.start)
         self._clock = clock
         self.epoch = 0
-        self.smoothed: float | None = None
+        self.ratios: deque[float] = deque(maxlen=max(1, rule.samples))
         self.baseline: dict[str, float] = {}
         self.decreases = 0
         self.lowest = self.highest = float(rule.start)
@@ -145,27 +148,39 @@ class AdaptiveWindow:
     def _set(self, limit: float, reason: str) -> None:
         limit = min(float(self.rule.ceiling), max(1.0, limit))
         if limit == self.gate.limit:
+            if reason != "growth":
+                self.history.append((self._clock(), limit, reason))  # a cut at the floor is still a signal
             return
         self.gate.limit = limit
         self.lowest, self.highest = min(self.lowest, limit), max(self.highest, limit)
         self.history.append((self._clock(), limit, reason))
         self.gate.wake()
 
-    def answered(self, host: str, latency: float, status: int, epoch: int) -> None:
+    @property
+    def latency_ratio(self) -> float | None:
+        """Median latency ratio of the recent pages (None until a few were answered)."""
+        if len(self.ratios) < min(3, self.ratios.maxlen or 1):
+            return None
+        ordered = sorted(self.ratios)
+        return ordered[len(ordered) // 2]
+
+    def answered(self, host: str, latency: float, status: int, epoch: int, sample: bool = True) -> None:
         if not self.rule.adaptive:
             return
         if status in _CONGESTION_STATUSES:
             self.congested(epoch, f"HTTP {status}")
             return
-        base = self.baseline.get(host)
-        if base is None or latency < base:
-            base = self.baseline[host] = max(latency, 0.001)
-        ratio = min(latency / base, 20.0)
-        alpha = self.rule.smoothing
-        self.smoothed = ratio if self.smoothed is None else (1 - alpha) * self.smoothed + alpha * ratio
-        if self.smoothed > self.rule.shrink_ratio:
-            self.congested(epoch, f"latency x{self.smoothed:.2f}")
-        elif self.smoothed <= self.rule.grow_ratio and (self.gate.waiting or self.gate.in_flight >= self.gate.capacity):
+        if sample and epoch == self.epoch:
+            base = self.baseline.get(host)
+            if base is None or latency < base:
+                base = self.baseline[host] = max(latency, 0.001)
+            self.ratios.append(min(latency / base, 20.0))
+        ratio = self.latency_ratio
+        if ratio is None:
+            return
+        if ratio > self.rule.shrink_ratio:
+            self.congested(epoch, f"latency x{ratio:.2f}")
+        elif ratio <= self.rule.grow_ratio and (self.gate.waiting or self.gate.in_flight >= self.gate.capacity):
             self._set(self.limit + 1.0 / self.limit, "growth")
 
     def congested(self, epoch: int, reason: str) -> None:
@@ -173,7 +188,7 @@ class AdaptiveWindow:
             return  # this request was already in flight when the window was last cut
         self.epoch += 1
         self.decreases += 1
-        self.smoothed = None  # measure afresh at the new limit
+        self.ratios.clear()  # measure afresh at the new limit
         self._set(self.limit * self.rule.decrease_factor, reason)
 
 
@@ -211,8 +226,9 @@ class Ticket:
     epoch: int
     limiter: HostLimiter = field(repr=False)
 
-    def answered(self, latency: float, status: int) -> None:
-        self.limiter._answered(self, latency, status)
+    def answered(self, latency: float, status: int, sample: bool = True) -> None:
+        """The exchange got an answer; ``sample``: its latency says how loaded the server is (a page)."""
+        self.limiter._answered(self, latency, status, sample)
 
     def failed(self, failure: FailureClass) -> None:
         self.limiter._failed(self, failure)
@@ -261,7 +277,7 @@ class HostLimiter:
         rule = WindowRule(
             start=start, ceiling=max(start, settings.per_ip_max_concurrency),
             grow_ratio=settings.ip_grow_latency_ratio, shrink_ratio=settings.ip_shrink_latency_ratio,
-            decrease_factor=settings.ip_decrease_factor, smoothing=settings.ip_latency_smoothing,
+            decrease_factor=settings.ip_decrease_factor, samples=settings.ip_latency_samples,
             adaptive=settings.adaptive_ip_concurrency,
         )
         return cls(settings.per_host_concurrency, start,
@@ -360,10 +376,10 @@ class HostLimiter:
 
     # --- outcomes ---------------------------------------------------------------------------------
 
-    def _answered(self, ticket: Ticket, latency: float, status: int) -> None:
+    def _answered(self, ticket: Ticket, latency: float, status: int, sample: bool) -> None:
         self._timeouts_in_a_row.pop(ticket.host, None)
         if ticket.ip:
-            self.window(ticket.ip).answered(ticket.host, latency, status, ticket.epoch)
+            self.window(ticket.ip).answered(ticket.host, latency, status, ticket.epoch, sample and status == 200)
 
     def _failed(self, ticket: Ticket, failure: FailureClass) -> None:
         in_a_row = self._timeouts_in_a_row.get(ticket.host, 0)

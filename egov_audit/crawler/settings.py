@@ -32,14 +32,14 @@ class CrawlerSettings:
     per_ip_max_concurrency: int = setting(8, "Highest per-IP limit the adaptive limit may reach.", minimum=1,
                                           maximum=64)
     ip_grow_latency_ratio: float = setting(1.25, "The per-IP limit grows (one slot per window of answers) while "
-                                           "the smoothed latency stays within this multiple of its baseline.",
+                                           "the pages' median latency stays within this multiple of its baseline.",
                                            minimum=1)
-    ip_shrink_latency_ratio: float = setting(1.5, "Smoothed latency above this multiple of its baseline cuts the "
+    ip_shrink_latency_ratio: float = setting(1.5, "A median latency above this multiple of its baseline cuts the "
                                              "per-IP limit at once.", above=1)
     ip_decrease_factor: float = setting(0.5, "The per-IP limit is multiplied by this on rising latency, a timeout, "
                                         "a refused or reset connection or a 429/5xx answer.", above=0, maximum=0.95)
-    ip_latency_smoothing: float = setting(0.3, "Weight of the newest answer in the smoothed latency ratio (EWMA).",
-                                          above=0, maximum=1)
+    ip_latency_samples: int = setting(9, "Pages whose median latency (each to its host's fastest page) judges "
+                                      "the per-IP limit.", minimum=1, maximum=100)
     breaker_timeouts: int = setting(3, "A host that times out this many times in a row is retired for the run "
                                     "(its crawl ends partial with `timeout`); 0 = never.", minimum=0, maximum=100)
     hosts_file: str | None = setting(None, "A hosts file (`address name...` lines, as /etc/hosts) consulted before "

@@ -44,6 +44,7 @@ class TakeSlot:
             except Exception as exc:
                 ticket.failed(classify_exception(exc)[0])
                 raise
-            ticket.answered(answer.ttfb, answer.status)
+            # Only pages tell how loaded the server is (robots.txt, HEADs and 304s cost it less).
+            ticket.answered(answer.ttfb, answer.status, sample=request.kind == "page" and request.method == "GET")
         self.limiter.observe(host, answer.ttfb, delay, ok=answer.status < 400)
         return answer
