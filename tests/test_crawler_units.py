@@ -9,13 +9,13 @@ import httpx
 
 from egov_audit.core.bodies import decode_body, detect_legacy_font_encoding
 from egov_audit.core.urls import Scope, normalize_url
+from egov_audit.crawler import Sender, make_client
 from egov_audit.crawler.frontier import Frontier, trap_reason
 from egov_audit.crawler.links import extract_links, is_skipped_file
 from egov_audit.crawler.politeness import HostLimiter, parse_retry_after
-from egov_audit.crawler import Sender, make_client
 from egov_audit.crawler.probes import dns_probe, https_probe
-from egov_audit.crawler.settings import CrawlerSettings
 from egov_audit.crawler.safety import is_forbidden_address
+from egov_audit.crawler.settings import CrawlerSettings
 from egov_audit.crawler.sitemap import parse_sitemap
 from tests.test_crawler_farm import Farm, encode_cp1258, encode_tcvn3, encode_vni, page
 

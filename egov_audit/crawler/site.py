@@ -232,10 +232,13 @@ class _SiteCrawl:
     def _page_from(self, response: Response, item: QueueItem, prior: PriorCapture | None) -> CapturedPage:
         if prior is not None and response.not_modified:
             return reused(prior, "not_modified", depth=item.depth, referrer=item.referrer, link_text=item.link_text,
-                          verified_at=response.started_at, ttfb=response.ttfb)
+                          verified_at=response.exchanges[-1].started_at if response.exchanges else None,
+                          ttfb=response.ttfb)
         error = response.error.value if response.error is not None else None
         if error is None and response.status is not None and response.status >= 400:
             error = FailureClass.HTTP_STATUS.value
+        # When the page's own exchange went out: the WARC-Date of its response record (a revisit refers to it).
+        sent_at = response.exchanges[-1].started_at if response.exchanges else response.started_at
         page = CapturedPage(
             url=item.url,
             final_url=response.final_url,
@@ -245,16 +248,16 @@ class _SiteCrawl:
             redirects=list(response.redirects),
             ttfb_seconds=response.ttfb,
             elapsed_seconds=response.elapsed,
-            fetched_at=response.started_at,
+            fetched_at=sent_at,
             size_bytes=response.wire_bytes if response.status is not None else None,
-            verified_at=response.started_at,
+            verified_at=sent_at,
         )
         self._set_origin(page, item)
         if response.status is not None and response.exchanges:
             page.body_digest = "sha256:" + hashlib.sha256(response.exchanges[-1].body).hexdigest()
         if prior is not None and page.body_digest == prior.page.body_digest and error is None and prior.page.html:
             return reused(prior, "unchanged", depth=item.depth, referrer=item.referrer, link_text=item.link_text,
-                          verified_at=response.started_at, ttfb=response.ttfb)
+                          verified_at=sent_at, ttfb=response.ttfb)
         if response.body_kept:
             decoded = decode_body(response.body, response.content_type)
             page.html = decoded.text

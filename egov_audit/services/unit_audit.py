@@ -10,6 +10,7 @@ drives conditional requests and carries over the pages not due tonight (``crawle
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -150,6 +151,14 @@ class Gatherers:
     check_ids: list[str] | None = None
 
 
+def crawl_settings_for(crawler: Any, needs: set[Need]) -> Any:
+    """The crawl the checks need: without a check of the pages, the home page (and the sitemap when a
+    check reads it) is all there is to fetch."""
+    if needs & {Need.PAGES, Need.RENDERED}:
+        return crawler
+    return dataclasses.replace(crawler, max_pages=1, fetch_sitemap=crawler.fetch_sitemap and Need.SITEMAP in needs)
+
+
 def _open_warc(ws: Workspace, run_id: str, unit_code: str, prior: PriorNight) -> WarcRecorder:
     warc_dir = ws.warc_dir / run_id
     warc_dir.mkdir(parents=True, exist_ok=True)
@@ -202,8 +211,9 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
     try:
         # Portals whose menu only appears after scripts run are rendered in the shared Chromium.
         renderer = browser.render if browser is not None and needs & {Need.PAGES, Need.RENDERED} else None
-        site = await crawl_site(target, settings.crawler, resume=resume_site.pages if resume_site else None,
-                                sender=sender, renderer=renderer, prior=prior.pages, revisit=plan)
+        site = await crawl_site(target, crawl_settings_for(settings.crawler, needs), sender=sender,
+                                resume=resume_site.pages if resume_site else None, renderer=renderer,
+                                prior=prior.pages, revisit=plan)
         if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
             await gather_probes(site, needs, sender, browser, check_options, prior.probes, prior.crawled_at, plan)
         # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck

@@ -118,6 +118,7 @@ def prior_captures(s: Session, run_id: str, unit_code: str, blobs: BlobStore) ->
         if page is None:
             continue
         page.verified_at = row.verified_at or row.fetched_at
+        page.revisit = None  # tonight's crawl says how it got the page
         body = blobs.get(row.body_digest) if row.body_digest and blobs.exists(row.body_digest) else None
         captures[row.url] = PriorCapture(
             page=page, run_id=run_id, etag=row.etag, last_modified=row.last_modified,
@@ -214,6 +215,8 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
             redirects=json.loads(row.redirects_json or "[]"),
             rendered_html=rendered,
             size_bytes=row.size_bytes,
+            revisit=row.revisit,
+            verified_at=row.verified_at,
         )
     return site
 

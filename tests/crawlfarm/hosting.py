@@ -46,6 +46,9 @@ SECTIONS = (
     ("co-cau-to-chuc", "Cơ cấu tổ chức", False),
     ("lien-he", "Liên hệ", False),
 )
+# A 1×1 PNG.
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                     "1f15c4890000000d49444154789c6360f8cfc0000003010100c9fe92ef0000000049454e44ae426082")
 _FILLER = ("Ủy ban nhân dân xã thông báo đến toàn thể nhân dân trên địa bàn về kế hoạch triển khai "
            "thực hiện nhiệm vụ phát triển kinh tế - xã hội, bảo đảm quốc phòng, an ninh năm 2026. ")
 
@@ -64,13 +67,16 @@ class HostedPortal:
     pages: dict[str, HostedPage]
     think: float = 0.05
     behaviour: str = "normal"
-    """``normal``, ``slow`` (think × 10 on every page but the home page), ``hanging`` or ``failing``."""
+    """``normal``, ``slow`` (think × 10 on every page but robots.txt), ``hanging`` or ``failing``."""
     version: int = 0
+    validators: bool = True
+    """Send ETag / Last-Modified and answer conditional requests (many portals do neither)."""
 
 
 def _page_html(portal: str, title: str, nav: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>{title} - {portal}</title></head>"
-            f"<body><header><h1>{portal}</h1><nav class='menu'>{nav}</nav>"
+    return (f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>{title} - {portal}</title>"
+            "<link rel='stylesheet' href='/style.css'><script src='http://thongke.example.com/t.js'></script></head>"
+            f"<body><header><img src='/logo.png' alt='Logo'><h1>{portal}</h1><nav class='menu'>{nav}</nav>"
             f"<form action='/tim-kiem' method='get'><input type='search' name='q' placeholder='Tìm kiếm'>"
             f"<button>Tìm kiếm</button></form></header><main><h2>{title}</h2>{body}</main>"
             f"<footer>Bản quyền © UBND {portal}. Điện thoại: 0241 3850 123. Email: ubnd@{portal}</footer></body></html>")
@@ -105,6 +111,9 @@ def build_portal(host: str, rng: random.Random, articles: int = 4, page_kb: int 
     hosted = {path: HostedPage(html.encode(), *_stamp(path, 0)) for path, html in pages.items()}
     hosted["/robots.txt"] = HostedPage(b"User-agent: *\nDisallow: /quan-tri/\n", *_stamp("/robots.txt", 0),
                                        content_type="text/plain")
+    hosted["/style.css"] = HostedPage(b"body{font-family:sans-serif}nav a{margin:0 4px}", *_stamp("/style.css", 0),
+                                      content_type="text/css")
+    hosted["/logo.png"] = HostedPage(_PNG, *_stamp("/logo.png", 0), content_type="image/png")
     return HostedPortal(host, hosted, think, behaviour)
 
 
@@ -119,6 +128,8 @@ class Measurements:
     """(arrival time, think time applied) of every answered request."""
     log: list[tuple[str, str, str]] = field(default_factory=list)
     """(host, method, path) of every request, in arrival order."""
+    agents: Counter[str] = field(default_factory=Counter)
+    """Requests by User-Agent."""
 
 
 class HostingServer:
@@ -181,7 +192,7 @@ class HostingServer:
         changed = []
         for portal in self.portals.values():
             for path, page in portal.pages.items():
-                if path != "/robots.txt" and rng.random() < fraction:
+                if page.content_type.startswith("text/html") and rng.random() < fraction:
                     portal.version += 1
                     marker = f"<p>Cập nhật lần {portal.version}: {rng.randrange(10**9)}</p></main>".encode()
                     page.body = page.body.replace(b"</main>", marker, 1)
@@ -197,8 +208,9 @@ class HostingServer:
             think *= 1 + self.slope * (in_flight - self.capacity) / self.capacity
         return think
 
-    def _enter(self, host: str, method: str, path: str) -> int:
+    def _enter(self, host: str, method: str, path: str, agent: str = "") -> int:
         with self._lock:
+            self.stats.agents[agent] += 1
             self._now_host[host] += 1
             self._now_ip += 1
             stats = self.stats
@@ -219,6 +231,8 @@ class HostingServer:
         if page is None:
             return 404, [("Content-Type", "text/html; charset=utf-8")], b"<html><body>404</body></html>"
         headers = [("Content-Type", page.content_type), ("ETag", page.etag), ("Last-Modified", page.last_modified)]
+        if not portal.validators:  # type: ignore[union-attr]
+            return 200, headers[:1], page.body
         if handler.headers.get("If-None-Match") or handler.headers.get("If-Modified-Since"):
             self.stats.conditional[portal.host] += 1  # type: ignore[union-attr]
             if handler.headers.get("If-None-Match") == page.etag or (
@@ -232,7 +246,7 @@ class HostingServer:
         path = handler.path
         portal = self.portals.get(host)
         arrived = time.monotonic()
-        in_flight = self._enter(host, method, path)
+        in_flight = self._enter(host, method, path, handler.headers.get("User-Agent") or "")
         inside = True
         try:
             if portal is not None and portal.behaviour == "hanging":
