@@ -44,7 +44,8 @@ async def https_probe(host: str, sender: Sender) -> dict[str, Any]:
     Returns ``{"https_ok", "https_status", "https_error", "http_status", "http_redirects_to_https",
     "http_location", "http_error"}``. ``https_error`` is a failure class (``tls`` = bad certificate or
     handshake; the sender's client verifies certificates). ``host`` may carry a port (``host:port``), used
-    for both schemes. One request per scheme, no redirect followed, no body read.
+    for both schemes. One request per scheme, no redirect followed, no body read; none when the unit's crawl
+    already asked that URL (its home page).
     """
     host = host.strip().lower()
     result: dict[str, Any] = {
@@ -57,20 +58,27 @@ async def https_probe(host: str, sender: Sender) -> dict[str, Any]:
         "http_error": None,
     }
     for scheme in ("https", "http"):
-        # robots.txt is not consulted: this is the home page the crawl already fetched (robots allowing).
-        response = await sender.send(Request(f"{scheme}://{host}/", kind="https", robots="ignore",
-                                             follow_redirects=False, read_body=False, retry=False))
-        if response.status is None:
-            result[f"{scheme}_error"] = (response.error or FailureClass.OTHER).value
-            continue
-        result[f"{scheme}_status"] = response.status
-        if scheme == "https":
-            result["https_ok"] = response.status < 500
+        url = f"{scheme}://{host}/"
+        # The crawl already asked this very URL (its home page) of the same server: that answer stands.
+        known = sender.policies.record.answers.get(("GET", normalize_url(url) or url))
+        if known is not None:
+            status, location = known
         else:
-            location = response.location
+            # robots.txt is not consulted: this is the home page the crawl already fetched (robots allowing).
+            # Accept */*: only the status line is read, this is no page request.
+            response = await sender.send(Request(url, kind="https", robots="ignore", follow_redirects=False,
+                                                 read_body=False, retry=False, headers=(("Accept", "*/*"),)))
+            if response.status is None:
+                result[f"{scheme}_error"] = (response.error or FailureClass.OTHER).value
+                continue
+            status, location = response.status, response.location
+        result[f"{scheme}_status"] = status
+        if scheme == "https":
+            result["https_ok"] = status < 500
+        else:
             result["http_location"] = location
-            redirects = response.status in REDIRECT_STATUSES and bool(location)
-            target = urlsplit(urljoin(response.url, location)) if redirects and location else None
+            redirects = status in REDIRECT_STATUSES and bool(location)
+            target = urlsplit(urljoin(url, location)) if redirects and location else None
             result["http_redirects_to_https"] = bool(target and target.scheme == "https")
     return result
 

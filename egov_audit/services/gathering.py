@@ -2,8 +2,9 @@
 
 The network probes (DNS, HTTPS, search, link statuses) and the browser probes (mobile view, axe-core)
 all go through the unit's sender. On an incremental night a link status the previous night established
-is asked again only on its night of the revisit interval (``crawler.revisit``), and the browser probes of
-a home page the server confirmed unchanged are the previous night's.
+is asked again only on its night of the revisit interval (``crawler.revisit``); while the home page is
+unchanged, the search result (same form, same query) and the browser probes of that page are the previous
+night's, the search within the same bound.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from egov_audit.services.workspace import log
 
 LINK_CHECKED = "link_status_checked"
 """``probes`` key: URL → when its status was last asked (ISO time), the revisit bound of link statuses."""
+SEARCH_CHECKED = "search_checked"
+"""``probes`` key: when the search form was last submitted (ISO time)."""
 
 
 def _links_to_check(site: CapturedSite) -> list[str]:
@@ -53,6 +56,29 @@ async def _link_statuses(site: CapturedSite, sender: Sender, prior: dict[str, An
     }
 
 
+async def _search(site: CapturedSite, sender: Sender, search: Any, prior: dict[str, Any], prior_at: datetime | None,
+                  plan: RevisitPlan) -> None:
+    """The search submission; the previous night's result stands while the home page (where the form and
+    the newest article come from) is unchanged and the same query would be sent, until its night of the
+    revisit interval."""
+    from egov_audit.crawler import probes
+
+    before = prior.get(Need.SEARCH.value) or {}
+    checked = prior.get(SEARCH_CHECKED)
+    last = datetime.fromisoformat(checked) if checked else prior_at
+    home = site.home
+    status = before.get("status") if before.get("error") is None else before.get("error")
+    if (home is not None and home.revisit and before and search is not None and before.get("query") == search.query
+            and before.get("action_url") == search.action_url and not plan.link_due(search.action_url,
+                                                                                     status or "none", last)):
+        site.probes[Need.SEARCH.value] = before
+        site.probes[SEARCH_CHECKED] = checked or (prior_at.isoformat() if prior_at else None)
+        return
+    # The search probe records "no_form" / "foreign_host" itself; checks stay pure, the crawler judges nothing.
+    site.probes[Need.SEARCH.value] = await probes.search_probe(search, sender)
+    site.probes[SEARCH_CHECKED] = datetime.now(UTC).isoformat()
+
+
 async def _network_probes(site: CapturedSite, needs: set[Need], sender: Sender, check_options: checks.CheckOptions,
                           prior: dict[str, Any], prior_at: datetime | None, plan: RevisitPlan) -> None:
     from egov_audit.checks.search_plan import plan_search
@@ -67,8 +93,7 @@ async def _network_probes(site: CapturedSite, needs: set[Need], sender: Sender, 
         # host:port when the portal names a port, so the probe never knocks on ports the unit does not serve.
         site.probes[Need.HTTPS.value] = await probes.https_probe(parts.netloc, sender)
     if Need.SEARCH in needs:
-        # The search probe records "no_form" / "foreign_host" itself; checks stay pure, the crawler judges nothing.
-        site.probes[Need.SEARCH.value] = await probes.search_probe(plan_search(site, check_options), sender)
+        await _search(site, sender, plan_search(site, check_options), prior, prior_at, plan)
     if Need.LINK_STATUS in needs:
         await _link_statuses(site, sender, prior, prior_at, plan)
 

@@ -124,8 +124,8 @@ class Measurements:
     conditional: Counter[str] = field(default_factory=Counter)
     peak_host: Counter[str] = field(default_factory=Counter)
     peak_ip: int = 0
-    latencies: list[tuple[float, float]] = field(default_factory=list)
-    """(arrival time, think time applied) of every answered request."""
+    latencies: list[tuple[float, float, float]] = field(default_factory=list)
+    """(arrival time, think time applied, think time the server takes when idle) of every answered request."""
     log: list[tuple[str, str, str]] = field(default_factory=list)
     """(host, method, path) of every request, in arrival order."""
     agents: Counter[str] = field(default_factory=Counter)
@@ -200,10 +200,11 @@ class HostingServer:
                     changed.append((portal.host, path))
         return changed
 
+    def _idle_think(self, portal: HostedPortal, path: str) -> float:
+        return portal.think * (10 if portal.behaviour == "slow" and path != "/robots.txt" else 1)
+
     def _think(self, portal: HostedPortal, path: str, in_flight: int) -> float:
-        think = portal.think * self.slow_factor
-        if portal.behaviour == "slow" and path != "/robots.txt":
-            think *= 10
+        think = self._idle_think(portal, path) * self.slow_factor
         if in_flight > self.capacity:
             think *= 1 + self.slope * (in_flight - self.capacity) / self.capacity
         return think
@@ -256,7 +257,7 @@ class HostingServer:
             if think and self._wait(handler, think):
                 return
             with self._lock:
-                self.stats.latencies.append((arrived, think))
+                self.stats.latencies.append((arrived, think, self._idle_think(portal, path) if portal else 0.0))
                 erroring = self.error_every and len(self.stats.latencies) % self.error_every == 0
             if (portal is not None and portal.behaviour == "failing") or erroring:
                 status, headers, body = 503, [("Content-Type", "text/html"), ("Retry-After", "1")], b"busy"
