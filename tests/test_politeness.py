@@ -107,12 +107,25 @@ def test_a_few_slow_pages_among_fast_ones_do_not_cut_the_window() -> None:
     assert window.decreases == 1
 
 
-def test_only_pages_answered_200_are_latency_samples() -> None:
+def test_each_kind_of_answer_is_compared_with_its_own_baseline() -> None:
     window = _window(start=8, ceiling=8)
-    window.answered("xa-a.gov.vn", 0.005, 200, window.epoch, sample=False)  # robots.txt: a static file
-    for _ in range(10):
-        window.answered("xa-a.gov.vn", 0.3, 200, window.epoch)
-    assert window.decreases == 0 and window.baseline["xa-a.gov.vn"] == 0.3
+    for _ in range(10):  # a static robots.txt and 304s are far quicker than pages; neither is a slowdown
+        window.answered("xa-a.gov.vn", 0.005, 200, window.epoch, sample="robots GET")
+        window.answered("xa-a.gov.vn", 0.02, 304, window.epoch, sample="page GET")
+        window.answered("xa-a.gov.vn", 0.3, 200, window.epoch, sample="page GET")
+    assert window.decreases == 0 and window.baseline[("xa-a.gov.vn", "page GET 2xx")] == 0.3
+
+
+async def test_a_timeout_while_other_portals_answer_does_not_cut_the_window() -> None:
+    limiter = HostLimiter(window=WindowRule(start=8, ceiling=8))
+    async with limiter.slot("treo.gov.vn", IP, 0.0) as hanging:
+        async with limiter.slot("xa-a.gov.vn", IP, 0.0) as other:
+            other.answered(0.1, 200)  # the server answers the others meanwhile
+        hanging.failed(FailureClass.TIMEOUT)
+    assert limiter.window(IP).decreases == 0
+    async with limiter.slot("xa-b.gov.vn", IP, 0.0) as alone:
+        alone.failed(FailureClass.TIMEOUT)  # nobody answered while this one waited: the server's trouble
+    assert limiter.window(IP).decreases == 1
 
 
 def test_fixed_window_when_adaptation_is_off() -> None:
@@ -143,6 +156,30 @@ async def test_breaker_retires_a_host_after_timeouts_in_a_row_and_counts_its_tim
     assert stats.retired == {"treo.gov.vn": limiter.retired("treo.gov.vn")}
     assert stats.hosts["treo.gov.vn"].requests == 3 and stats.hosts["xa-khac.gov.vn"].requests == 1
     assert stats.ips[IP].requests == 4 and stats.ips[IP].peak_in_flight == 1
+
+
+async def test_a_host_that_timed_out_never_takes_the_last_free_slot_of_its_ip() -> None:
+    limiter = HostLimiter(per_host=2, per_ip=2, breaker_timeouts=5)
+    async with limiter.slot("treo.gov.vn", IP, 0.0) as ticket:
+        ticket.failed(FailureClass.TIMEOUT)  # one timeout: its next request is a suspect
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def hold(host: str) -> None:
+        async with limiter.slot(host, IP, 0.0):
+            order.append(host)
+            await release.wait()
+
+    first = asyncio.create_task(hold("xa-a.gov.vn"))
+    await asyncio.sleep(0.01)
+    suspect = asyncio.create_task(hold("treo.gov.vn"))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(hold("xa-b.gov.vn"))  # came later, but the free slot is kept for it
+    await asyncio.sleep(0.01)
+    assert order == ["xa-a.gov.vn", "xa-b.gov.vn"]
+    release.set()
+    await asyncio.gather(first, second, suspect)
+    assert order[-1] == "treo.gov.vn"  # admitted once nobody else wanted the server
 
 
 async def test_an_answer_in_between_resets_the_breaker() -> None:

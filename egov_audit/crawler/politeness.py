@@ -9,7 +9,7 @@ The per-IP limit adapts to how the server answers (AIMD, as TCP congestion avoid
 ``AdaptiveWindow`` and docs/POLITENESS.md): it starts at ``per_ip_concurrency``, grows by one slot per
 window of answers while the server's latency stays near its observed baseline, and is cut at once
 (multiplied by ``ip_decrease_factor``) on a timeout, a connection failure, a 429/5xx answer or rising
-latency, never below 1 nor above ``per_ip_max_concurrency``. A host that times out
+latency (a timeout of one host while the others answer is that host's, not the server's), never below 1 nor above ``per_ip_max_concurrency``. A host that times out
 ``breaker_timeouts`` times in a row is retired for the run (a circuit breaker): its later requests fail
 at once with ``timeout`` instead of holding the IP's slots for their full timeout again and again.
 
@@ -48,14 +48,19 @@ class HostRetired(FetchRefused):
 
 class _Gate:
     """Admits at most ``capacity`` holders at once, first come first served; the limit may change while
-    it is held (a lowered limit lets holders finish and admits nobody until they are under it)."""
+    it is held (a lowered limit lets holders finish and admits nobody until they are under it).
+
+    A *suspect* (a request to a host whose last request timed out) is admitted only while another place
+    stays free for everyone else, or when nobody else wants one: a host that hangs cannot hold the last
+    slots of its server while its timeouts run out, whatever the limit was cut to.
+    """
 
     def __init__(self, limit: float) -> None:
         self.limit = float(limit)
         self.in_flight = 0
         self.peak = 0
         self.requests = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[tuple[asyncio.Future[None], bool]] = deque()
 
     @property
     def capacity(self) -> int:
@@ -63,19 +68,26 @@ class _Gate:
 
     @property
     def waiting(self) -> int:
-        return sum(1 for w in self._waiters if not w.done())
+        return sum(1 for w, _ in self._waiters if not w.done())
+
+    def _admits(self, suspect: bool, others_waiting: bool) -> bool:
+        if not suspect:
+            return self.in_flight < self.capacity
+        return self.in_flight < self.capacity - 1 or (self.in_flight == 0 and not others_waiting)
 
     def _take(self) -> None:
         self.in_flight += 1
         self.requests += 1
         self.peak = max(self.peak, self.in_flight)
 
-    async def acquire(self) -> None:
-        if self.in_flight < self.capacity and not self.waiting:
+    async def acquire(self, suspect: bool = False) -> None:
+        if not self.waiting and self._admits(suspect, False):
             self._take()
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        entry = (waiter, suspect)
+        self._waiters.append(entry)
+        self.wake()  # a suspect waiting ahead does not keep an ordinary request from a free slot
         try:
             await waiter
         except asyncio.CancelledError:
@@ -83,19 +95,26 @@ class _Gate:
                 self.release()  # admitted just as we were cancelled: give the place back
             raise
         finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
+            if entry in self._waiters:
+                self._waiters.remove(entry)
 
     def release(self) -> None:
         self.in_flight -= 1
         self.wake()
 
     def wake(self) -> None:
-        while self._waiters and self.in_flight < self.capacity:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
+        for entry in list(self._waiters):
+            waiter, suspect = entry
+            if waiter.done():
+                self._waiters.remove(entry)
+                continue
+            ordinary_waiting = any(not s and not w.done() for w, s in self._waiters if w is not waiter)
+            if self._admits(suspect, ordinary_waiting):
+                self._waiters.remove(entry)
                 self._take()  # taken on the waiter's behalf: nobody can slip in before it runs
                 waiter.set_result(None)
+            elif not suspect:
+                break  # no room for an ordinary request: none for anyone behind it
 
 
 @dataclass(frozen=True)
@@ -114,19 +133,20 @@ class WindowRule:
 class AdaptiveWindow:
     """The per-IP limit: additive increase, multiplicative decrease (AIMD).
 
-    - Latency is a page's time to first byte divided by its host's baseline (the fastest page that host
-      ever answered), so an IP carrying one slow portal and many fast ones is judged by how each host
-      compares with itself, not with the others. Only pages answered 200 are latency samples: robots.txt,
-      a HEAD or a 304 costs a server less than a page and would make every page look slow. The signal is
-      the median ratio of the last ``samples`` pages: one slow page type (a big listing) among many
+    - Latency is an answer's time to first byte divided by its baseline: the fastest answer of the same
+      kind (page, robots.txt, HEAD, 304, browser asset...) from the same host. An IP carrying one slow
+      portal and many fast ones is judged by how each host compares with itself, and a 304 or a static
+      robots.txt, cheaper for a server than a page, never makes the pages look slow. The signal is the
+      median ratio of the last ``samples`` answers: one slow page type (a big listing) among many
       articles does not move it, a server slowing down for everyone does.
     - Increase: while that median is at most ``grow_ratio`` and the window is in use (requests waiting
       or every slot taken), each answer adds ``1 / limit``: one slot per window of answers.
     - Decrease: a median above ``shrink_ratio``, a 429/5xx answer, a timeout or a refused or reset
       connection multiplies the limit by ``decrease_factor`` at once. Only requests that started
       after the last decrease can cause the next one (one cut per window, like TCP's one reduction per
-      round trip), and a host's repeated timeouts count once: they are that host's trouble, left to the
-      circuit breaker, and must not starve the other portals on the server.
+      round trip). A host's repeated timeouts count once, and a timeout while other hosts of the IP
+      answered meanwhile is that host's trouble, not the server's: neither cuts the window (the circuit breaker deals with the host), so a portal
+      that hangs does not starve the other portals on its server.
     """
 
     def __init__(self, rule: WindowRule, clock: Callable[[], float]) -> None:
@@ -135,7 +155,10 @@ class AdaptiveWindow:
         self._clock = clock
         self.epoch = 0
         self.ratios: deque[float] = deque(maxlen=max(1, rule.samples))
-        self.baseline: dict[str, float] = {}
+        self.baseline: dict[tuple[str, str], float] = {}
+        """(host, kind of answer) → the fastest such answer: the latency baseline."""
+        self.last_answer: dict[str, float] = {}
+        """Host → clock of its last answer (a timeout while other hosts answer is that host's trouble)."""
         self.decreases = 0
         self.lowest = self.highest = float(rule.start)
         self.history: deque[tuple[float, float, str]] = deque(maxlen=500)
@@ -164,16 +187,20 @@ class AdaptiveWindow:
         ordered = sorted(self.ratios)
         return ordered[len(ordered) // 2]
 
-    def answered(self, host: str, latency: float, status: int, epoch: int, sample: bool = True) -> None:
+    def answered(self, host: str, latency: float, status: int, epoch: int, sample: str | None = "page") -> None:
+        """An answer of ``host``; ``sample`` names what kind of answer it was (its latency is compared with
+        the fastest answer of the same kind from the same host), None when its latency says nothing."""
+        self.last_answer[host] = self._clock()
         if not self.rule.adaptive:
             return
         if status in _CONGESTION_STATUSES:
             self.congested(epoch, f"HTTP {status}")
             return
-        if sample and epoch == self.epoch:
-            base = self.baseline.get(host)
+        if sample is not None and epoch == self.epoch:
+            key = (host, f"{sample} {status // 100}xx" if status != 304 else f"{sample} 304")
+            base = self.baseline.get(key)
             if base is None or latency < base:
-                base = self.baseline[host] = max(latency, 0.001)
+                base = self.baseline[key] = max(latency, 0.001)
             self.ratios.append(min(latency / base, 20.0))
         ratio = self.latency_ratio
         if ratio is None:
@@ -225,9 +252,11 @@ class Ticket:
     ip: str | None
     epoch: int
     limiter: HostLimiter = field(repr=False)
+    started: float = 0.0
 
-    def answered(self, latency: float, status: int, sample: bool = True) -> None:
-        """The exchange got an answer; ``sample``: its latency says how loaded the server is (a page)."""
+    def answered(self, latency: float, status: int, sample: str | None = "page") -> None:
+        """The exchange got an answer; ``sample`` names its kind for the latency baseline (None: its
+        latency says nothing about the server's load)."""
         self.limiter._answered(self, latency, status, sample)
 
     def failed(self, failure: FailureClass) -> None:
@@ -348,7 +377,7 @@ class HostLimiter:
             await self._wait_turn(host, window, delay if spaced else None)
             try:
                 self._refuse_if_retired(host)
-                yield Ticket(host, ip, window.epoch if window else 0, self)
+                yield Ticket(host, ip, window.epoch if window else 0, self, self._clock())
             finally:
                 if window is not None:
                     window.gate.release()
@@ -362,7 +391,7 @@ class HostLimiter:
             if wait > 0:
                 await asyncio.sleep(wait)
             if window is not None:
-                await window.gate.acquire()
+                await window.gate.acquire(suspect=self._timeouts_in_a_row.get(host, 0) > 0)
             now = self._clock()
             if delay is None or self._next_start.get(host, now) <= now:
                 break
@@ -376,10 +405,10 @@ class HostLimiter:
 
     # --- outcomes ---------------------------------------------------------------------------------
 
-    def _answered(self, ticket: Ticket, latency: float, status: int, sample: bool) -> None:
+    def _answered(self, ticket: Ticket, latency: float, status: int, sample: str | None) -> None:
         self._timeouts_in_a_row.pop(ticket.host, None)
         if ticket.ip:
-            self.window(ticket.ip).answered(ticket.host, latency, status, ticket.epoch, sample and status == 200)
+            self.window(ticket.ip).answered(ticket.host, latency, status, ticket.epoch, sample)
 
     def _failed(self, ticket: Ticket, failure: FailureClass) -> None:
         in_a_row = self._timeouts_in_a_row.get(ticket.host, 0)
@@ -388,8 +417,12 @@ class HostLimiter:
             if self.breaker_timeouts and in_a_row + 1 >= self.breaker_timeouts:
                 self._retired.setdefault(
                     ticket.host, f"host retired for this run after {in_a_row + 1} timeouts in a row")
-        if ticket.ip and failure in CONGESTION_FAILURES and not (failure is FailureClass.TIMEOUT and in_a_row):
-            self.window(ticket.ip).congested(ticket.epoch, str(failure))
+        if ticket.ip and failure in CONGESTION_FAILURES:
+            window = self.window(ticket.ip)
+            others = any(when > ticket.started for host, when in window.last_answer.items() if host != ticket.host)
+            # A host's repeated timeouts count once; one while others answer is that host's alone.
+            if not (failure is FailureClass.TIMEOUT and (others or in_a_row)):
+                window.congested(ticket.epoch, str(failure))
 
     # --- metrics ----------------------------------------------------------------------------------
 

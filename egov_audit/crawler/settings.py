@@ -63,7 +63,9 @@ class CrawlerSettings:
     respect_robots: bool = setting(True, "Obey robots.txt (Disallow, Crawl-delay).")
     allow_private_networks: bool = setting(False, "Allow loopback, private and link-local destinations (tests "
                                            "and the demo need it).")
-    concurrent_sites: int = setting(8, "Sites crawled at the same time.", minimum=1, maximum=256)
+    concurrent_sites: int = setting(32, "Sites crawled at the same time. The per-host and per-IP limits protect "
+                                    "each server; this keeps enough sites going to use them (each site in progress "
+                                    "holds its pages in memory).", minimum=1, maximum=256)
     verify_tls: bool = setting(True, "Verify TLS certificates (tech.https judges them either way).")
     backoff_base_seconds: float = setting(1.0, "First retry waits about this long (×0.5–1.5 jitter), doubling "
                                           "each retry, unless Retry-After says.", minimum=0)

@@ -109,6 +109,9 @@ def build_portal(host: str, rng: random.Random, articles: int = 4, page_kb: int 
     pages["/"] = _page_html(name, "Trang chủ", nav, f"<ul class='latest'>{''.join(latest)}</ul>{filler[: len(filler) // 2]}")
     pages["/tim-kiem"] = _page_html(name, "Kết quả tìm kiếm", nav, "<ul>" + "".join(latest) + "</ul>")
     hosted = {path: HostedPage(html.encode(), *_stamp(path, 0)) for path, html in pages.items()}
+    for path in [p for p in hosted if p.endswith(".html")]:
+        hosted[f"/files{path}.pdf"] = HostedPage(b"%PDF-1.4\n" + path.encode() * 20, *_stamp(path + ".pdf", 0),
+                                                 content_type="application/pdf")
     hosted["/robots.txt"] = HostedPage(b"User-agent: *\nDisallow: /quan-tri/\n", *_stamp("/robots.txt", 0),
                                        content_type="text/plain")
     hosted["/style.css"] = HostedPage(b"body{font-family:sans-serif}nav a{margin:0 4px}", *_stamp("/style.css", 0),
@@ -285,7 +288,8 @@ class HostingServer:
         while (left := end - time.monotonic()) > 0:
             if self.stopping.is_set():
                 return True
-            readable, _, _ = select.select([conn], [], [], min(0.05, left))
+            # Polled often: a request the client gave up on must stop counting as in flight at once.
+            readable, _, _ = select.select([conn], [], [], min(0.005, left))
             if readable:
                 try:
                     if conn.recv(1, socket.MSG_PEEK) == b"":

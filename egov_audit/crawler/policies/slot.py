@@ -44,7 +44,7 @@ class TakeSlot:
             except Exception as exc:
                 ticket.failed(classify_exception(exc)[0])
                 raise
-            # Only pages tell how loaded the server is (robots.txt, HEADs and 304s cost it less).
-            ticket.answered(answer.ttfb, answer.status, sample=request.kind == "page" and request.method == "GET")
+            # Compared with the same host's fastest answer of the same kind (a 304 or a HEAD costs less).
+            ticket.answered(answer.ttfb, answer.status, sample=f"{request.kind} {request.method}")
         self.limiter.observe(host, answer.ttfb, delay, ok=answer.status < 400)
         return answer
