@@ -134,8 +134,8 @@ class Sender:
     def with_sink(self, sink: ExchangeSink | None) -> Sender:
         """The same unit's sender recording to another sink (shares its robots.txt and DNS caches)."""
         other = Sender(self.client, self.settings, limiter=self.limiter, sink=sink, resolver=self.resolver)
-        other.robots = self.robots
-        other.policies.robots.rules = self.robots
+        known = other.robots
+        known.parsers, known.texts, known.crawl_delays = self.robots.parsers, self.robots.texts, self.robots.crawl_delays
         return other
 
     async def send(self, request: Request) -> Response:
