@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import select
 import socket
 import threading
 import time
@@ -35,6 +34,8 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.crawlfarm.server import wait_or_hang_up
 
 SECTIONS = (
     ("tin-tuc", "Tin tức - Sự kiện", True),
@@ -282,22 +283,9 @@ class HostingServer:
                 self._leave(host)
 
     def _wait(self, handler: BaseHTTPRequestHandler, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True when the client hung up or the server stops."""
-        end = time.monotonic() + seconds
-        conn = handler.connection
-        while (left := end - time.monotonic()) > 0:
-            if self.stopping.is_set():
-                return True
-            # Polled often: a request the client gave up on must stop counting as in flight at once.
-            readable, _, _ = select.select([conn], [], [], min(0.005, left))
-            if readable:
-                try:
-                    if conn.recv(1, socket.MSG_PEEK) == b"":
-                        return True
-                except (OSError, ValueError):
-                    return True
-                time.sleep(min(0.05, max(0.0, end - time.monotonic())))
-        return False
+        """Sleep up to ``seconds``; True when the client hung up or the server stops. Polled often: a request
+        the client gave up on must stop counting as in flight at once."""
+        return wait_or_hang_up(handler.connection, seconds, self.stopping, 0.005)
 
     def idle_latency(self, host: str, samples: int = 20) -> float:
         """Mean time to first byte of sequential requests to ``host``'s home page (nothing else running)."""
