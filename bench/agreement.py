@@ -57,7 +57,7 @@ async def networked_sets(wanted: set[str]) -> tuple[dict[str, dict[str, CheckRow
     """The farm and the real corpus, crawled with one shared Chromium."""
     rows: dict[str, dict[str, CheckRow]] = {}
     seconds: dict[str, float] = {}
-    async with Browser(BrowserSettings(screenshots=False), allow_private_networks=True) as browser:
+    async with Browser(BrowserSettings(screenshots=False)) as browser:
         if "farm" in wanted:
             started = time.monotonic()
             with FarmProvince() as farm:

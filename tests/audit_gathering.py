@@ -1,7 +1,7 @@
 """Crawl, probe and check portals served on loopback exactly as an audit does, without writing a workspace.
 
 ``audit_sites`` is ``services.unit_audit.audit_unit`` minus storage: the crawler with the shared Chromium as its
-renderer, every probe the checks declare (``unit_audit.gather_probes``: DNS, HTTPS, site search, link statuses,
+renderer, every probe the checks declare (``services.gathering.gather_probes``: DNS, HTTPS, site search, link statuses,
 the 390 px view and axe-core), and ``checks.run_checks`` with the check options of the framework that scores the
 unit's tier. Agreement harnesses use it so that a measured figure is the figure an audit would give.
 """
@@ -16,14 +16,14 @@ from pathlib import Path
 
 from config import CONFIG_DIR
 from egov_audit import checks
-from egov_audit.core.artifacts import CapturedSite, Finding
-from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site, make_client
+from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding
+from egov_audit.crawler import HostLimiter, Sender, SiteTarget, crawl_site, make_client
 from egov_audit.crawler.browser import Browser
 from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
 from egov_audit.scoring import load_framework
 from egov_audit.services.frameworks import default_framework_for
+from egov_audit.services.gathering import gather_probes
 from egov_audit.services.settings import Settings
-from egov_audit.services.unit_audit import gather_probes
 
 
 @dataclass
@@ -63,13 +63,15 @@ async def audit_sites(targets: Sequence[SiteTarget], crawler: CrawlerSettings | 
     async with AsyncExitStack() as stack:
         client = await stack.enter_async_context(make_client(crawler))
         if browser is None:
-            browser = await stack.enter_async_context(
-                Browser(settings.browser, allow_private_networks=crawler.allow_private_networks))
+            browser = await stack.enter_async_context(Browser(settings.browser))
+        needs = checks.needs_for(None)
 
         async def one(target: SiteTarget) -> None:
-            site = await crawl_site(target, crawler, None, client=client, limiter=limiter, renderer=browser.render)
+            sender = Sender(client, crawler, limiter=limiter)  # the unit's one request path, as in an audit
+            site = await crawl_site(target, crawler, sender=sender, renderer=browser.render)
             level_options = options[target.unit_level]
-            await gather_probes(site, settings, client, limiter, level_options, browser)
+            if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):  # as audit_unit: no probes of a dead site
+                await gather_probes(site, needs, sender, browser, level_options)
             audited[target.unit_code] = AuditedSite(site, checks.run_checks(site, options=level_options))
 
         await asyncio.gather(*(one(target) for target in targets))

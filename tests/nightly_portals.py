@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from egov_audit.demo.portal_spec import PortalSpec, Service
 from egov_audit.demo.province import UnitDef
 from egov_audit.demo.server import DemoProvince
-from egov_audit.demo.sitegen import SECTION_KEYS, PortalSpec, SectionState, Service
+from egov_audit.demo.spec_values import SECTION_KEYS, SectionState
 
 PROVINCE = "27"
 COMMUNES = (("27001", "Xã Yên Trung", "nukeviet"), ("27002", "Xã Tam Giang", "liferay"))

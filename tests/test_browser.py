@@ -9,11 +9,13 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 
+from egov_audit.crawler import HostLimiter, Sender, make_client
 from egov_audit.crawler.browser import Browser, axe_script_path, request_allowed, resolve_executable, site_of
-from egov_audit.crawler.settings import BrowserSettings
+from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
 
 pytestmark = pytest.mark.skipif(
     resolve_executable(BrowserSettings()) is None, reason="no Chromium binary on this machine"
@@ -86,8 +88,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
     settings = BrowserSettings(max_pages=2, navigation_timeout_seconds=15, idle_wait_seconds=0.5)
-    async with Browser(settings, allow_private_networks=True) as b:
+    async with Browser(settings) as b:
         yield b
+
+
+LOOPBACK = CrawlerSettings(allow_private_networks=True, delay_seconds=0.0, retries=0, timeout_seconds=5.0)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client(LOOPBACK) as http:
+        yield http
+
+
+@pytest.fixture
+def sender(client: httpx.AsyncClient) -> Sender:
+    """Every request of the browser goes through a unit's sender; this one may reach 127.0.0.1."""
+    return Sender(client, LOOPBACK, limiter=HostLimiter.from_settings(LOOPBACK))
 
 
 def _decode_png(data: bytes) -> tuple[int, int, list[bytes], int]:
@@ -171,8 +188,8 @@ async def test_browser_available() -> None:
     assert not await Browser.available(BrowserSettings(executable_path="/nonexistent/chromium"))
 
 
-async def test_mobile_probe_sees_too_wide_table(browser: Browser, site: str) -> None:
-    result = await browser.mobile_probe(f"{site}/mobile_wide.html")
+async def test_mobile_probe_sees_too_wide_table(browser: Browser, site: str, sender: Sender) -> None:
+    result = await browser.mobile_probe(f"{site}/mobile_wide.html", sender)
     assert "error" not in result, result
     assert result["viewport_meta"] == "width=device-width, initial-scale=1"
     assert result["width"] == 390
@@ -181,16 +198,16 @@ async def test_mobile_probe_sees_too_wide_table(browser: Browser, site: str) -> 
     assert result["horizontal_scroll"] is True
 
 
-async def test_mobile_probe_fitting_page_has_no_horizontal_scroll(browser: Browser, site: str) -> None:
-    result = await browser.mobile_probe(f"{site}/mobile_ok.html")
+async def test_mobile_probe_fitting_page_has_no_horizontal_scroll(browser: Browser, site: str, sender: Sender) -> None:
+    result = await browser.mobile_probe(f"{site}/mobile_ok.html", sender)
     assert result["horizontal_scroll"] is False
     assert result["scroll_width"] == result["client_width"] == 390
-    missing = await browser.mobile_probe(f"{site}/no_meta.html")
+    missing = await browser.mobile_probe(f"{site}/no_meta.html", sender)
     assert missing["viewport_meta"] is None
 
 
-async def test_axe_probe_reports_violations_by_impact(browser: Browser, site: str) -> None:
-    result = await browser.axe_probe(f"{site}/a11y.html")
+async def test_axe_probe_reports_violations_by_impact(browser: Browser, site: str, sender: Sender) -> None:
+    result = await browser.axe_probe(f"{site}/a11y.html", sender)
     assert "error" not in result, result
     ids = {v["id"] for v in result["violations"]}
     assert {"image-alt", "label", "color-contrast"} <= ids
@@ -202,15 +219,15 @@ async def test_axe_probe_reports_violations_by_impact(browser: Browser, site: st
     assert sum(result["counts"].values()) == len(result["violations"])
 
 
-async def test_render_returns_dom_after_scripts(browser: Browser, site: str) -> None:
-    html = await browser.render(f"{site}/menu.html")
+async def test_render_returns_dom_after_scripts(browser: Browser, site: str, sender: Sender) -> None:
+    html = await browser.render(f"{site}/menu.html", sender)
     assert html is not None
     assert 'href="/hoi-dap"' in html and "Hỏi đáp" in html
 
 
-async def test_screenshot_outlines_element_in_red(browser: Browser, site: str) -> None:
+async def test_screenshot_outlines_element_in_red(browser: Browser, site: str, sender: Sender) -> None:
     _Handler.requested.clear()
-    result = await browser.screenshot_result(f"{site}/outline.html", "#target")
+    result = await browser.screenshot_result(f"{site}/outline.html", "#target", sender=sender)
     assert result["error"] is None and result["found"] is True
     width, height, rows, bpp = _decode_png(result["png"])
     assert width == 1280 and height == 1200 + 80 + 800  # full page at the desktop viewport width
@@ -229,45 +246,42 @@ async def test_screenshot_outlines_element_in_red(browser: Browser, site: str) -
     assert any(r.endswith("/outline.html") for r in _Handler.requested)
 
 
-async def test_screenshot_without_match_shoots_page_and_says_not_found(browser: Browser, site: str) -> None:
-    result = await browser.screenshot_result(f"{site}/outline.html", "#no-such-element")
+async def test_screenshot_without_match_shoots_page_and_says_not_found(browser: Browser, site: str, sender: Sender) -> None:
+    result = await browser.screenshot_result(f"{site}/outline.html", "#no-such-element", sender=sender)
     assert result["found"] is False and result["png"][:4] == b"\x89PNG"
-    invalid = await browser.screenshot_result(f"{site}/outline.html", "div[[")
+    invalid = await browser.screenshot_result(f"{site}/outline.html", "div[[", sender=sender)
     assert invalid["found"] is False and invalid["png"] is not None
     assert "invalid selector" in invalid["error"]
 
 
-async def test_failures_are_returned_not_raised(browser: Browser, site: str) -> None:
+async def test_failures_are_returned_not_raised(browser: Browser, site: str, sender: Sender) -> None:
     dead = "http://127.0.0.1:9/"  # discard port: nothing listens there
-    assert "error" in await browser.mobile_probe(dead)
-    assert "error" in await browser.axe_probe(dead)
-    assert await browser.render(dead) is None
-    assert await browser.screenshot(dead, "#x") is None
-    refused = await browser.render_result("file:///etc/passwd")
+    assert "error" in await browser.mobile_probe(dead, sender)
+    assert "error" in await browser.axe_probe(dead, sender)
+    assert await browser.render(dead, sender) is None
+    assert await browser.screenshot(dead, "#x", sender=sender) is None
+    refused = await browser.render_result("file:///etc/passwd", sender)
     assert refused["error"].startswith("refused")
 
 
-async def test_private_addresses_refused_unless_allowed(browser: Browser, site: str) -> None:
-    browser.allow_private_networks = False
-    try:
-        result = await browser.mobile_probe(f"{site}/mobile_ok.html")
-    finally:
-        browser.allow_private_networks = True
+async def test_private_addresses_refused_unless_allowed(browser: Browser, site: str, sender: Sender) -> None:
+    strict = CrawlerSettings(allow_private_networks=False)
+    result = await browser.mobile_probe(f"{site}/mobile_ok.html", Sender(sender.client, strict, limiter=HostLimiter()))
     assert result["error"].startswith("private_address")
 
 
-async def test_screenshots_off_returns_none(browser: Browser, site: str) -> None:
+async def test_screenshots_off_returns_none(browser: Browser, site: str, sender: Sender) -> None:
     browser.settings.screenshots = False
     try:
-        assert await browser.screenshot(f"{site}/outline.html", "#target") is None
+        assert await browser.screenshot(f"{site}/outline.html", "#target", sender=sender) is None
     finally:
         browser.settings.screenshots = True
 
 
-async def test_tall_page_is_cut_to_a_band_around_the_element(browser: Browser, site: str) -> None:
+async def test_tall_page_is_cut_to_a_band_around_the_element(browser: Browser, site: str, sender: Sender) -> None:
     browser.settings.max_screenshot_height = 1000
     try:
-        result = await browser.screenshot_result(f"{site}/outline.html", "#target")
+        result = await browser.screenshot_result(f"{site}/outline.html", "#target", sender=sender)
     finally:
         browser.settings.max_screenshot_height = BrowserSettings().max_screenshot_height
     width, height, rows, bpp = _decode_png(result["png"])

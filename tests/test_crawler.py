@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from egov_audit.core.artifacts import CrawlStatus
+from egov_audit.core.artifacts import CapturedSite, CrawlStatus
 from egov_audit.core.failures import FailureClass
 from egov_audit.crawler import HostLimiter, SiteTarget, crawl_site
 from egov_audit.crawler.settings import CrawlerSettings
@@ -30,6 +30,12 @@ def fast(**overrides: object) -> CrawlerSettings:
     }
     values.update(overrides)
     return CrawlerSettings(**values)  # type: ignore[arg-type]
+
+
+async def crawl(target: SiteTarget, settings: CrawlerSettings, *args: object, **kwargs: object) -> CapturedSite:
+    """``crawl_site`` with a limiter of its own (the run's, in an audit: the limiter is never implicit)."""
+    kwargs.setdefault("limiter", HostLimiter.from_settings(settings))
+    return await crawl_site(target, settings, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def target(farm: Farm, path: str = "/", **kw: object) -> SiteTarget:
@@ -67,7 +73,7 @@ def district_routes() -> dict:
 
 async def test_district_leaves_commune_subsite_and_other_hosts_alone() -> None:
     with Farm(district_routes()) as farm:
-        site = await crawl_site(
+        site = await crawl(
             target(farm, other_unit_scopes=[farm.url("/xa-an-binh/")]), fast()
         )
     assert site.crawl_status == CrawlStatus.OK, site.crawl_error
@@ -88,7 +94,7 @@ async def test_district_leaves_commune_subsite_and_other_hosts_alone() -> None:
 
 async def test_commune_subsite_stays_inside_its_scope() -> None:
     with Farm(district_routes()) as farm:
-        site = await crawl_site(
+        site = await crawl(
             target(farm, "/xa-an-binh/", unit_level="commune", scope=farm.url("/xa-an-binh/")), fast()
         )
     assert site.crawl_status == CrawlStatus.OK
@@ -105,7 +111,7 @@ async def test_navigation_first_and_page_budget_makes_partial() -> None:
     routes["/gioi-thieu"] = page("Giới thiệu")
     routes["/lien-he"] = page("Liên hệ")
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(max_pages=3, per_host_concurrency=1))
+        site = await crawl(target(farm), fast(max_pages=3, per_host_concurrency=1))
     assert farm.fetched("/gioi-thieu") and farm.fetched("/lien-he")
     assert not farm.fetched("/tin-tuc/")
     assert site.budget_exhausted and site.crawl_status == CrawlStatus.PARTIAL
@@ -122,7 +128,7 @@ async def test_robots_disallow_never_fetched_and_crawl_delay_honoured() -> None:
         "/noi-bo/ho-so": page("Bí mật"),
     }
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False))
+        site = await crawl(target(farm), fast(fetch_sitemap=False))
     assert not farm.fetched("/noi-bo")
     assert site.pages[farm.url("/noi-bo/ho-so")].error == FailureClass.ROBOTS.value
     assert site.robots_txt and "Disallow: /noi-bo/" in site.robots_txt
@@ -135,7 +141,7 @@ async def test_robots_disallow_never_fetched_and_crawl_delay_honoured() -> None:
 async def test_robots_disallowing_home_blocks_the_site() -> None:
     routes = {"/robots.txt": (200, [("Content-Type", "text/plain")], b"User-agent: *\nDisallow: /\n"), "/": page("x")}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast())
+        site = await crawl(target(farm), fast())
     assert site.crawl_status == CrawlStatus.BLOCKED
     assert site.crawl_error and site.crawl_error.startswith("robots")
     assert farm.log == ["/robots.txt"]
@@ -144,7 +150,7 @@ async def test_robots_disallowing_home_blocks_the_site() -> None:
 async def test_persistent_403_home_is_blocked() -> None:
     routes = {"/": (403, HTML, page("Truy cập bị từ chối").encode())}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(retries=1))
+        site = await crawl(target(farm), fast(retries=1))
     assert site.crawl_status == CrawlStatus.BLOCKED
 
 
@@ -184,7 +190,7 @@ async def test_429_with_retry_after_then_success() -> None:
 
     routes = {"/": page("Trang chủ", "", '<a href="/thong-bao">Thông báo</a>'), "/thong-bao": busy}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False))
+        site = await crawl(target(farm), fast(fetch_sitemap=False))
     notice = site.pages[farm.url("/thong-bao")]
     assert notice.ok and farm.hits["/thong-bao"] == 2
     times = [t for p, t in farm.times if p == "/thong-bao"]
@@ -197,7 +203,7 @@ async def test_retry_after_too_long_gives_up() -> None:
         "/bao-tri": (503, [("Retry-After", "3600"), *HTML], "<h1>Bảo trì hệ thống</h1>".encode()),
     }
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False))
+        site = await crawl(target(farm), fast(fetch_sitemap=False))
     assert farm.hits["/bao-tri"] == 1
     assert site.pages[farm.url("/bao-tri")].error == FailureClass.HTTP_STATUS.value
 
@@ -221,7 +227,7 @@ async def test_redirect_chain_loop_and_too_many() -> None:
     }
     del farm_url_placeholder
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(max_redirects=2, fetch_sitemap=False))
+        site = await crawl(target(farm), fast(max_redirects=2, fetch_sitemap=False))
     chain = site.pages[farm.url("/a")]
     assert chain.ok and chain.final_url == farm.url("/c")
     assert chain.redirects == [farm.url("/a"), farm.url("/b")]
@@ -232,9 +238,9 @@ async def test_redirect_chain_loop_and_too_many() -> None:
 
 async def test_private_address_refused_unless_allowed() -> None:
     with Farm({"/": page("Trang chủ")}) as farm:
-        refused = await crawl_site(target(farm), fast(allow_private_networks=False))
+        refused = await crawl(target(farm), fast(allow_private_networks=False))
         assert farm.log == []
-        allowed = await crawl_site(target(farm), fast(allow_private_networks=True))
+        allowed = await crawl(target(farm), fast(allow_private_networks=True))
     assert refused.crawl_status == CrawlStatus.UNREACHABLE
     assert refused.crawl_error and refused.crawl_error.startswith("private_address")
     assert allowed.crawl_status == CrawlStatus.OK
@@ -249,7 +255,7 @@ async def test_too_large_and_gzip_bomb() -> None:
         "/bom": (200, [*HTML, ("Content-Encoding", "gzip")], bomb),
     }
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(max_bytes=200_000, fetch_sitemap=False))
+        site = await crawl(target(farm), fast(max_bytes=200_000, fetch_sitemap=False))
     large = site.pages[farm.url("/lon")]
     assert large.error == FailureClass.TOO_LARGE.value
     assert large.html is not None and len(large.html) <= 200_000
@@ -268,7 +274,7 @@ async def test_windows_1258_and_tcvn3_pages() -> None:
         "/abc": (200, [("Content-Type", "text/html")], tcvn3),
     }
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False))
+        site = await crawl(target(farm), fast(fetch_sitemap=False))
     old = site.pages[farm.url("/cu")]
     assert old.encoding == "windows-1258" and text in (old.html or "")
     assert old.legacy_font_encoding is None
@@ -285,7 +291,7 @@ async def test_session_ids_and_tracking_params_fetch_once() -> None:
     )
     routes = {"/": page("Trang chủ", "", nav), "/tin-tuc": page("Tin tức")}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False))
+        site = await crawl(target(farm), fast(fetch_sitemap=False))
     assert len(farm.fetched("/tin-tuc")) == 1
     assert farm.url("/tin-tuc") in site.pages
 
@@ -304,7 +310,7 @@ async def test_calendar_trap_gets_a_small_share() -> None:
     )
     routes = {"/": page("Trang chủ", "", nav), "/lich": day} | {f"/muc-{i}": page(f"Mục {i}") for i in range(5)}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(max_pages=40, trap_page_share=0.1, fetch_sitemap=False))
+        site = await crawl(target(farm), fast(max_pages=40, trap_page_share=0.1, fetch_sitemap=False))
     assert len(farm.fetched("/lich")) <= 4
     assert len(farm.fetched("/muc-")) == 5
     assert any(p.error == FailureClass.TRAP.value for p in site.pages.values())
@@ -313,19 +319,19 @@ async def test_calendar_trap_gets_a_small_share() -> None:
 
 async def test_closed_port_is_unreachable_and_empty_portal_is_no_portal() -> None:
     port = closed_port()
-    site = await crawl_site(SiteTarget("1", "commune", f"http://127.0.0.1:{port}/", None, []), fast(retries=0))
+    site = await crawl(SiteTarget("1", "commune", f"http://127.0.0.1:{port}/", None, []), fast(retries=0))
     assert site.crawl_status == CrawlStatus.UNREACHABLE
     assert site.crawl_error and site.crawl_error.startswith("connect_refused")
-    none = await crawl_site(SiteTarget("2", "commune", "", None, []), fast())
+    none = await crawl(SiteTarget("2", "commune", "", None, []), fast())
     assert none.crawl_status == CrawlStatus.NO_PORTAL and not none.pages
 
 
 async def test_resume_does_not_refetch_stored_pages() -> None:
     with Farm(district_routes()) as farm:
-        first = await crawl_site(target(farm), fast(fetch_sitemap=False))
+        first = await crawl(target(farm), fast(fetch_sitemap=False))
         kept = {u: p for u, p in first.pages.items() if u in (farm.url("/"), farm.url("/gioi-thieu"))}
         farm.log.clear()
-        second = await crawl_site(target(farm), fast(fetch_sitemap=False), resume=kept)
+        second = await crawl(target(farm), fast(fetch_sitemap=False), resume=kept)
     assert "/" not in farm.log and "/gioi-thieu" not in farm.log
     assert "/tin-tuc" in farm.log and "/tin-tuc/hoi-nghi-tong-ket" in farm.log
     assert set(second.pages) == set(first.pages)
@@ -350,7 +356,7 @@ async def test_sitemap_index_from_robots_seeds_unlinked_pages() -> None:
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/an-trang</loc></url>'
             f"<url><loc>https://khac.gov.vn/x</loc></url></urlset>".encode(),
         )
-        site = await crawl_site(target(farm), fast())
+        site = await crawl(target(farm), fast())
     assert site.sitemap is not None and site.sitemap["ok"] and site.sitemap["url"].endswith("/sm-index.xml")
     assert site.sitemap["urls"] == [farm.url("/an-trang")]
     assert "/sitemap.xml" in farm.log and "/an-trang" in farm.log
@@ -361,12 +367,12 @@ async def test_warc_records_pairs_digests_revisits_and_recovers(tmp_path: Path) 
     warc = tmp_path / "night-1.warc.gz"
     with Farm(district_routes()) as farm:
         recorder = WarcRecorder(warc)
-        site = await crawl_site(target(farm), fast(), sink=recorder)
+        site = await crawl(target(farm), fast(), sink=recorder)
         assert (tmp_path / "night-1.warc.gz.open").exists()
         recorder.close()
         second_path = tmp_path / "night-2.warc.gz"
         with WarcRecorder(second_path, known_digests=recorder.digests) as again:
-            await crawl_site(target(farm), fast(), sink=again)
+            await crawl(target(farm), fast(), sink=again)
     assert warc.exists() and not (tmp_path / "night-1.warc.gz.open").exists()
     records = _read_warc(warc)
     assert records[0][0] == "warcinfo"

@@ -71,7 +71,7 @@ async def run() -> AsyncIterator[FarmRun]:
         twins = {p.url: p.render_twin for p in portals.values() if p.render_twin is not None}
         renders: list[str] = []
 
-        async def renderer(url: str) -> str | None:
+        async def renderer(url: str, sender: object) -> str | None:
             # Stands in for Chromium: the JavaScript portal's DOM after its script ran is its twin with a
             # static menu (tests/test_crawler_render.py runs the real browser).
             renders.append(url)

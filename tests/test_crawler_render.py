@@ -6,13 +6,12 @@ import pytest
 
 from egov_audit.core.artifacts import CrawlStatus
 from egov_audit.core.failures import FailureClass
-from egov_audit.crawler import crawl_site
 from egov_audit.crawler.browser import Browser, resolve_executable
 from egov_audit.crawler.frontier import Frontier, variant_key
 from egov_audit.crawler.links import navigation_gap
 from egov_audit.crawler.settings import BrowserSettings
 from egov_audit.demo.markup import js_menu_script
-from tests.test_crawler import fast, target
+from tests.test_crawler import crawl, fast, target
 from tests.test_crawler_farm import Farm, page
 
 MENU = [("Giới thiệu", "/gioi-thieu", []), ("Tin tức", "/tin-tuc", [("Thông báo", "/thong-bao")])]
@@ -62,7 +61,7 @@ async def test_dotnetnuke_portal_is_crawled_whole_and_stays_ok() -> None:
     nav = "".join(f'<a href="/Default.aspx?tabid={t}">Mục {t}</a>' for t in range(40, 46))
     routes = {"/": page("Trang chủ", items, nav), "/Default.aspx": page("Trang DNN", "", nav)}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(max_query_variants=3, fetch_sitemap=False))
+        site = await crawl(target(farm), fast(max_query_variants=3, fetch_sitemap=False))
     assert len(farm.fetched("/Default.aspx")) == 36
     assert not any(p.error == FailureClass.TRAP.value for p in site.pages.values())
     assert site.crawl_status == CrawlStatus.OK and not site.budget_exhausted
@@ -73,7 +72,7 @@ async def test_refused_query_variants_make_the_crawl_partial() -> None:
     routes = {"/": page("Trang chủ", results, '<a href="/gioi-thieu">Giới thiệu</a>'),
               "/tim-kiem": page("Tìm kiếm"), "/gioi-thieu": page("Giới thiệu")}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(max_pages=40, max_query_variants=3, fetch_sitemap=False))
+        site = await crawl(target(farm), fast(max_pages=40, max_query_variants=3, fetch_sitemap=False))
     assert len(farm.fetched("/tim-kiem")) == 3 + 4  # the variants, then the trap share (10% of 40)
     assert site.budget_exhausted and site.crawl_status == CrawlStatus.PARTIAL
 
@@ -82,7 +81,7 @@ async def test_body_cut_at_max_bytes_makes_the_crawl_partial() -> None:
     big = page("Văn bản", "<p>Quyết định số 123/QĐ-UBND</p>" * 5_000)
     routes = {"/": page("Trang chủ", "", '<a href="/lon">Lớn</a>'), "/lon": big}
     with Farm(routes) as farm:
-        site = await crawl_site(target(farm), fast(max_bytes=50_000, fetch_sitemap=False))
+        site = await crawl(target(farm), fast(max_bytes=50_000, fetch_sitemap=False))
     assert site.pages[farm.url("/lon")].error == FailureClass.TOO_LARGE.value
     assert site.budget_exhausted and site.crawl_status == CrawlStatus.PARTIAL
 
@@ -107,7 +106,7 @@ class FakeRenderer:
         self.fail = fail
         self.calls: list[str] = []
 
-    async def __call__(self, url: str) -> str | None:
+    async def __call__(self, url: str, sender: object) -> str | None:
         self.calls.append(url)
         if self.fail:
             raise RuntimeError("browser crashed")
@@ -119,7 +118,7 @@ async def test_js_menu_home_is_rendered_and_its_links_crawled_as_navigation() ->
               "/tin-tuc": page("Tin tức"), "/thong-bao": page("Thông báo")}
     with Farm(routes) as farm:
         renderer = FakeRenderer({farm.url("/"): rendered_home()})
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False, render_min_links=1), renderer=renderer)
+        site = await crawl(target(farm), fast(fetch_sitemap=False, render_min_links=1), renderer=renderer)
     assert renderer.calls[0] == farm.url("/")
     assert site.home is not None and "Thông báo" in (site.home.rendered_html or "")
     for path in ("/gioi-thieu", "/tin-tuc", "/thong-bao"):
@@ -135,7 +134,7 @@ async def test_renders_are_bounded_and_only_shallow_pages_are_candidates() -> No
     routes |= {f"/q{i}": page(f"Q{i}") for i in range(6)}
     with Farm(routes) as farm:
         renderer = FakeRenderer({})
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False, max_renders=4, render_min_links=10),
+        site = await crawl(target(farm), fast(fetch_sitemap=False, max_renders=4, render_min_links=10),
                                 renderer=renderer)
     assert len(renderer.calls) == 4
     assert not any("/q" in url for url in renderer.calls)  # depth 2 is never rendered
@@ -146,8 +145,8 @@ async def test_failing_renderer_leaves_the_static_crawl_intact() -> None:
     routes = {"/": page("Trang chủ", "", '<a href="/a">A</a>'), "/a": page("A")}
     with Farm(routes) as farm:
         renderer = FakeRenderer({}, fail=True)
-        site = await crawl_site(target(farm), fast(fetch_sitemap=False), renderer=renderer)
-        without = await crawl_site(target(farm), fast(fetch_sitemap=False, max_renders=0), renderer=renderer)
+        site = await crawl(target(farm), fast(fetch_sitemap=False), renderer=renderer)
+        without = await crawl(target(farm), fast(fetch_sitemap=False, max_renders=0), renderer=renderer)
     assert renderer.calls == [farm.url("/"), farm.url("/a")]  # none for the max_renders=0 crawl
     assert site.crawl_status == CrawlStatus.OK and farm.url("/a") in site.pages
     assert without.crawl_status == CrawlStatus.OK
@@ -158,9 +157,9 @@ async def test_real_chromium_renders_a_script_built_menu() -> None:
     routes = {"/": js_home(), "/gioi-thieu": page("Giới thiệu"), "/tin-tuc": page("Tin tức"),
               "/thong-bao": page("Thông báo")}
     with Farm(routes) as farm:
-        async with Browser(BrowserSettings(), allow_private_networks=True) as browser:
-            site = await crawl_site(target(farm), fast(fetch_sitemap=False), renderer=browser.render)
-            static = await crawl_site(target(farm), fast(fetch_sitemap=False))
+        async with Browser(BrowserSettings()) as browser:
+            site = await crawl(target(farm), fast(fetch_sitemap=False), renderer=browser.render)
+            static = await crawl(target(farm), fast(fetch_sitemap=False))
     assert site.home is not None and site.home.rendered_html and 'href="/thong-bao"' in site.home.rendered_html
     assert {farm.url(p) for p in ("/gioi-thieu", "/tin-tuc", "/thong-bao")} <= set(site.pages)
     assert farm.url("/tin-tuc") not in static.pages  # without rendering the menu is invisible

@@ -9,11 +9,13 @@ import httpx
 
 from egov_audit.core.bodies import decode_body, detect_legacy_font_encoding
 from egov_audit.core.urls import Scope, normalize_url
+from egov_audit.crawler import Sender, make_client
 from egov_audit.crawler.frontier import Frontier, trap_reason
 from egov_audit.crawler.links import extract_links, is_skipped_file
 from egov_audit.crawler.politeness import HostLimiter, parse_retry_after
 from egov_audit.crawler.probes import dns_probe, https_probe
 from egov_audit.crawler.safety import is_forbidden_address
+from egov_audit.crawler.settings import CrawlerSettings
 from egov_audit.crawler.sitemap import parse_sitemap
 from tests.test_crawler_farm import Farm, encode_cp1258, encode_tcvn3, encode_vni, page
 
@@ -140,9 +142,10 @@ def test_sitemap_parsing() -> None:
 async def test_probes() -> None:
     redirect = (301, [("Location", "https://127.0.0.1/"), ("Content-Length", "0")], b"")
     with Farm({"/": redirect}) as farm:
-        async with httpx.AsyncClient(trust_env=False) as client:
-            refused = await https_probe(f"127.0.0.1:{farm.port}", client)
-            result = await https_probe(f"127.0.0.1:{farm.port}", client, allow_private_networks=True)
+        strict, loopback = CrawlerSettings(), CrawlerSettings(allow_private_networks=True)
+        async with make_client(strict) as client:
+            refused = await https_probe(f"127.0.0.1:{farm.port}", Sender(client, strict, limiter=HostLimiter()))
+            result = await https_probe(f"127.0.0.1:{farm.port}", Sender(client, loopback, limiter=HostLimiter()))
     assert refused["https_error"] == "private_address" and farm.log.count("/") == 1
     assert result["https_ok"] is False and result["https_error"] in ("tls", "protocol", "connection_reset")
     assert result["http_status"] == 301 and result["http_redirects_to_https"] is True

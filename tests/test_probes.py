@@ -23,7 +23,7 @@ import pytest_asyncio
 from egov_audit import checks
 from egov_audit.checks.search_plan import link_check_urls, plan_search
 from egov_audit.core.artifacts import CapturedPage, CapturedSite
-from egov_audit.crawler import SiteTarget, crawl_site, make_client
+from egov_audit.crawler import HostLimiter, Sender, SiteTarget, crawl_site, make_client
 from egov_audit.crawler.exchange import Exchange
 from egov_audit.crawler.probes import dns_probe, encode_form, https_probe, link_status_probe, search_probe
 from egov_audit.crawler.settings import CrawlerSettings
@@ -53,6 +53,16 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         await http.aclose()
 
 
+def sender_for(client: httpx.AsyncClient, settings: CrawlerSettings = SETTINGS) -> Sender:
+    """A unit's sender (fresh robots.txt and DNS caches: the test servers' ports come and go)."""
+    return Sender(client, settings, limiter=HostLimiter.from_settings(settings))
+
+
+@pytest.fixture
+def sender(client: httpx.AsyncClient) -> Sender:
+    return sender_for(client)
+
+
 _SITES: dict[tuple[int, str], CapturedSite] = {}
 
 
@@ -61,18 +71,18 @@ async def crawled(province: DemoProvince, code: str, client: httpx.AsyncClient) 
     key = (id(province), code)
     if key not in _SITES:
         target = SiteTarget(code, province.unit(code).level, province.portal_url(code), province.scope(code) or None)
-        _SITES[key] = await crawl_site(target, SETTINGS, client=client)
+        _SITES[key] = await crawl_site(target, SETTINGS, client=client, limiter=HostLimiter.from_settings(SETTINGS))
     site = _SITES[key]
     site.probes = {}
     return site
 
 
-async def probe_and_check(province: DemoProvince, code: str, client: httpx.AsyncClient) -> tuple[
+async def probe_and_check(province: DemoProvince, code: str, sender: Sender) -> tuple[
         CapturedSite, dict, dict[str, checks.Finding]]:
-    site = await crawled(province, code, client)
+    site = await crawled(province, code, sender.client)
     plan = plan_search(site)
-    site.probes["search"] = await search_probe(plan, client, SETTINGS)
-    site.probes["link_status"] = await link_status_probe(site, link_check_urls(site), client, SETTINGS)
+    site.probes["search"] = await search_probe(plan, sender)
+    site.probes["link_status"] = await link_status_probe(site, link_check_urls(site), sender)
     findings = {f.check: f for f in checks.run_checks(site, ids=["tech.search", "tech.broken_links"])}
     return site, site.probes["search"], findings
 
@@ -83,9 +93,9 @@ def _gets(province: DemoProvince, code: str, path_part: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- farm portals
 @pytest.mark.parametrize("code", FARM_CODES)
-async def test_search_check_agrees_with_ground_truth(farm: FarmProvince, client: httpx.AsyncClient,
+async def test_search_check_agrees_with_ground_truth(farm: FarmProvince, sender: Sender,
                                                      code: str) -> None:
-    site, probe, findings = await probe_and_check(farm, code, client)
+    site, probe, findings = await probe_and_check(farm, code, sender)
     expected = expected_labels(farm.portal(code))["tech.search"]
     assert str(findings["tech.search"].status) == expected, (code, probe.get("error"), findings["tech.search"].reason)
     # The farm's portals have no broken links; every status the probe gathered is a 2xx.
@@ -93,8 +103,8 @@ async def test_search_check_agrees_with_ground_truth(farm: FarmProvince, client:
 
 
 async def test_working_search_submits_the_newest_article_title(farm: FarmProvince,
-                                                                client: httpx.AsyncClient) -> None:
-    site, probe, findings = await probe_and_check(farm, "99001", client)
+                                                                sender: Sender) -> None:
+    site, probe, findings = await probe_and_check(farm, "99001", sender)
     portal = farm.portal("99001")
     newest = min((a for a in portal.articles if a.section == "news"), key=lambda a: a.age_days)
     assert probe["query"] == newest.title
@@ -126,7 +136,7 @@ async def test_aspnet_postback_search_sends_viewstate_and_button(farm: FarmProvi
         assert ("tabid", "99") in plan.fields
     else:
         assert plan.action_url == portal.origin + "/Pages/tim-kiem.aspx"
-    probe = await search_probe(plan, client, SETTINGS)
+    probe = await search_probe(plan, sender_for(client))
     sent = parse_qs(urlsplit(probe["result_url"]).query)
     assert sent["__VIEWSTATE"][0].startswith("/wEPDwU")
     assert sent[portal.style.search_param] == [plan.query]
@@ -137,16 +147,16 @@ async def test_aspnet_postback_search_sends_viewstate_and_button(farm: FarmProvi
     assert portal.post_count == 0
 
 
-async def test_foreign_search_form_is_not_submitted(farm: FarmProvince, client: httpx.AsyncClient) -> None:
-    site, probe, findings = await probe_and_check(farm, "99026", client)
+async def test_foreign_search_form_is_not_submitted(farm: FarmProvince, sender: Sender) -> None:
+    site, probe, findings = await probe_and_check(farm, "99026", sender)
     assert probe["error"] == "foreign_host"
     assert probe["result_url"] == "https://timkiem.bacninh.gov.vn/tim-kiem"
     assert probe["status"] is None and probe["result_html"] is None
     assert str(findings["tech.search"].status) == "unknown"
 
 
-async def test_absent_search_form_is_no_form(farm: FarmProvince, client: httpx.AsyncClient) -> None:
-    site, probe, findings = await probe_and_check(farm, "99028", client)
+async def test_absent_search_form_is_no_form(farm: FarmProvince, sender: Sender) -> None:
+    site, probe, findings = await probe_and_check(farm, "99028", sender)
     assert plan_search(site) is None
     assert probe["error"] == "no_form"
     assert str(findings["tech.search"].status) == "fail"
@@ -157,7 +167,7 @@ async def test_search_probe_refuses_loopback_without_permission(farm: FarmProvin
     site = await crawled(farm, "99001", client)
     before = len(_gets(farm, "99001", "/vi/seek/"))
     strict = CrawlerSettings(allow_private_networks=False, delay_seconds=0.0)
-    probe = await search_probe(plan_search(site), client, strict)
+    probe = await search_probe(plan_search(site), sender_for(client, strict))
     assert probe["error"] == "private_address" and probe["result_html"] is None
     assert len(_gets(farm, "99001", "/vi/seek/")) == before
 
@@ -178,17 +188,17 @@ def demo() -> Iterator[DemoProvince]:
 
 
 @pytest.mark.parametrize("code", ["258", "260", "09202", "09334"])
-async def test_sample_province_search(demo: DemoProvince, client: httpx.AsyncClient, code: str) -> None:
+async def test_sample_province_search(demo: DemoProvince, sender: Sender, code: str) -> None:
     """Liferay district (working), NukeViet finding nothing (partial), a Liferay sub-site, no form (fail)."""
-    site, probe, findings = await probe_and_check(demo, code, client)
+    site, probe, findings = await probe_and_check(demo, code, sender)
     assert str(findings["tech.search"].status) == expected_labels(demo.portal(code))["tech.search"], probe["error"]
     if code == "09202":
         # The sub-site's own search page, inside its scope.
         assert probe["action_url"] == demo.portal(code).base_url + "tim-kiem"
 
 
-async def test_broken_pdf_link_counts_in_broken_links(demo: DemoProvince, client: httpx.AsyncClient) -> None:
-    site, _probe, findings = await probe_and_check(demo, "09205", client)
+async def test_broken_pdf_link_counts_in_broken_links(demo: DemoProvince, sender: Sender) -> None:
+    site, _probe, findings = await probe_and_check(demo, "09205", sender)
     missing = MISSING["09205"]
     status = site.probes["link_status"]
     assert status[missing] == 404
@@ -326,7 +336,7 @@ async def test_post_form_with_303_and_robots_disallowed(tiny: _Server, client: h
         def record(self, exchange: Exchange) -> None:
             exchanges.append(exchange)
 
-    probe = await search_probe(plan, client, SETTINGS, sink=_Sink())
+    probe = await search_probe(plan, sender_for(client).with_sink(_Sink()))
     # Each hop is handed to the evidence sink (the WARC writer in the pipeline).
     assert [(e.method, e.status, e.kind) for e in exchanges] == [("POST", 303, "search"), ("GET", 200, "search")]
     assert probe["error"] is None and probe["status"] == 200
@@ -352,7 +362,7 @@ async def test_redirect_off_site_is_not_followed(tiny: _Server, client: httpx.As
     assert body is None and url.startswith(origin + "/search?q=Khai+m%E1%BA%A1c")
     tiny.site.routes[urlsplit(url).path + "?" + urlsplit(url).query] = (
         302, {"Location": "https://search.example.gov.vn/?q=x"}, b"")
-    probe = await search_probe(plan, client, SETTINGS)
+    probe = await search_probe(plan, sender_for(client))
     assert probe["error"] == "foreign_host" and probe["result_url"] == "https://search.example.gov.vn/?q=x"
     assert len(tiny.site.log) == 1  # the other host was never contacted (it does not exist anyway)
     site.probes["search"] = probe
@@ -386,7 +396,7 @@ async def test_plan_without_dated_news_has_no_query(client: httpx.AsyncClient) -
             "<main><p>Chào mừng</p></main></body></html>")
     plan = plan_search(_tiny_site(origin, html))
     assert plan is not None and plan.query is None and plan.target_url is None
-    probe = await search_probe(plan, client, SETTINGS)
+    probe = await search_probe(plan, sender_for(client))
     assert probe["error"] == "no_query" and probe["form_url"] == origin + "/"
 
 
@@ -399,7 +409,7 @@ async def test_link_status_head_fallback_and_robots(tiny: _Server, client: httpx
     site = _tiny_site(origin, _home(origin, ""), robots=f"User-agent: *\nDisallow: {ARTICLE}\n")
     assert link_check_urls(site) == [origin + ARTICLE, origin + "/tin-tuc/hoi-nghi-cu-45.html",
                                      origin + "/files/ke-hoach.pdf", origin + "/files/mat.pdf"]
-    status = await link_status_probe(site, link_check_urls(site), client, SETTINGS)
+    status = await link_status_probe(site, link_check_urls(site), sender_for(client))
     assert status == {origin + ARTICLE: "robots", origin + "/tin-tuc/hoi-nghi-cu-45.html": 200,
                       origin + "/files/ke-hoach.pdf": 200, origin + "/files/mat.pdf": 404}
     # HEAD refused with 405 → GET (the body is not read); the disallowed article never requested.
@@ -414,7 +424,7 @@ async def test_link_status_head_fallback_and_robots(tiny: _Server, client: httpx
 async def test_link_status_limit_and_private_guard(tiny: _Server, client: httpx.AsyncClient) -> None:
     origin = tiny.origin
     site = _tiny_site(origin, _home(origin, ""))
-    status = await link_status_probe(site, link_check_urls(site, 2), client, CrawlerSettings(allow_private_networks=False))
+    status = await link_status_probe(site, link_check_urls(site, 2), sender_for(client, CrawlerSettings(allow_private_networks=False)))
     assert status == {origin + ARTICLE: "private_address", origin + "/tin-tuc/hoi-nghi-cu-45.html": "private_address"}
     assert tiny.site.log == []
 
@@ -422,7 +432,7 @@ async def test_link_status_limit_and_private_guard(tiny: _Server, client: httpx.
 async def test_https_and_dns_probes_still_work(tiny: _Server, client: httpx.AsyncClient) -> None:
     tiny.site.routes["/"] = (200, {}, b"<p>home</p>")
     host = urlsplit(tiny.origin).netloc
-    result = await https_probe(host, client, allow_private_networks=True, timeout=5)
+    result = await https_probe(host, sender_for(client))
     assert result["http_status"] == 200 and result["http_redirects_to_https"] is False
     assert result["https_ok"] is False and result["https_error"] is not None
     dns = await dns_probe("localhost")

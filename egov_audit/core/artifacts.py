@@ -74,6 +74,13 @@ class CapturedPage:
     rendered_html: str | None = None
     """DOM serialised after scripts ran, when the page was rendered in Chromium."""
     size_bytes: int | None = None
+    revisit: str | None = None
+    """How an incremental night got the page: None (fetched), ``not_modified`` (a 304 to a conditional
+    request: the stored page reused), ``unchanged`` (fetched again, same body), ``carried`` (not due
+    tonight: the previous night's page, not requested)."""
+    verified_at: datetime | None = None
+    """When the server last confirmed this content (fetched, 304 or unchanged); ``fetched_at`` is when the
+    body itself was captured."""
 
     @property
     def ok(self) -> bool:
@@ -188,3 +195,20 @@ class SearchPlan:
     robots_txt: str | None = None
     """robots.txt captured for ``robots_origin`` (None there = it had no rules)."""
     robots_origin: str | None = None
+
+
+@dataclass
+class PriorCapture:
+    """A page as an earlier night stored it, for an incremental night: storage fills it, the crawler asks
+    the server whether it changed (validators) or carries it over, the checks see it either way."""
+
+    page: CapturedPage
+    """With ``html`` (and ``rendered_html``) as stored."""
+    run_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    verified_at: datetime | None = None
+    changed_at: datetime | None = None
+    """When a night last found this URL's body different from the night before (None: never seen change)."""
+    warc_digest: str | None = None
+    """WARC payload digest (``sha1:<BASE32>``) of the stored body: the record a revisit refers to."""

@@ -13,7 +13,9 @@ inside words; VNI writes a base vowel followed by a mark letter (``aâ`` = â, `
 
 from __future__ import annotations
 
+import base64
 import codecs
+import hashlib
 import re
 import unicodedata
 import zlib
@@ -199,3 +201,8 @@ def content_decoder(content_encoding: str) -> zlib._Decompress | None:
     if enc == "deflate":
         return zlib.decompressobj()
     return None
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC-Payload-Digest value of a body as received (what warcio computes: SHA-1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")

@@ -8,12 +8,24 @@ cache leak from one unit's portal to the next) and a semaphore bounds the open p
 (``BrowserSettings.max_pages``), because every tab costs memory on small audit machines.
 
 Crawled pages are untrusted. JavaScript runs (many portals build their menus with it), but downloads are
-refused, service workers blocked, pop-ups closed, and a request router lets through only the audited
-host and, for static assets (CSS, scripts, images, fonts), hosts of the same site
+refused, service workers blocked, pop-ups closed, WebSockets never opened, and a request router lets
+through only the audited host and, for static assets (CSS, scripts, images, fonts), hosts of the same site
 (``static.bacninh.gov.vn`` for ``yenphong.bacninh.gov.vn``). Everything else (analytics, trackers,
 third-party widgets, ads) is aborted: it is not evidence about the unit, it would leak the audit to third
 parties, and it makes results depend on other people's servers (and the audit machine may have no
 general network at all).
+
+Chromium never talks to the network itself. Every request it makes is answered by the router from the
+unit's ``crawler.sender.Sender``: the same SSRF guard (the vetted address pinned, so DNS rebinding cannot
+reach an internal address, same-site documents checked like any other request), the same per-host and
+per-IP politeness slots as the crawl (a page's assets take slots but no turn of the start delay), the
+size caps, and the WARC record of each exchange. Redirects are followed by the sender, each hop vetted,
+because Chromium would follow a redirect it was handed without asking the router; the page's own URL is
+resolved before navigating so relative links still resolve against where the page really is. As a
+second wall, Chromium is started with a proxy that refuses every connection: a request that escaped
+the router (a preconnect, a WebSocket) reaches nothing. WebSockets are refused outright: they cannot be
+pinned, recorded or counted as one request, and the evidence never needs a live socket (the
+long-polling fallbacks they come with are plain requests, which go through the router).
 
 Errors (timeouts, navigation failures, a crashed renderer) never raise from the probe methods: they come
 back as ``{"error": "..."}`` (or ``None`` for the bytes/str shortcuts), so one broken portal never stops
@@ -24,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import ipaddress
 import logging
 import os
 import socket
@@ -36,15 +47,28 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser as PlaywrightBrowser
-from playwright.async_api import BrowserContext, Page, Playwright, Request, Response, Route, async_playwright
+from playwright.async_api import BrowserContext, Page, Playwright, Response, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from egov_audit import CONTACT_URL, __version__
 from egov_audit.core.dates import AUDIT_TIMEZONE
+from egov_audit.crawler.browser_router import (
+    STATIC_RESOURCE_TYPES,
+    Router,
+    refuse_websocket,
+    request_allowed,
+    site_of,
+)
+from egov_audit.crawler.request import Request
+from egov_audit.crawler.request import Response as Response_
+from egov_audit.crawler.sender import Sender
 from egov_audit.crawler.settings import BrowserSettings
 
 log = logging.getLogger(__name__)
+
+__all__ = ["STATIC_RESOURCE_TYPES", "Browser", "NavigationRefused", "axe_script_path", "request_allowed",
+           "resolve_executable", "site_of"]
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/lib/chromium/chromium")
 """Distribution Chromium binaries tried after the setting and ``$EGOV_AUDIT_CHROMIUM``."""
@@ -65,13 +89,6 @@ LAUNCH_ARGS = [
 
 OUTLINE_STYLE = "6px solid #ff0000"
 """How the matched element is marked on evidence screenshots (thick, pure red: easy to see and to test)."""
-
-STATIC_RESOURCE_TYPES = frozenset({"stylesheet", "script", "image", "font", "media"})
-"""Request types allowed from other hosts of the audited site."""
-
-_SECOND_LEVEL_LABELS = frozenset(
-    {"gov", "com", "edu", "org", "net", "ac", "co", "int", "info", "name", "pro", "biz", "health"}
-)
 
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
@@ -103,71 +120,6 @@ def axe_script_path() -> Path:
     return path
 
 
-def site_of(host: str) -> str:
-    """Registrable part of a host name (``bacninh.gov.vn`` for ``yenphong.bacninh.gov.vn``).
-
-    A small heuristic instead of the Public Suffix List: Vietnamese portals sit under ``*.gov.vn`` and
-    similar two-label suffixes, which is what matters here. IP literals are their own site.
-    """
-    host = host.lower().rstrip(".")
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return host
-    except ValueError:
-        pass
-    labels = host.split(".")
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL_LABELS:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
-
-
-def request_allowed(audited_host: str, url: str, resource_type: str) -> bool:
-    """Whether a request made while auditing ``audited_host`` may go out (see the module docstring)."""
-    parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about"):
-        return True
-    if parts.scheme not in ("http", "https"):
-        return False
-    host = (parts.hostname or "").lower()
-    audited_host = audited_host.lower()
-    if host == audited_host:
-        return True
-    if site_of(host) == site_of(audited_host):
-        # "document" too: a main-frame redirect from example.gov.vn to www.example.gov.vn.
-        return resource_type in STATIC_RESOURCE_TYPES or resource_type == "document"
-    return False
-
-
-def _is_private(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return not ip.is_global or ip.is_multicast
-
-
-async def private_address_of(host: str) -> str | None:
-    """The first loopback/private/link-local address ``host`` resolves to, or None.
-
-    The crawler already refuses such targets; this repeats the guard for URLs handed to the browser
-    directly, so Chromium is never an SSRF path into the audit machine's network.
-    """
-    host = host.strip("[]")
-    try:
-        return host if _is_private(host) else None
-    except ValueError:
-        pass
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return host
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return None  # Chromium will report the DNS failure itself.
-    for info in infos:
-        address = str(info[4][0])
-        if _is_private(address):
-            return address
-    return None
-
-
 def _message(exc: BaseException) -> str:
     """A short, one-line error text (Playwright messages carry multi-line call logs)."""
     if isinstance(exc, TimeoutError | PlaywrightTimeoutError):
@@ -178,26 +130,25 @@ def _message(exc: BaseException) -> str:
 
 
 class NavigationRefused(Exception):
-    """The URL may not be opened (bad scheme, private address without permission)."""
+    """The URL may not be opened (bad scheme, private address without permission, no answer)."""
 
 
 class Browser:
     """One headless Chromium for a whole run: ``async with Browser(settings) as browser: ...``.
 
-    ``allow_private_networks`` mirrors ``CrawlerSettings.allow_private_networks`` (tests and the demo
-    audit portals on 127.0.0.1).
+    Every method takes the unit's ``sender``: the page's requests go through it (see the module
+    docstring), so whether private addresses may be reached is the sender's settings' decision
+    (``CrawlerSettings.allow_private_networks``: tests and the demo audit portals on 127.0.0.1).
     """
 
-    def __init__(
-        self, settings: BrowserSettings | None = None, *, allow_private_networks: bool = False
-    ) -> None:
+    def __init__(self, settings: BrowserSettings | None = None) -> None:
         self.settings = settings or BrowserSettings()
-        self.allow_private_networks = allow_private_networks
         self._playwright: Playwright | None = None
         self._browser: PlaywrightBrowser | None = None
         self._slots: asyncio.Semaphore | None = None
         self._launch_lock: asyncio.Lock | None = None
         self._user_agent: str | None = None
+        self._dead_end: socket.socket | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -219,6 +170,9 @@ class Browser:
         await self.close()
 
     async def close(self) -> None:
+        if self._dead_end is not None:
+            self._dead_end.close()
+            self._dead_end = None
         if self._browser is not None:
             try:
                 await self._browser.close()
@@ -229,12 +183,20 @@ class Browser:
             await self._playwright.stop()
             self._playwright = None
 
+    def _proxy_args(self) -> list[str]:
+        """A proxy that refuses every connection (a bound port nobody listens on), loopback included."""
+        if self._dead_end is None:
+            self._dead_end = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._dead_end.bind(("127.0.0.1", 0))
+        port = self._dead_end.getsockname()[1]
+        return [f"--proxy-server=http://127.0.0.1:{port}", "--proxy-bypass-list=<-loopback>"]
+
     async def _launch(self) -> PlaywrightBrowser:
         assert self._playwright is not None, "use `async with Browser(...)`"
         self._browser = await self._playwright.chromium.launch(
             executable_path=resolve_executable(self.settings),
             headless=True,
-            args=LAUNCH_ARGS,
+            args=[*LAUNCH_ARGS, *self._proxy_args()],
         )
         if self._user_agent is None:
             self._user_agent = self.settings.user_agent or await self._default_user_agent(self._browser)
@@ -282,54 +244,62 @@ class Browser:
     def _timeout_ms(self) -> float:
         return self.settings.navigation_timeout_seconds * 1000
 
-    async def _check_url(self, url: str) -> str:
+    async def _open(self, url: str, sender: Sender) -> Response_:
+        """Fetch the page itself through the sender, following its redirects (each hop vetted), so the
+        browser navigates to where the page really is; refuses what may not be opened."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise NavigationRefused(f"refused: not an http(s) URL: {url!r}")
-        if not self.allow_private_networks:
-            private = await private_address_of(parts.hostname)
-            if private is not None:
-                raise NavigationRefused(f"private_address: {parts.hostname} resolves to {private}")
-        return parts.hostname
+        host = parts.hostname
+        response = await sender.send(Request(url, kind="browser", robots="ignore",
+                                             scope=lambda u: request_allowed(host, u, "document")))
+        if response.status is None:
+            failure = response.error.value if response.error is not None else "other"
+            raise NavigationRefused(f"{failure}: {response.detail or url}")
+        return response
+
+    def _context_options(self, mobile: bool) -> dict[str, Any]:
+        s = self.settings
+        options: dict[str, Any] = {
+            "user_agent": self._user_agent,
+            "accept_downloads": False,
+            "java_script_enabled": True,
+            "service_workers": "block",
+            # axe is injected with evaluate; a strict CSP must not stop the probe.
+            "bypass_csp": True,
+            "locale": "vi-VN",
+            "timezone_id": AUDIT_TIMEZONE,
+        }
+        if mobile:
+            options.update(viewport={"width": s.mobile_width, "height": s.mobile_height}, is_mobile=True,
+                           has_touch=True, device_scale_factor=1)
+        else:
+            options.update(viewport={"width": s.viewport_width, "height": s.viewport_height})
+        return options
 
     @asynccontextmanager
-    async def _page(self, url: str, *, mobile: bool = False,
+    async def _page(self, url: str, sender: Sender, *, mobile: bool = False,
                     settle: bool = True) -> AsyncIterator[tuple[Page, Response | None]]:
-        """Open ``url`` in a fresh context; yields the page and the main response."""
-        host = await self._check_url(url)
+        """Open ``url`` in a fresh context whose every request goes through ``sender``; yields the page
+        and the main response."""
         assert self._slots is not None, "use `async with Browser(...)`"
         async with self._slots:
+            first = await self._open(url, sender)
+            final = first.final_url
+            router = Router(sender, urlsplit(final).hostname or "", {final: first})
             browser = await self._ensure_browser()
-            s = self.settings
-            options: dict[str, Any] = {
-                "user_agent": self._user_agent,
-                "accept_downloads": False,
-                "java_script_enabled": True,
-                "service_workers": "block",
-                # axe is injected with evaluate; a strict CSP must not stop the probe.
-                "bypass_csp": True,
-                "locale": "vi-VN",
-                "timezone_id": AUDIT_TIMEZONE,
-            }
-            if mobile:
-                options.update(
-                    viewport={"width": s.mobile_width, "height": s.mobile_height},
-                    is_mobile=True,
-                    has_touch=True,
-                    device_scale_factor=1,
-                )
-            else:
-                options.update(viewport={"width": s.viewport_width, "height": s.viewport_height})
-            context: BrowserContext = await browser.new_context(**options)
+            context: BrowserContext = await browser.new_context(**self._context_options(mobile))
             try:
                 context.set_default_timeout(self._timeout_ms)
-                await context.route("**/*", _router(host))
+                await context.route("**/*", router.handle)
+                await context.route_web_socket(lambda _url: True, refuse_websocket)
                 # Pop-ups are not part of the evidence; close them as they open.
                 context.on("page", _close_popup)
                 page = await context.new_page()
-                response = await self._goto(page, url, settle=settle)
+                response = await self._goto(page, final, settle=settle)
                 yield page, response
             finally:
+                router.close()
                 try:
                     await context.close()
                 except PlaywrightError:
@@ -365,7 +335,7 @@ class Browser:
     # -- probes ------------------------------------------------------------------------------------
 
     async def screenshot_result(
-        self, url: str, locator: str | None = None, full_page: bool = True
+        self, url: str, locator: str | None = None, full_page: bool = True, *, sender: Sender
     ) -> dict[str, Any]:
         """Screenshot ``url`` with the element matched by the CSS selector ``locator`` outlined in red.
 
@@ -374,10 +344,10 @@ class Browser:
         found (or the selector is invalid) the page is shot anyway with ``found: False``. ``box`` is in
         the coordinates of the returned image. ``png`` is None when screenshots are off.
         """
-        return (await self.screenshot_results(url, [locator], full_page))[locator]
+        return (await self.screenshot_results(url, [locator], full_page, sender=sender))[locator]
 
     async def screenshot_results(
-        self, url: str, locators: list[str | None], full_page: bool = True
+        self, url: str, locators: list[str | None], full_page: bool = True, *, sender: Sender
     ) -> dict[str | None, dict[str, Any]]:
         """``screenshot_result`` for several elements of one page, with one navigation: each element is
         outlined alone, shot, and its outline removed (navigation dominates the cost of a screenshot)."""
@@ -388,7 +358,7 @@ class Browser:
         async def work() -> dict[str, Any]:
             # An evidence page was already crawled and judged from its HTML: after "load" it shows what
             # proves the finding, so the network-idle wait (>= 0.5 s a page) is spent only on probes.
-            async with self._page(url, settle=False) as (page, response):
+            async with self._page(url, sender, settle=False) as (page, response):
                 shots = {}
                 for locator in dict.fromkeys(locators):
                     shots[locator] = await self._shoot(page, response, locator, full_page)
@@ -439,15 +409,16 @@ class Browser:
             "error": note,
         }
 
-    async def screenshot(self, url: str, locator: str | None = None, full_page: bool = True) -> bytes | None:
+    async def screenshot(self, url: str, locator: str | None = None, full_page: bool = True, *,
+                         sender: Sender) -> bytes | None:
         """PNG bytes of ``url`` with ``locator`` outlined (see ``screenshot_result``); None on failure."""
-        return (await self.screenshot_result(url, locator, full_page))["png"]
+        return (await self.screenshot_result(url, locator, full_page, sender=sender))["png"]
 
-    async def render_result(self, url: str) -> dict[str, Any]:
+    async def render_result(self, url: str, sender: Sender) -> dict[str, Any]:
         """``{"html": DOM after scripts ran, "final_url", "status"}`` or ``{"error": ...}``."""
 
         async def work() -> dict[str, Any]:
-            async with self._page(url) as (page, response):
+            async with self._page(url, sender) as (page, response):
                 return {
                     "html": await page.content(),
                     "final_url": page.url,
@@ -456,11 +427,11 @@ class Browser:
 
         return await self._guarded(work)
 
-    async def render(self, url: str) -> str | None:
+    async def render(self, url: str, sender: Sender) -> str | None:
         """The DOM after scripts ran (for JavaScript-only menus), or None when rendering failed."""
-        return (await self.render_result(url)).get("html")
+        return (await self.render_result(url, sender)).get("html")
 
-    async def mobile_probe(self, url: str) -> dict[str, Any]:
+    async def mobile_probe(self, url: str, sender: Sender) -> dict[str, Any]:
         """The page as a phone shows it (``mobile_width`` px, mobile emulation).
 
         ``{"viewport_meta": content | None, "width": 390, "scroll_width": int, "client_width": int,
@@ -468,7 +439,7 @@ class Browser:
         """
 
         async def work() -> dict[str, Any]:
-            async with self._page(url, mobile=True) as (page, response):
+            async with self._page(url, sender, mobile=True) as (page, response):
                 data = await page.evaluate(_MOBILE_JS)
                 return {
                     "viewport_meta": data["viewport_meta"],
@@ -482,7 +453,7 @@ class Browser:
 
         return await self._guarded(work)
 
-    async def axe_probe(self, url: str) -> dict[str, Any]:
+    async def axe_probe(self, url: str, sender: Sender) -> dict[str, Any]:
         """axe-core violations of ``url``.
 
         ``{"violations": [{"id", "impact", "nodes": count, "help", "help_url", "targets": [css, ...]}],
@@ -495,7 +466,7 @@ class Browser:
             return {"error": _message(exc)}
 
         async def work() -> dict[str, Any]:
-            async with self._page(url) as (page, response):
+            async with self._page(url, sender) as (page, response):
                 # evaluate (not a <script> tag): unaffected by the page's CSP and leaves no DOM trace.
                 await page.evaluate(script)
                 raw = await page.evaluate(_AXE_RUN_JS)
@@ -530,19 +501,6 @@ def _target(node: dict[str, Any]) -> str:
     # Targets inside iframes/shadow roots are nested lists; keep the outermost selector.
     first = target[0] if target else ""
     return first if isinstance(first, str) else " ".join(map(str, first))
-
-
-def _router(audited_host: str) -> Callable[[Route, Request], Awaitable[None]]:
-    async def handle(route: Route, request: Request) -> None:
-        try:
-            if request_allowed(audited_host, request.url, request.resource_type):
-                await route.continue_()
-            else:
-                await route.abort("blockedbyclient")
-        except PlaywrightError:
-            pass  # The page or context closed while the request was in flight.
-
-    return handle
 
 
 async def _close_popup(page: Page) -> None:

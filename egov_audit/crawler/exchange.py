@@ -33,10 +33,15 @@ class Exchange:
     page: CapturedPage | None = None
     """The page this exchange belongs to (also for its redirect hops); None for robots.txt/sitemaps."""
     kind: str = "page"
-    """``page``, ``redirect``, ``retry``, ``robots`` or ``sitemap``."""
+    """``page``, ``redirect``, ``retry``, ``robots``, ``sitemap``, ``https``, ``search``, ``link_status`` or
+    ``browser`` (``crawler.request.Request.kind``)."""
     truncated: str | None = None
     """WARC-Truncated reason when the body was cut: ``length`` (size cap) or ``disconnect``."""
     extra: dict[str, str] = field(default_factory=dict)
+    request_body: bytes = b""
+    """The request's body (a search form posted), kept in the WARC request record."""
+    revisit_of: tuple[str, str, str] | None = None
+    """A 304 to a conditional request: (URI, WARC-Date, payload digest) of the earlier capture it confirms."""
 
 
 @runtime_checkable

@@ -25,7 +25,26 @@ class CrawlerSettings:
     max_site_seconds: float = setting(900.0, "Wall-time budget per site.", above=0)
     per_host_concurrency: int = setting(2, "Concurrent requests to one host name.", minimum=1, maximum=32)
     per_ip_concurrency: int = setting(2, "Concurrent requests to one resolved IP address (communes often share a "
-                                      "hosting server).", minimum=1, maximum=64)
+                                      "hosting server) at the start of a run; the adaptive limit moves from here.",
+                                      minimum=1, maximum=64)
+    adaptive_ip_concurrency: bool = setting(True, "Adapt the per-IP limit to how the server answers (AIMD, see "
+                                            "docs/POLITENESS.md); off = a fixed per_ip_concurrency.")
+    per_ip_max_concurrency: int = setting(8, "Highest per-IP limit the adaptive limit may reach.", minimum=1,
+                                          maximum=64)
+    ip_grow_latency_ratio: float = setting(1.25, "The per-IP limit grows (one slot per window of answers) while "
+                                           "the pages' median latency stays within this multiple of its baseline.",
+                                           minimum=1)
+    ip_shrink_latency_ratio: float = setting(1.5, "A median latency above this multiple of its baseline cuts the "
+                                             "per-IP limit at once.", above=1)
+    ip_decrease_factor: float = setting(0.5, "The per-IP limit is multiplied by this on rising latency, a timeout, "
+                                        "a refused or reset connection or a 429/5xx answer.", above=0, maximum=0.95)
+    ip_latency_samples: int = setting(9, "Pages whose median latency (each to its host's fastest page) judges "
+                                      "the per-IP limit.", minimum=1, maximum=100)
+    breaker_timeouts: int = setting(3, "A host that times out this many times in a row is retired for the run "
+                                    "(its crawl ends partial with `timeout`); 0 = never.", minimum=0, maximum=100)
+    hosts_file: str | None = setting(None, "A hosts file (`address name...` lines, as /etc/hosts) consulted before "
+                                     "DNS: audit a portal moved to a new server before its DNS changed; benchmarks. "
+                                     "The addresses are vetted like DNS answers.")
     delay_seconds: float = setting(0.5, "Pause between the starts of two requests to the same host (robots.txt "
                                    "Crawl-delay may raise it).", minimum=0)
     adaptive_delay: bool = setting(True, "Lengthen a host's delay when its answers slow down (AutoThrottle-style; "
@@ -44,12 +63,15 @@ class CrawlerSettings:
     respect_robots: bool = setting(True, "Obey robots.txt (Disallow, Crawl-delay).")
     allow_private_networks: bool = setting(False, "Allow loopback, private and link-local destinations (tests "
                                            "and the demo need it).")
-    concurrent_sites: int = setting(8, "Sites crawled at the same time.", minimum=1, maximum=256)
+    concurrent_sites: int = setting(32, "Sites crawled at the same time. The per-host and per-IP limits protect "
+                                    "each server; this keeps enough sites going to use them (each site in progress "
+                                    "holds its pages in memory).", minimum=1, maximum=256)
     verify_tls: bool = setting(True, "Verify TLS certificates (tech.https judges them either way).")
     backoff_base_seconds: float = setting(1.0, "First retry waits about this long (×0.5–1.5 jitter), doubling "
                                           "each retry, unless Retry-After says.", minimum=0)
-    max_request_seconds: float = setting(120.0, "Wall-time cap of one request including its redirects and body "
-                                         "(a slow-drip server).", above=0)
+    max_request_seconds: float = setting(120.0, "Wall-time cap of one exchange (connect, answer and body; a slow-"
+                                         "drip server), counted once its politeness slot is held: the wait for a "
+                                         "slot never counts.", above=0)
     max_decompression_ratio: float = setting(100.0, "Decoded/wire size ratio above which a compressed body over "
                                              "1 MB (or over max_bytes) is a `decompression_bomb`.", above=1)
     max_query_variants: int = setting(20, "Distinct query strings of one path before further variants count as a "
@@ -70,6 +92,18 @@ class CrawlerSettings:
                                     "is available).", minimum=0)
     render_timeout_seconds: float = setting(45.0, "Longest wait for one render; a slower one is abandoned and the "
                                             "static links are used.", above=0)
+    incremental: bool = setting(True, "Use the previous night's capture of a unit: conditional requests "
+                                "(If-None-Match / If-Modified-Since), 304s and unchanged bodies kept as WARC revisits, "
+                                "pages not due tonight carried over (docs/POLITENESS.md).")
+    revisit_interval_days: int = setting(7, "Every known page is requested again at least this often (and on its "
+                                         "own night of the interval in between); pages likely to change every night.",
+                                         minimum=1, maximum=365)
+    revisit_nightly_pattern: str = setting(
+        r"tin-?tuc|tintuc|thong-?bao|su-?kien|lich-?(?:cong-?tac|lam-?viec|tiep)|hoi-?dap|hoidap|van-?ban|vanban"
+        r"|chi-?dao|dieu-?hanh|news|events?|notices?|announce|schedule|faq|questions?"
+        r"|tin tức|thông báo|sự kiện|lịch công tác|lịch làm việc|lịch tiếp|hỏi đáp|văn bản|chỉ đạo",
+        "Regular expression (case-insensitive) on a menu link's URL or text marking a section likely to change "
+        "(news, notices, schedules, Q&A, documents): requested every night.")
 
 
 @dataclass

@@ -1,22 +1,24 @@
 """The fetch loop of one site: robots.txt, home page, sitemap, then a bounded breadth-first crawl.
 
-Composition only: scope (``urls``), order and traps (``frontier``), politeness (``politeness``), the
-SSRF guard (``safety``), fetching (``fetch``), decoding (``encoding``) and link extraction (``links``)
-are separate pieces. The crawl judges nothing; it fills a ``CapturedSite`` for the checks.
+Composition only: scope (``core.urls``), order and traps (``frontier``), every request through the one
+sender (``sender``: robots, SSRF guard, politeness, retries, redirects, limits, WARC), decoding
+(``core.bodies``), link extraction (``links``) and, on incremental nights, the revisit plan
+(``revisit``). The crawl judges nothing; it fills a ``CapturedSite`` for the checks.
 
 Outcome (CRITERIA.md §5): ``no_portal`` when ``portal_url`` is empty; ``blocked`` when robots.txt
 disallows the home page or the home page answers 401/403/429 (after retries); ``unreachable`` when the
 home page could not be fetched (``crawl_error`` = ``"<failure class>: <detail>"``, the class first);
 ``partial`` when a budget (pages, bytes, time, trap share, query variants, a body over ``max_bytes`` or
 a decompression bomb) cut the crawl or refused URLs (``budget_exhausted`` is then True), or pages got
-no answer (DNS, refused, reset, timeout, TLS, protocol); ``ok`` otherwise. An HTTP error status on an inner page is
-an answer (a broken page the checks judge), so it does not make the crawl partial; nor does the
-depth limit, which shapes the crawl rather than cutting it short.
+no answer (DNS, refused, reset, timeout, TLS, protocol; a host the circuit breaker retired sets
+``crawl_error`` to ``timeout: ...``); ``ok`` otherwise. An HTTP error status on an inner page is an
+answer (a broken page the checks judge), so it does not make the crawl partial; nor does the depth
+limit, which shapes the crawl rather than cutting it short.
 
-JavaScript portals: with a ``renderer`` (the shared Chromium's ``render(url)``), the home page and pages
-at depth 1 whose static HTML lacks navigation (``links.navigation_gap``) are rendered, at most
+JavaScript portals: with a ``renderer`` (the shared Chromium's ``render(url, sender)``), the home page and
+pages at depth 1 whose static HTML lacks navigation (``links.navigation_gap``) are rendered, at most
 ``max_renders`` per site; ``page.rendered_html`` keeps the DOM and its links join the frontier as if
-they were in the static HTML.
+they were in the static HTML. The browser's requests go through the crawl's sender too.
 """
 
 from __future__ import annotations
@@ -31,32 +33,33 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
-from protego import Protego
 
-from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, PriorCapture
 from egov_audit.core.bodies import decode_body
 from egov_audit.core.failures import FailureClass
 from egov_audit.core.urls import Scope, normalize_url, origin_of
-from egov_audit.crawler.exchange import ExchangeSink, deliver
-from egov_audit.crawler.failures import NO_ANSWER, FetchRefused
-from egov_audit.crawler.fetch import Fetcher, FetchResult
+from egov_audit.crawler.exchange import ExchangeSink
+from egov_audit.crawler.failures import NO_ANSWER
 from egov_audit.crawler.frontier import Frontier, QueueItem
 from egov_audit.crawler.links import Link, extract_links, is_skipped_file, navigation_gap
 from egov_audit.crawler.politeness import HostLimiter
-from egov_audit.crawler.safety import Resolver
+from egov_audit.crawler.request import Request, Response
+from egov_audit.crawler.revisit import RevisitPlan, reused, validators_of
+from egov_audit.crawler.sender import Sender, make_client
 from egov_audit.crawler.settings import CrawlerSettings
-from egov_audit.crawler.sitemap import maybe_gunzip, parse_sitemap
-from egov_audit.crawler.transport import PerOriginTransport
+from egov_audit.crawler.sitemap import fetch_sitemaps
 
 log = logging.getLogger(__name__)
 
-Renderer = Callable[[str], Awaitable[str | None]]
-"""``await renderer(url)`` → the DOM after scripts ran, or None when rendering failed."""
+Renderer = Callable[[str, Sender], Awaitable[str | None]]
+"""``await renderer(url, sender)`` → the DOM after scripts ran, or None when rendering failed."""
 
-_ROBOTS_MAX_BYTES = 512 * 1024
 # Failures where the crawler itself cut a body at a size budget: the crawl is then partial.
 _SIZE_CUTS = {FailureClass.TOO_LARGE.value, FailureClass.DECOMPRESSION_BOMB.value}
+_NO_ANSWER = {f.value for f in NO_ANSWER}
 _BLOCKING_STATUSES = {401, 403, 429}
+
+__all__ = ["Renderer", "SiteTarget", "crawl_site", "make_client"]
 
 
 @dataclass
@@ -68,27 +71,6 @@ class SiteTarget:
     portal_url: str | None
     scope: str | None = None
     other_unit_scopes: list[str] = field(default_factory=list)
-
-
-def make_client(settings: CrawlerSettings) -> httpx.AsyncClient:
-    """The HTTP client the crawler expects: no automatic redirects, no proxies from the environment."""
-    timeout = httpx.Timeout(settings.timeout_seconds)
-    # A pool per origin (see crawler.transport): one shared pool of every site's connections costs CPU
-    # quadratic in its size. The limiter caps requests per host, so per_host connections per origin
-    # are what a crawl uses; twice that leaves room for a caller holding its own limiter (a probe run
-    # beside a crawl) without requests queueing inside the pool.
-    transport = PerOriginTransport(
-        verify=settings.verify_tls,
-        per_origin=2 * max(1, settings.per_host_concurrency),
-        max_idle_origins=max(16, 4 * settings.concurrent_sites),
-    )
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        timeout=timeout,
-        trust_env=False,
-        transport=transport,
-        headers={"User-Agent": settings.user_agent},
-    )
 
 
 def _portal_url(raw: str) -> str | None:
@@ -104,16 +86,25 @@ async def crawl_site(
     sink: ExchangeSink | None = None,
     resume: dict[str, CapturedPage] | None = None,
     client: httpx.AsyncClient | None = None,
+    *,
     limiter: HostLimiter | None = None,
+    sender: Sender | None = None,
     renderer: Renderer | None = None,
+    prior: dict[str, PriorCapture] | None = None,
+    revisit: RevisitPlan | None = None,
 ) -> CapturedSite:
     """Crawl one unit's site and return what was captured; never raises for network failures.
 
-    ``sink`` receives every exchange as it happens; ``resume`` holds pages stored by a killed run
-    (URL → page with html): they are not refetched, their links rebuild the frontier. Pass a shared
-    ``limiter`` (and ``client``) when crawling several sites at once so per-host and per-IP limits
-    hold across them. ``renderer`` (optional) renders pages whose static HTML lacks navigation.
+    Every request goes through ``sender`` (the unit's, shared with its probes and browser work) or, when
+    none is given, a sender built here on ``client`` (or a client of its own), ``limiter`` and ``sink``;
+    one of ``sender`` and ``limiter`` is required (the run's limiter: per-host and per-IP limits hold
+    across the sites crawled at once). ``resume`` holds pages stored by a killed run (URL → page with
+    html): they are not refetched, their links rebuild the frontier. ``prior`` (URL → the previous
+    night's capture) makes the night incremental (see ``crawler.revisit``). ``renderer`` (optional)
+    renders pages whose static HTML lacks navigation.
     """
+    if sender is None and limiter is None:
+        raise TypeError("crawl_site needs the run's limiter (limiter=) or the unit's sender (sender=)")
     site = CapturedSite(
         unit_code=target.unit_code,
         unit_level=target.unit_level,
@@ -125,10 +116,12 @@ async def crawl_site(
     if not (target.portal_url or "").strip():
         site.crawl_status = CrawlStatus.NO_PORTAL
         return site
-    own_client = client is None
-    http = client or make_client(settings)
+    own_client = sender is None and client is None
+    http = client or (sender.client if sender is not None else make_client(settings))
+    unit_sender = sender or Sender(http, settings, limiter=limiter, sink=sink)  # type: ignore[arg-type]
     try:
-        crawl = _SiteCrawl(target, settings, site, sink, resume or {}, http, limiter, renderer)
+        plan = revisit or (RevisitPlan.from_settings(settings) if prior else None)
+        crawl = _SiteCrawl(target, settings, site, unit_sender, resume or {}, renderer, prior or {}, plan)
         await crawl.run()
     finally:
         if own_client:
@@ -142,11 +135,11 @@ class _SiteCrawl:
         target: SiteTarget,
         settings: CrawlerSettings,
         site: CapturedSite,
-        sink: ExchangeSink | None,
+        sender: Sender,
         resume: dict[str, CapturedPage],
-        client: httpx.AsyncClient,
-        limiter: HostLimiter | None,
-        renderer: Renderer | None = None,
+        renderer: Renderer | None,
+        prior: dict[str, PriorCapture],
+        plan: RevisitPlan | None,
     ) -> None:
         self.target = target
         self.renderer = renderer
@@ -156,13 +149,10 @@ class _SiteCrawl:
         self._home_failure_detail: str | None = None
         self.settings = settings
         self.site = site
-        self.sink = sink
+        self.sender = sender
         self.resume = {normalize_url(k) or k: v for k, v in resume.items() if v.html is not None}
-        self.limiter = limiter or HostLimiter.from_settings(settings)
-        self.host_delay: dict[str, float] = {}
-        self.fetcher = Fetcher(client, settings, self.limiter, Resolver(settings.allow_private_networks), self._delay_for)
-        self.robots: dict[str, Protego | None] = {}
-        self.robots_locks: dict[str, asyncio.Lock] = {}
+        self.prior = {normalize_url(k) or k: v for k, v in prior.items()}
+        self.plan = plan
         self.frontier = Frontier(
             settings.max_pages, settings.max_query_variants, settings.trap_page_share, settings.max_repeated_segments
         )
@@ -172,82 +162,35 @@ class _SiteCrawl:
 
     # --- policy helpers -------------------------------------------------------------------------
 
-    def _delay_for(self, host: str) -> float:
-        return max(self.settings.delay_seconds, self.host_delay.get(host, 0.0))
-
-    async def _robots_for(self, url: str) -> Protego | None:
-        """robots.txt of the URL's origin, fetched once (concurrent callers wait for the first)."""
-        origin = origin_of(url)
-        if origin in self.robots:
-            return self.robots[origin]
-        lock = self.robots_locks.setdefault(origin, asyncio.Lock())
-        async with lock:
-            if origin in self.robots:
-                return self.robots[origin]
-            result = await self.fetcher.fetch(origin + "/robots.txt", kind="robots", max_bytes=_ROBOTS_MAX_BYTES)
-            await self._deliver(result, None)
-            parser: Protego | None = None
-            # 4xx: no rules (RFC 9309). 5xx/unreachable: we also crawl (a public portal whose robots.txt
-            # errors is still audited; the home page fetch shows whether the server is really down).
-            if result.error is None and result.status == 200 and result.body:
-                text = result.body.decode("utf-8", errors="replace")
-                if "<html" not in text[:2000].lower():  # soft-404 HTML pages are not robots files
-                    try:
-                        parser = Protego.parse(text)
-                    except Exception:  # noqa: BLE001 - a garbled robots.txt means no rules
-                        parser = None
-                    if self.site.robots_txt is None and origin == origin_of(self.site.home_url or ""):
-                        self.site.robots_txt = text
-            if parser is not None:
-                delay = parser.crawl_delay(self.settings.user_agent)
-                if delay:
-                    host = urlsplit(origin).hostname or ""
-                    self.host_delay[host] = max(self.host_delay.get(host, 0.0), float(delay))
-            self.robots[origin] = parser
-            return parser
-
-    async def _robots_allows(self, url: str) -> bool:
-        if not self.settings.respect_robots:
-            return True
-        parser = await self._robots_for(url)
-        return parser is None or parser.can_fetch(url, self.settings.user_agent)
-
-    async def _check_hop(self, url: str) -> None:
-        """Redirect targets of inner pages must stay in scope and be allowed by robots.txt."""
+    def _in_scope(self, url: str) -> bool:
         norm = normalize_url(url)
-        if norm is None or self.scope is None or not self.scope.contains(norm):
-            raise FetchRefused(FailureClass.OUT_OF_SCOPE, f"redirect to {url[:200]}")
-        if not await self._robots_allows(url):
-            raise FetchRefused(FailureClass.ROBOTS, f"redirect to {url[:200]}")
+        return norm is not None and self.scope is not None and self.scope.contains(norm)
 
-    async def _check_home_hop(self, url: str) -> None:
-        # The home page may move to another host (new domain); robots.txt still applies there.
-        if not await self._robots_allows(url):
-            raise FetchRefused(FailureClass.ROBOTS, f"redirect to {url[:200]}")
-
-    async def _deliver(self, result: FetchResult, page: CapturedPage | None) -> None:
-        for exchange in result.exchanges:
-            exchange.page = page
-            await deliver(self.sink, exchange)
+    async def robots_allows(self, url: str) -> bool:
+        return not self.settings.respect_robots or await self.sender.robots.allows(url)
 
     # --- pages ----------------------------------------------------------------------------------
 
+    def _request(self, item: QueueItem, home: bool, prior: PriorCapture | None) -> Request:
+        # The home page may move to another host (new domain); robots.txt still applies there. Inner
+        # pages' redirects must stay in scope.
+        return Request(
+            item.url, kind="page", html_only=True, scope=None if home else self._in_scope,
+            validators=validators_of(prior) if prior is not None else None,
+            describe=lambda response: self._page_from(response, item, prior),
+        )
+
     async def _fetch_page(self, item: QueueItem, home: bool = False) -> tuple[CapturedPage, bool]:
         """Fetch one page; returns the page and whether it counted against ``max_pages``."""
-        if not await self._robots_allows(item.url):
-            page = CapturedPage(url=item.url, final_url=item.url, status=None, error=FailureClass.ROBOTS.value)
-            self._set_origin(page, item)
-            return page, False
-        result = await self.fetcher.fetch(
-            item.url, kind="page", hop_check=self._check_home_hop if home else self._check_hop
-        )
-        page = self._page_from(result, item)
+        response = await self.sender.send(self._request(item, home, self.prior.get(item.url)))
+        page = response.page
+        assert page is not None
         if home:
-            self._home_failure_detail = result.detail  # "why" for crawl_error (DNS message, TLS alert...)
-        await self._deliver(result, page)
-        if not home:  # the home page is rendered by run() once its final host has joined the scope
+            self._home_failure_detail = response.detail  # "why" for crawl_error (DNS message, TLS alert...)
+        elif not page.revisit:  # the home page is rendered by run() once its final host joined the scope
             await self._maybe_render(page)
-        return page, True
+        # A URL robots.txt disallows was never requested: it does not use the page budget.
+        return page, not (response.error is FailureClass.ROBOTS and not response.exchanges)
 
     async def _maybe_render(self, page: CapturedPage) -> None:
         """Render the page in the browser when its static HTML lacks navigation (JavaScript menus)."""
@@ -269,15 +212,11 @@ class _SiteCrawl:
             return
         self.renders += 1  # counted before awaiting: concurrent pages must not overshoot the bound
         url = page.final_url or page.url
-        parts = urlsplit(url)
-        host = parts.hostname or ""
         try:
-            ip = await self.fetcher.resolver.check(host, parts.port or (443 if parts.scheme == "https" else 80))
             remaining = max(0.0, self.deadline - time.monotonic())
-            # Chromium fetching the page is a request to the same host: it takes a politeness slot too.
-            async with self.limiter.slot(host, ip, self._delay_for(host)):
-                async with asyncio.timeout(min(settings.render_timeout_seconds, remaining)):
-                    rendered = await self.renderer(url)
+            # Chromium's requests for the page go through the sender: each takes its politeness slot.
+            async with asyncio.timeout(min(settings.render_timeout_seconds, remaining)):
+                rendered = await self.renderer(url, self.sender)
         except Exception as exc:  # noqa: BLE001 - a failed render leaves the static page as it is
             log.info("render of %s failed (%s): %s", url, reason, exc)
             return
@@ -290,27 +229,37 @@ class _SiteCrawl:
         page.referrer = item.referrer
         page.link_text = item.link_text
 
-    def _page_from(self, result: FetchResult, item: QueueItem) -> CapturedPage:
-        error = result.error.value if result.error is not None else None
-        if error is None and result.status is not None and result.status >= 400:
+    def _page_from(self, response: Response, item: QueueItem, prior: PriorCapture | None) -> CapturedPage:
+        if prior is not None and response.not_modified:
+            return reused(prior, "not_modified", depth=item.depth, referrer=item.referrer, link_text=item.link_text,
+                          verified_at=response.exchanges[-1].started_at if response.exchanges else None,
+                          ttfb=response.ttfb)
+        error = response.error.value if response.error is not None else None
+        if error is None and response.status is not None and response.status >= 400:
             error = FailureClass.HTTP_STATUS.value
+        # When the page's own exchange went out: the WARC-Date of its response record (a revisit refers to it).
+        sent_at = response.exchanges[-1].started_at if response.exchanges else response.started_at
         page = CapturedPage(
             url=item.url,
-            final_url=result.final_url,
-            status=result.status,
+            final_url=response.final_url,
+            status=response.status,
             error=error,
-            content_type=result.content_type,
-            redirects=list(result.redirects),
-            ttfb_seconds=result.ttfb,
-            elapsed_seconds=result.elapsed,
-            fetched_at=result.started_at,
-            size_bytes=result.wire_bytes if result.status is not None else None,
+            content_type=response.content_type,
+            redirects=list(response.redirects),
+            ttfb_seconds=response.ttfb,
+            elapsed_seconds=response.elapsed,
+            fetched_at=sent_at,
+            size_bytes=response.wire_bytes if response.status is not None else None,
+            verified_at=sent_at,
         )
         self._set_origin(page, item)
-        if result.status is not None and result.exchanges:
-            page.body_digest = "sha256:" + hashlib.sha256(result.exchanges[-1].body).hexdigest()
-        if result.body_kept:
-            decoded = decode_body(result.body, result.content_type)
+        if response.status is not None and response.exchanges:
+            page.body_digest = "sha256:" + hashlib.sha256(response.exchanges[-1].body).hexdigest()
+        if prior is not None and page.body_digest == prior.page.body_digest and error is None and prior.page.html:
+            return reused(prior, "unchanged", depth=item.depth, referrer=item.referrer, link_text=item.link_text,
+                          verified_at=sent_at, ttfb=response.ttfb)
+        if response.body_kept:
+            decoded = decode_body(response.body, response.content_type)
             page.html = decoded.text
             page.encoding = decoded.encoding
             page.legacy_font_encoding = decoded.legacy_font_encoding
@@ -359,8 +308,13 @@ class _SiteCrawl:
                                 depth=depth, referrer=referrer, link_text=text)
             self.site.pages.setdefault(url, trap)
 
-    def _use_resumed(self, item: QueueItem) -> CapturedPage | None:
+    def _without_request(self, item: QueueItem) -> CapturedPage | None:
+        """The page stored by a killed attempt of this run, or the previous night's when it is not due."""
         page = self.resume.pop(item.url, None)
+        if page is None and self.plan is not None:
+            prior = self.prior.get(item.url)
+            if prior is not None and self.plan.reason_to_ask(item, prior) is None:
+                page = reused(prior, "carried", depth=item.depth, referrer=item.referrer, link_text=item.link_text)
         if page is not None:
             self.site.pages[item.url] = page
         return page
@@ -381,11 +335,12 @@ class _SiteCrawl:
         site.home_url = home
         self.frontier.mark_seen(home)
         home_item = QueueItem(0, 0, 0, home)
-        page = self._use_resumed(home_item)
+        page = self.resume.pop(home, None)
         if page is None:
             page, _ = await self._fetch_page(home_item, home=True)
-            site.pages[home] = page
+        site.pages[home] = page
         self.pages_started = 1
+        site.robots_txt = self.sender.robots.texts.get(origin_of(home))
         if not self._judge_home(page):
             return
         if page.final_url:
@@ -396,16 +351,26 @@ class _SiteCrawl:
         await self._maybe_render(page)
         self._enqueue_links(page)
         if self.settings.fetch_sitemap:
-            await self._sitemap()
+            site.sitemap = await fetch_sitemaps(self, home)
         cut = await self._crawl_loop()
+        self._finish(cut)
+
+    def _finish(self, cut: bool) -> None:
+        site = self.site
         # Resumed pages not reached this time were still fetched by the killed run: keep them.
         for url, old in self.resume.items():
             site.pages.setdefault(url, old)
-        failed = any(p.error in {f.value for f in NO_ANSWER} for p in site.pages.values())
+        failed = any(p.error in _NO_ANSWER for p in site.pages.values())
         size_cut = any(p.error in _SIZE_CUTS for p in site.pages.values())
         site.budget_exhausted = cut or self.frontier.trap_refused > 0 or size_cut
         if site.budget_exhausted or failed:
             site.crawl_status = CrawlStatus.PARTIAL
+        site.robots_txt = site.robots_txt or self.sender.robots.texts.get(origin_of(site.home_url or ""))
+        hosts = {urlsplit(p.final_url or u).hostname for u, p in site.pages.items()}
+        retired = [reason for host in sorted(h for h in hosts if h) if (reason := self.sender.limiter.retired(host))]
+        if retired:
+            site.crawl_status = CrawlStatus.PARTIAL
+            site.crawl_error = f"{FailureClass.TIMEOUT.value}: {retired[0]}"
 
     def _judge_home(self, page: CapturedPage) -> bool:
         """Set blocked/unreachable from the home page; True when the crawl can go on."""
@@ -431,24 +396,27 @@ class _SiteCrawl:
             return page.final_url
         return self._home_failure_detail or page.content_type or "no response"
 
+    def _start_next(self, running: dict[asyncio.Task[tuple[CapturedPage, bool]], QueueItem]) -> None:
+        """Start fetches up to ``per_host_concurrency``; pages that need no request are taken at once."""
+        settings = self.settings
+        while len(self.frontier) and len(running) < max(1, settings.per_host_concurrency):
+            if self.pages_started >= settings.max_pages or self.sender.bytes_total >= settings.max_site_bytes:
+                break
+            item = self.frontier.pop()
+            self.pages_started += 1
+            page = self._without_request(item)
+            if page is not None:
+                self._enqueue_links(page)
+                continue
+            running[asyncio.create_task(self._fetch_page(item))] = item
+
     async def _crawl_loop(self) -> bool:
         """Breadth-first crawl with ``per_host_concurrency`` fetches in flight; True when a budget cut it."""
-        settings = self.settings
-        workers = max(1, settings.per_host_concurrency)
         running: dict[asyncio.Task[tuple[CapturedPage, bool]], QueueItem] = {}
         timed_out = False
         try:
             while True:
-                while len(self.frontier) and len(running) < workers:
-                    if self.pages_started >= settings.max_pages or self.fetcher.bytes_total >= settings.max_site_bytes:
-                        break
-                    item = self.frontier.pop()
-                    self.pages_started += 1
-                    resumed = self._use_resumed(item)
-                    if resumed is not None:
-                        self._enqueue_links(resumed)
-                        continue
-                    running[asyncio.create_task(self._fetch_page(item))] = item
+                self._start_next(running)
                 if not running:
                     break
                 remaining = self.deadline - time.monotonic()
@@ -470,69 +438,7 @@ class _SiteCrawl:
                 await asyncio.gather(*running, return_exceptions=True)
         return timed_out or len(self.frontier) > 0
 
-    async def _sitemap(self) -> None:
-        """Fetch sitemaps (scope's, origin's, robots.txt's), fill ``site.sitemap``, queue seeds at depth 1."""
-        site, scope, settings = self.site, self.scope, self.settings
-        assert scope is not None and site.home_url
-        home_page = site.home
-        home_origin = origin_of((normalize_url(home_page.final_url) if home_page else None) or site.home_url)
-        candidates: list[str] = []
-        if self.target.scope:
-            prefix = normalize_url(self.target.scope)
-            if prefix:
-                candidates.append(prefix if prefix.endswith("/") else prefix + "/")
-                candidates[-1] += "sitemap.xml"
-        candidates.append(home_origin + "/sitemap.xml")
-        robots = self.robots.get(home_origin)
-        if robots is not None:
-            for named in robots.sitemaps:
-                norm = normalize_url(named, home_origin + "/")
-                if norm and scope.same_site(norm):
-                    candidates.append(norm)
-        queue = list(dict.fromkeys(c for c in candidates if c))
-        fetched = 0
-        first: dict | None = None
-        chosen: dict | None = None
-        urls: list[str] = []
-        seen_urls: set[str] = set()
-        while queue and fetched < settings.max_sitemap_files:
-            url = queue.pop(0)
-            fetched += 1
-            info: dict = {"url": url, "status": None, "ok": False, "urls": [], "error": None}
-            if not await self._robots_allows(url):
-                info["error"] = FailureClass.ROBOTS.value
-            else:
-                result = await self.fetcher.fetch(url, kind="sitemap")
-                await self._deliver(result, None)
-                info["status"] = result.status
-                if result.error is not None:
-                    info["error"] = result.error.value
-                elif result.status != 200:
-                    info["error"] = f"{FailureClass.HTTP_STATUS.value}: HTTP {result.status}"
-                else:
-                    pages, children, error = parse_sitemap(maybe_gunzip(result.body, settings.max_bytes))
-                    info["error"] = error
-                    if error is None:
-                        info["ok"] = True
-                        # A sitemap index is followed one level deep only.
-                        if url in candidates:
-                            queue.extend(c for c in (normalize_url(x) for x in children) if c and scope.same_site(c))
-                        for loc in pages:
-                            norm = normalize_url(loc)
-                            if norm and scope.contains(norm) and norm not in seen_urls:
-                                seen_urls.add(norm)
-                                if len(urls) < settings.max_sitemap_urls:
-                                    urls.append(norm)
-            first = first or info
-            if info["ok"] and chosen is None and url in candidates:
-                chosen = info
-        report = dict(chosen or first or {"url": candidates[0], "status": None, "ok": False, "error": "not fetched"})
-        report["urls"] = urls
-        if self.target.scope and report.get("ok") and not urls:
-            # A sub-site's sitemap must list the sub-site's pages; the district's alone does not count.
-            report["ok"] = False
-            report["error"] = "no URL of the scope in the sitemap"
-        site.sitemap = report
-        for url in urls[: settings.max_pages]:
-            if not is_skipped_file(url):
-                self._add(url, 1, False, report["url"], None)
+    def add_seed(self, url: str, referrer: str) -> None:
+        """A URL the sitemap listed: queued at depth 1 like a link of the home page."""
+        if not is_skipped_file(url):
+            self._add(url, 1, False, referrer, None)

@@ -10,6 +10,12 @@ verification, no proxies from the environment, the same httpx exceptions) unchan
 
 Pools of origins nobody is talking to are closed, least recently used first, once more than
 ``max_idle_origins`` exist, so a long run over thousands of units does not keep a socket open to each.
+
+Connect-time pinning (DNS rebinding): a request carrying the extension ``PIN`` (the address the SSRF
+guard vetted, set by the sender) is sent over a pool that connects to exactly that address; the URL, the
+Host header and the TLS server name (SNI and certificate check) keep the host name. The pool is keyed by
+origin *and* address, so a connection is never reused for another address. With ``pinned_only`` (what
+``crawler.make_client`` builds), a request without a vetted address is refused before any connection.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ import importlib.util
 import ssl
 import sys
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
 
+import httpcore
 import httpx
 
 # httpcore asks sniffio which event loop runs each time it creates a lock (several per request). When
@@ -53,6 +61,34 @@ class _TrackedStream(httpx.AsyncByteStream):
             done()
 
 
+PIN = "egov_audit.address"
+"""Request extension: the vetted IP address to connect to."""
+
+
+class UnpinnedRequest(httpx.TransportError):
+    """A request reached a pinned-only transport without a vetted address (a bug, never sent)."""
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Connects every TCP stream of its pool to one vetted address, whatever host name httpcore asks for."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        return await self._backend.connect_tcp(self.address, port, timeout=timeout, local_address=local_address,
+                                               socket_options=socket_options)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        raise UnpinnedRequest("unix sockets are never used by the crawler")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
 class _Origin:
     __slots__ = ("active", "transport")
 
@@ -71,19 +107,31 @@ class PerOriginTransport(httpx.AsyncBaseTransport):
         verify: bool,
         per_origin: int,
         max_idle_origins: int,
+        pinned_only: bool = False,
     ) -> None:
         # One TLS context for all pools: building one loads the CA bundle (milliseconds each time).
         self._ssl: ssl.SSLContext = httpx.create_ssl_context(verify=verify, trust_env=False)
         self._limits = httpx.Limits(max_connections=per_origin, max_keepalive_connections=per_origin)
         self._max_idle = max(1, max_idle_origins)
-        self._origins: OrderedDict[tuple[bytes, bytes, int | None], _Origin] = OrderedDict()
+        self._origins: OrderedDict[tuple[bytes, bytes, int | None, str | None], _Origin] = OrderedDict()
+        self.pinned_only = pinned_only
 
-    def _origin(self, key: tuple[bytes, bytes, int | None]) -> _Origin:
+    def _transport(self, address: str | None) -> httpx.AsyncHTTPTransport:
+        transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False)
+        if address is not None:
+            # httpx does not take a network backend; its pool is rebuilt with the same limits and one that
+            # connects to the vetted address (httpx 0.27/0.28 keep the pool in ``_pool``).
+            transport._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl, max_connections=self._limits.max_connections,
+                max_keepalive_connections=self._limits.max_keepalive_connections,
+                keepalive_expiry=self._limits.keepalive_expiry, network_backend=_PinnedBackend(address),
+            )
+        return transport
+
+    def _origin(self, key: tuple[bytes, bytes, int | None, str | None]) -> _Origin:
         origin = self._origins.get(key)
         if origin is None:
-            origin = self._origins[key] = _Origin(
-                httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False)
-            )
+            origin = self._origins[key] = _Origin(self._transport(key[3]))
         else:
             self._origins.move_to_end(key)  # most recently used last: eviction takes from the front
         return origin
@@ -98,7 +146,11 @@ class PerOriginTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        key = (url.raw_scheme, url.raw_host, url.port)
+        address = request.extensions.get(PIN)
+        if address is None and self.pinned_only:
+            raise UnpinnedRequest(f"{url.host}: no vetted address (requests go through crawler.sender)",
+                                  request=request)
+        key = (url.raw_scheme, url.raw_host, url.port, address)
         origin = self._origin(key)
         origin.active += 1
         try:

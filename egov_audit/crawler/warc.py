@@ -11,11 +11,14 @@ the earlier response, for example from ``WarcRecorder.digests`` of that night). 
 payload digest is known is written as a ``revisit`` record (identical-payload-digest profile) without
 its body. Digests are WARC-style ``sha1:<BASE32>``; ``sha256:<hex>`` keys (``CapturedPage.body_digest``)
 are accepted too.
+
+A 304 answer to a conditional request (``Exchange.revisit_of`` set by the sender) is written as a
+``revisit`` record of the server-not-modified profile, referring to the earlier capture it confirms (its
+URI, date and payload digest), so the evidence package can bring that earlier body along.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import zlib
@@ -28,17 +31,15 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from egov_audit import __version__
+from egov_audit.core.bodies import payload_digest
 from egov_audit.crawler.exchange import Exchange
+
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
             307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized",
             403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
             502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-
-
-def payload_digest(body: bytes) -> str:
-    """WARC-Payload-Digest value of a body (what warcio computes: SHA-1, base32)."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def recover_open_file(path: Path) -> int:
@@ -67,6 +68,29 @@ def recover_open_file(path: Path) -> int:
     with path.open("r+b") as fh:
         fh.truncate(good)
     return good
+
+
+def capture_digests(paths: list[Path]) -> dict[str, tuple[str, str]]:
+    """Payload digest → (URI, WARC-Date) of the earliest capture, over the response and revisit records of
+    earlier WARC files (robots.txt, sitemaps, probes and pages alike): what ``known_digests`` wants.
+    A revisit contributes the original it refers to. Unreadable files are skipped (evidence pruned)."""
+    known: dict[str, tuple[str, str]] = {}
+    for path in paths:
+        try:
+            with Path(path).open("rb") as fh:
+                for record in ArchiveIterator(fh):
+                    headers = record.rec_headers
+                    digest = headers.get_header("WARC-Payload-Digest")
+                    if not digest or headers.get_header("WARC-Truncated"):
+                        continue
+                    if record.rec_type == "response":
+                        known.setdefault(digest, (headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date")))
+                    elif record.rec_type == "revisit" and headers.get_header("WARC-Refers-To-Date"):
+                        known.setdefault(digest, (headers.get_header("WARC-Refers-To-Target-URI"),
+                                                  headers.get_header("WARC-Refers-To-Date")))
+        except (OSError, ValueError, EOFError):
+            continue
+    return known
 
 
 class WarcRecorder:
@@ -116,7 +140,12 @@ class WarcRecorder:
         digest = payload_digest(exchange.body)
         sha256 = "sha256:" + hashlib.sha256(exchange.body).hexdigest()
         known = None if exchange.truncated else (self.known_digests.get(digest) or self.known_digests.get(sha256))
-        if known is not None and exchange.body:
+        if exchange.revisit_of is not None and exchange.status == 304:
+            uri, when, earlier = exchange.revisit_of
+            response = writer.create_revisit_record(
+                exchange.url, earlier, uri, when, http_headers=response_headers, warc_headers_dict=dict(common))
+            response.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
+        elif known is not None and exchange.body:
             response = writer.create_revisit_record(
                 exchange.url, digest, known[0], known[1], http_headers=response_headers, warc_headers_dict=dict(common)
             )
@@ -138,8 +167,8 @@ class WarcRecorder:
         request_extra = dict(common)
         request_extra["WARC-Concurrent-To"] = response.rec_headers.get_header("WARC-Record-ID")
         request = writer.create_warc_record(
-            exchange.url, "request", payload=BytesIO(b""), length=0, http_headers=request_headers,
-            warc_headers_dict=request_extra,
+            exchange.url, "request", payload=BytesIO(exchange.request_body), length=len(exchange.request_body),
+            http_headers=request_headers, warc_headers_dict=request_extra,
         )
         self._write(request)
         self._write(response)

@@ -53,6 +53,8 @@ class AuditOptions:
     """How long to wait for another audit that is still running (0: refuse at once)."""
     distributed: bool = False
     """The run's units are put on the task queue for `egov-audit worker` (services.distributed)."""
+    check_ids: list[str] | None = None
+    """Checks to run (None: every check of CRITERIA.md §2); only what they need is gathered."""
 
 
 @dataclass
@@ -60,6 +62,9 @@ class AuditOutcome:
     run_id: str
     resumed: bool
     units: list[UnitOutcome]
+    politeness: Any = None
+    """``crawler.politeness.PolitenessStats`` of the run: requests and peak in flight per host and per IP,
+    the per-IP limits reached and the hosts the circuit breaker retired (for the run's metrics)."""
 
     @property
     def pages(self) -> int:
@@ -111,8 +116,8 @@ async def _audit_locked(ws: Workspace, options: AuditOptions, check_options: Che
     run_id, resumed, units, done = _open_run(ws, options, check_options)
     if progress:
         progress("run_started", {"run": run_id, "resumed": resumed, "units": len(units), "already_done": len(done)})
-    outcomes = await _audit_units(ws, run_id, [u for u in units if u.code not in done], options, check_options,
-                                  progress)
+    outcomes, politeness = await _audit_units(ws, run_id, [u for u in units if u.code not in done], options,
+                                              check_options, progress)
     with session(ws.engine) as s:
         runs_repo.finish_run(s, run_id, "finished")
         for code in done:
@@ -120,7 +125,7 @@ async def _audit_locked(ws: Workspace, options: AuditOptions, check_options: Che
             outcomes.append(UnitOutcome(code, crawl.status, crawl.pages, crawl.error, []))
     outcomes.sort(key=lambda o: o.code)
     await asyncio.to_thread(store_run_metrics, ws, run_id)
-    return AuditOutcome(run_id=run_id, resumed=resumed, units=outcomes)
+    return AuditOutcome(run_id=run_id, resumed=resumed, units=outcomes, politeness=politeness)
 
 
 def _open_run(ws: Workspace, options: AuditOptions,
@@ -191,7 +196,8 @@ async def _start_browser(ws: Workspace, options: AuditOptions) -> Any:
     from egov_audit.crawler.browser import Browser
 
     ws.settings.browser.screenshots = options.screenshots
-    browser = Browser(ws.settings.browser, allow_private_networks=ws.settings.crawler.allow_private_networks)
+    # Whether it may reach private addresses is the crawler's setting: its requests go through the sender.
+    browser = Browser(ws.settings.browser)
     try:
         return await browser.__aenter__()
     except Exception as exc:  # noqa: BLE001
@@ -200,14 +206,15 @@ async def _start_browser(ws: Workspace, options: AuditOptions) -> Any:
 
 
 async def _audit_units(ws: Workspace, run_id: str, units: list[Any], options: AuditOptions,
-                       check_options: CheckOptionsByTier, progress: ProgressCallback | None) -> list[UnitOutcome]:
+                       check_options: CheckOptionsByTier, progress: ProgressCallback | None) -> tuple[list[UnitOutcome], Any]:
     from egov_audit.crawler import HostLimiter, make_client
 
     browser = await _start_browser(ws, options)
     # One client and one limiter for all sites crawled at once, so per-IP limits hold across communes
     # that share a hosting server.
     gatherers = Gatherers(client=make_client(ws.settings.crawler), limiter=HostLimiter.from_settings(ws.settings.crawler),
-                          browser=browser, screenshots=options.screenshots, progress=progress)
+                          browser=browser, screenshots=options.screenshots, progress=progress,
+                          check_ids=options.check_ids)
     semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
     outcomes: list[UnitOutcome] = []
 
@@ -226,7 +233,7 @@ async def _audit_units(ws: Workspace, run_id: str, units: list[Any], options: Au
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
         raise errors[0]
-    return outcomes
+    return outcomes, gatherers.limiter.stats()
 
 
 def _selection(options: dict[str, Any]) -> dict[str, Any]:

@@ -157,10 +157,11 @@ class SharedLimiter:
         return float(delay_for(host, delay)) if delay_for is not None else delay
 
     @asynccontextmanager
-    async def slot(self, host: str, ip: str | None, delay: float, *args: Any, **kwargs: Any) -> AsyncIterator[None]:
+    async def slot(self, host: str, ip: str | None, delay: float, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         """This process's slot, then the cluster's: host first, its turn, then the IP (the order the local
-        limiter keeps, so no two requests wait on each other's slots)."""
-        async with self.local.slot(host, ip, delay, *args, **kwargs):
+        limiter keeps, so no two requests wait on each other's slots). Yields the local slot's ticket, through
+        which the exchange reports how the server answered (the adaptive window and the circuit breaker)."""
+        async with self.local.slot(host, ip, delay, *args, **kwargs) as ticket:
             host_key = await self.slots.acquire("host", host, self.per_host)
             try:
                 wait = await self.slots.reserve_turn(host, self._delay(host, delay))
@@ -168,7 +169,7 @@ class SharedLimiter:
                     await asyncio.sleep(wait)
                 ip_key = await self.slots.acquire("ip", ip, self.per_ip) if ip else None
                 try:
-                    yield
+                    yield ticket
                 finally:
                     if ip_key is not None:
                         await self.slots.release(ip_key)

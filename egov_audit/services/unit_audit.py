@@ -1,25 +1,33 @@
 """Audit one unit in one run: crawl, probes, checks, screenshots, findings; the unit of work of every mode.
 
 ``audit_unit`` is what a local run does for each unit and what a worker of the distributed mode does for
-one job. Every exchange goes to the storage sink as it arrives, so a killed unit keeps what it fetched and
-is resumed without fetching it again.
+one job. Every exchange (pages, robots.txt, sitemaps, probes, the browser's requests) goes through the
+unit's one ``crawler.Sender`` and so to the storage sink as it arrives: a killed unit keeps what it
+fetched and is resumed without fetching it again. Only what the selected checks need is gathered
+(``checks.needs_for``). On an incremental night (``[crawler] incremental``) the unit's previous capture
+drives conditional requests and carries over the pages not due tonight (``crawler.revisit``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
 from egov_audit import checks
-from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding, Need, Status
-from egov_audit.crawler import SiteTarget, crawl_site
-from egov_audit.crawler.warc import WarcRecorder
-from egov_audit.services.settings import Settings
-from egov_audit.services.workspace import ProgressCallback, Workspace, log
+from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding, Need, PriorCapture, Status
+from egov_audit.core.urls import normalize_url
+from egov_audit.crawler import Sender, SiteTarget, crawl_site
+from egov_audit.crawler.revisit import RevisitPlan
+from egov_audit.crawler.warc import WarcRecorder, capture_digests
+from egov_audit.services.gathering import gather_probes
+from egov_audit.services.workspace import ProgressCallback, Workspace
 from egov_audit.storage import findings_repo, pages_repo, runs_repo, units_repo
 from egov_audit.storage.db import session
 
@@ -33,14 +41,54 @@ class UnitOutcome:
     findings: list[Finding]
 
 
+@dataclass
+class PriorNight:
+    """A unit's previous capture, as an incremental night starts from it (empty on a first night)."""
+
+    run_id: str | None = None
+    crawled_at: datetime | None = None
+    pages: dict[str, PriorCapture] = field(default_factory=dict)
+    probes: dict[str, Any] = field(default_factory=dict)
+    warc_files: list[Path] = field(default_factory=list)
+    screenshots: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    """(URL, locator) → screenshot digest of the previous findings' evidence."""
+
+
+def load_prior_night(ws: Workspace, run_id: str, unit_code: str) -> PriorNight:
+    with session(ws.engine) as s:
+        crawl = runs_repo.prior_crawl(s, unit_code, run_id)
+        if crawl is None:
+            return PriorNight()
+        shots = {(e.get("url"), e.get("locator")): e["screenshot"]
+                 for f in findings_repo.load_findings(s, crawl.run_id, unit_code)
+                 for e in f.get("evidence", []) if e.get("screenshot")}
+        return PriorNight(
+            run_id=crawl.run_id, crawled_at=crawl.finished_at or crawl.started_at,
+            pages=pages_repo.prior_captures(s, crawl.run_id, unit_code, ws.blobs),
+            probes=json.loads(crawl.probes_json or "{}"),
+            warc_files=[ws.settings.evidence_dir / name for name in json.loads(crawl.warc_files_json or "[]")],
+            screenshots=shots,
+        )
+
+
 class StoringSink:
     """Persists every exchange as it arrives (page row + body blob + WARC records), so a killed run
-    keeps everything it fetched and a resumed run refetches nothing."""
+    keeps everything it fetched and a resumed run refetches nothing. A page a 304 confirmed is stored as
+    a copy of the previous night's row (its body is already in the blob store)."""
 
     def __init__(self, ws: Workspace, run_id: str, unit_code: str, warc: WarcRecorder,
-                 progress: ProgressCallback | None) -> None:
+                 progress: ProgressCallback | None, prior: PriorNight | None = None) -> None:
         self.ws, self.run_id, self.unit_code, self.warc, self.progress = ws, run_id, unit_code, warc, progress
+        self.prior = prior or PriorNight()
         self.count = 0
+
+    def _changed_at(self, page: Any) -> datetime | None:
+        before = self.prior.pages.get(normalize_url(page.url) or page.url)
+        if before is None:
+            return None
+        if before.page.body_digest != page.body_digest and page.status is not None:
+            return page.fetched_at
+        return before.changed_at
 
     def record(self, exchange: Any) -> None:
         page = exchange.page
@@ -48,10 +96,13 @@ class StoringSink:
             # Database row (and body blob) first: a run killed between the two writes then never fetches
             # the page again on resume; the body it relies on is already in the blob store.
             with session(self.ws.engine) as s:
-                pages_repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
-                                 self.ws.blobs, exchange.body)
+                if page.revisit == "not_modified" and self.prior.run_id:
+                    pages_repo.copy_page(s, self.prior.run_id, self.run_id, self.unit_code, page)
+                else:
+                    pages_repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
+                                           self.ws.blobs, exchange.body, changed_at=self._changed_at(page))
         self.warc.record(exchange)
-        if page is None:  # robots.txt, sitemap and probe requests: WARC only
+        if page is None:  # robots.txt, sitemap, probe and browser requests: WARC only
             return
         self.count += 1
         if self.progress:
@@ -59,40 +110,30 @@ class StoringSink:
                                    "error": page.error})
 
 
-async def _gather_browser_probes(browser: Any, site: CapturedSite, needs: set[Need]) -> None:
-    """Fill the rendering probes the checks declared (mobile view, axe-core) from the shared browser."""
-    home = site.home
-    if browser is None or home is None or not home.ok:
-        return
-    url = home.final_url or home.url
-    # A probe that failed leaves its key out: the check then says `unknown`, never `fail`.
-    if Need.MOBILE in needs:
-        result = await browser.mobile_probe(url)
-        if "error" not in result:
-            site.probes[Need.MOBILE.value] = result
-    if Need.AXE in needs:
-        result = await browser.axe_probe(url)
-        if "error" not in result:
-            site.probes[Need.AXE.value] = result
-
-
 SCREENSHOTS_PER_FINDING = 3
 """Evidence items shot per finding: the link that leads to a section and the page that proves it."""
 
 
-async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]) -> None:
+async def _take_screenshots(browser: Any, ws: Workspace, site: CapturedSite, findings: list[Finding],
+                            sender: Sender, prior: PriorNight) -> None:
     """Screenshots of the pages that prove a finding, the matched element outlined; one navigation per
-    page for all its elements, each image stored once per digest."""
+    page for all its elements, each image stored once per digest. A page the server confirmed unchanged
+    since the previous night keeps that night's screenshot of the same element."""
     shown = [e for f in findings if f.status in (Status.PASS, Status.PARTIAL)
              for e in f.evidence[:SCREENSHOTS_PER_FINDING]]
     wanted: dict[str, list[str | None]] = {}
+    digests: dict[tuple[str, str | None], str | None] = {}
     for evidence in shown:
+        key = (evidence.url, evidence.locator)
+        page = site.pages.get(normalize_url(evidence.url) or evidence.url)
+        if page is not None and page.revisit and key in prior.screenshots:
+            digests[key] = prior.screenshots[key]
+            continue
         locators = wanted.setdefault(evidence.url, [])
         if evidence.locator not in locators:
             locators.append(evidence.locator)
-    digests: dict[tuple[str, str | None], str | None] = {}
     for url, locators in wanted.items():
-        shots = await browser.screenshot_results(url, locators)
+        shots = await browser.screenshot_results(url, locators, sender=sender)
         for locator, shot in shots.items():
             digests[(url, locator)] = ws.blobs.put(shot["png"]) if shot.get("png") else None
     for evidence in shown:
@@ -102,22 +143,62 @@ async def _take_screenshots(browser: Any, ws: Workspace, findings: list[Finding]
 @dataclass
 class Gatherers:
     """What every unit of a run shares: one HTTP client and one limiter (so per-host and per-IP limits hold
-    across units on one server), the run's Chromium (None without a browser) and the progress callback."""
+    across units on one server), the run's Chromium (None without a browser), the progress callback and
+    the checks selected (None: all of them; only what they need is gathered)."""
 
     client: Any
     limiter: Any
     browser: Any = None
     screenshots: bool = True
     progress: ProgressCallback | None = None
+    check_ids: list[str] | None = None
     before_outcome: Callable[[Session, str, CapturedSite], None] | None = None
     """Called in the transaction that stores a unit's outcome, before it is written; raising aborts it."""
+
+
+def crawl_settings_for(crawler: Any, needs: set[Need]) -> Any:
+    """The crawl the checks need: without a check of the pages, the home page (and the sitemap when a
+    check reads it) is all there is to fetch."""
+    if needs & {Need.PAGES, Need.RENDERED}:
+        return crawler
+    return dataclasses.replace(crawler, max_pages=1, fetch_sitemap=crawler.fetch_sitemap and Need.SITEMAP in needs)
+
+
+def _open_warc(ws: Workspace, run_id: str, unit_code: str, prior: PriorNight) -> WarcRecorder:
+    warc_dir = ws.warc_dir / run_id
+    warc_dir.mkdir(parents=True, exist_ok=True)
+    segment = 0
+    while (warc_dir / f"{unit_code}-{segment:02d}.warc.gz").exists():
+        segment += 1
+    with session(ws.engine) as s:
+        known = pages_repo.previous_digests(s, unit_code, run_id)
+    # Everything the previous night wrote (robots.txt, sitemaps, probes too): identical answers tonight
+    # become revisit records.
+    for digest, where in capture_digests(prior.warc_files).items():
+        known.setdefault(digest, where)
+    return WarcRecorder(warc_dir / f"{unit_code}-{segment:02d}.warc.gz", known_digests=known)
+
+
+def _store_pages_not_fetched(ws: Workspace, run_id: str, unit_code: str, site: CapturedSite,
+                             prior: PriorNight) -> None:
+    """Rows for tonight's pages no exchange stored: those carried over (copies of the previous night's)
+    and those whose DOM after scripts ran was set after their exchange."""
+    carried = [p for p in site.pages.values() if p.revisit == "carried"]
+    rendered = [p for p in site.pages.values() if p.rendered_html and p.revisit != "carried"]
+    if not carried and not rendered:
+        return
+    with session(ws.engine) as s:
+        for page in carried:
+            if prior.run_id:
+                pages_repo.copy_page(s, prior.run_id, run_id, unit_code, page)
+        for page in rendered:
+            pages_repo.record_page(s, run_id, unit_code, page, None, ws.blobs, None)
 
 
 async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: checks.CheckOptions,
                      gatherers: Gatherers) -> UnitOutcome:
     """Crawl, probe, check and store one unit in one run; resumes what a killed attempt stored."""
-    settings = ws.settings
-    browser, client, limiter, progress = gatherers.browser, gatherers.client, gatherers.limiter, gatherers.progress
+    settings, browser, progress = ws.settings, gatherers.browser, gatherers.progress
     with session(ws.engine) as s:
         resume_site = pages_repo.load_site(s, run_id, unit.code, ws.blobs) if pages_repo.stored_urls(s, run_id, unit.code) else None
         runs_repo.start_unit_crawl(s, run_id, unit.code)
@@ -126,39 +207,32 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         progress("unit_started", {"unit": unit.code, "name": unit.name, "resumed_pages": len(resume_site.pages) if resume_site else 0})
     target = SiteTarget(unit_code=unit.code, unit_level=unit.level, portal_url=unit.portal_url or None,
                         scope=unit.scope or None, other_unit_scopes=nested)
-    warc_dir = ws.warc_dir / run_id
-    warc_dir.mkdir(parents=True, exist_ok=True)
-    segment = 0
-    while (warc_dir / f"{unit.code}-{segment:02d}.warc.gz").exists():
-        segment += 1
-    warc_path = warc_dir / f"{unit.code}-{segment:02d}.warc.gz"
-    with session(ws.engine) as s:
-        known_digests = pages_repo.previous_digests(s, unit.code, run_id)
-    warc = WarcRecorder(warc_path, known_digests=known_digests)
-    sink = StoringSink(ws, run_id, unit.code, warc, progress)
+    prior = load_prior_night(ws, run_id, unit.code) if settings.crawler.incremental else PriorNight()
+    plan = RevisitPlan.from_settings(settings.crawler, datetime.now(UTC))
+    warc = _open_warc(ws, run_id, unit.code, prior)
+    sender = Sender(gatherers.client, settings.crawler, limiter=gatherers.limiter,
+                    sink=StoringSink(ws, run_id, unit.code, warc, progress, prior))
+    needs = checks.needs_for(gatherers.check_ids)
     try:
         # Portals whose menu only appears after scripts run are rendered in the shared Chromium.
-        renderer = browser.render if browser is not None else None
-        site = await crawl_site(target, settings.crawler, sink, resume=resume_site.pages if resume_site else None,
-                                client=client, limiter=limiter, renderer=renderer)
-        # Probe requests go through the same sink: the WARC shows every request the auditor made.
-        await gather_probes(site, settings, client, limiter, check_options, browser, sink)
+        renderer = browser.render if browser is not None and needs & {Need.PAGES, Need.RENDERED} else None
+        site = await crawl_site(target, crawl_settings_for(settings.crawler, needs), sender=sender,
+                                resume=resume_site.pages if resume_site else None, renderer=renderer,
+                                prior=prior.pages, revisit=plan)
+        if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
+            await gather_probes(site, needs, sender, browser, check_options, prior.probes, prior.crawled_at, plan)
+        # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck
+        # and resume see the menu a script built.
+        _store_pages_not_fetched(ws, run_id, unit.code, site, prior)
+        findings = checks.run_checks(site, ids=gatherers.check_ids, options=check_options)
+        if browser is not None and gatherers.screenshots:
+            await _take_screenshots(browser, ws, site, findings, sender, prior)
     finally:
         warc.close()
-    # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck and
-    # resume see the menu a script built.
-    rendered = [p for p in site.pages.values() if p.rendered_html]
-    if rendered:
-        with session(ws.engine) as s:
-            for page in rendered:
-                pages_repo.record_page(s, run_id, unit.code, page, None, ws.blobs, None)
+    warc_dir = ws.warc_dir / run_id
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
     if ws.evidence is not None:
         ws.evidence.publish(warc_files)  # a remote store holds the evidence before the outcome is stored
-
-    findings = checks.run_checks(site, options=check_options)
-    if browser is not None and gatherers.screenshots:
-        await _take_screenshots(browser, ws, findings)
     with session(ws.engine) as s:
         if gatherers.before_outcome is not None:
             # The distributed mode's fence: only the attempt holding the unit's lease stores an outcome.
@@ -170,60 +244,3 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         progress("unit_finished", {"unit": unit.code, "status": str(site.crawl_status), "pages": pages,
                                    "error": site.crawl_error})
     return UnitOutcome(unit.code, str(site.crawl_status), pages, site.crawl_error, findings)
-
-
-async def gather_probes(site: CapturedSite, settings: Settings, client: Any, limiter: Any,
-                        check_options: checks.CheckOptions, browser: Any = None, sink: Any = None) -> None:
-    """Every probe the checks declared, for a crawled site, as an audit gathers them: the network probes
-    (DNS, HTTPS, site search, link statuses), then the rendering probes of the shared browser (if any).
-    Nothing is probed for a site whose home page could not be fetched."""
-    if site.crawl_status not in (CrawlStatus.OK, CrawlStatus.PARTIAL):
-        return
-    await _gather_network_probes(site, settings, client, limiter, check_options, sink)
-    if browser is not None:
-        await _gather_browser_probes(browser, site, checks.needs_for(checks.CHECK_IDS))
-
-
-async def _gather_network_probes(site: CapturedSite, settings: Settings, client: Any, limiter: Any,
-                                 check_options: checks.CheckOptions, sink: Any) -> None:
-    """The probes the checks declared that need the network but not a browser."""
-    from egov_audit.checks.search_plan import plan_search
-    from egov_audit.crawler import probes
-
-    parts = urlsplit(site.home_url or site.portal_url or "")
-    if not parts.hostname:
-        return
-    site.probes[Need.DNS.value] = await probes.dns_probe(parts.hostname)
-    # host:port when the portal names a port, so the probe never knocks on ports the unit does not serve.
-    # Its two requests take a politeness slot of the host like every other request (the per-host and per-IP
-    # limits of a server hold for probes too, across workers as well).
-    async with limiter.slot(parts.hostname, await _address_of(parts, settings), settings.crawler.delay_seconds):
-        site.probes[Need.HTTPS.value] = await probes.https_probe(
-            parts.netloc, client, allow_private_networks=settings.crawler.allow_private_networks,
-            timeout=settings.crawler.timeout_seconds)
-    # The search probe records "no_form" / "foreign_host" itself; checks stay pure, the crawler judges nothing.
-    site.probes[Need.SEARCH.value] = await probes.search_probe(
-        plan_search(site, check_options), client, settings.crawler, limiter=limiter, sink=sink)
-    site.probes[Need.LINK_STATUS.value] = await probes.link_status_probe(
-        site, _links_to_check(site), client, settings.crawler, limiter=limiter, sink=sink)
-
-
-async def _address_of(parts: Any, settings: Settings) -> str | None:
-    """The address the limiter counts a probe's requests against (None when it does not resolve)."""
-    from egov_audit.crawler.safety import Resolver
-
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        return await Resolver(settings.crawler.allow_private_networks).check(parts.hostname, port)
-    except Exception:  # noqa: BLE001 - the probe itself records why the host cannot be reached
-        return None
-
-
-def _links_to_check(site: CapturedSite) -> list[str]:
-    from egov_audit.checks.search_plan import link_check_urls
-
-    try:
-        return link_check_urls(site)
-    except Exception:  # noqa: BLE001 - a page the parser chokes on must not break the audit
-        log.warning("links of %s could not be listed for the link-status probe", site.unit_code, exc_info=True)
-        return []

@@ -146,6 +146,16 @@ class Page(SQLModel, table=True):
     elapsed_seconds: float | None = None
     fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rendered_digest: str | None = None
+    # Incremental nights (migration s_incremental): the validators the next night's conditional request
+    # sends, when the server last confirmed the body, when it last changed, and how tonight's row was got.
+    etag: str | None = Field(default=None, sa_type=sa.Text)
+    last_modified: str | None = None
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revisit: str | None = None
+    """None (fetched), ``not_modified`` (304), ``unchanged`` (same body again) or ``carried`` (not asked)."""
+    carried_from: str | None = None
+    """The run whose stored row this one copies (``not_modified`` and ``carried`` rows)."""
 
 
 class FindingRow(SQLModel, table=True):

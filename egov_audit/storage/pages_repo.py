@@ -6,11 +6,11 @@ import json
 import unicodedata
 import zlib
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus
+from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, PriorCapture
 from egov_audit.storage.blobs import BlobStore
 from egov_audit.storage.columns import dumps
 from egov_audit.storage.models import (
@@ -22,6 +22,10 @@ from egov_audit.storage.runs_repo import unit_crawl
 from egov_audit.storage.units_repo import nested_scopes
 
 
+def _header(headers: dict[str, str] | None, name: str) -> str | None:
+    return next((v for k, v in (headers or {}).items() if k.lower() == name), None)
+
+
 def record_page(
     s: Session,
     run_id: str,
@@ -30,11 +34,13 @@ def record_page(
     headers: dict[str, str] | None,
     blobs: BlobStore,
     raw_body: bytes | None,
+    changed_at: datetime | None = None,
 ) -> Page:
     """Persist one fetched page: body, headers (as JSON) and rendered DOM go to the blob store.
 
     Idempotent on (run, unit, url): recording the same URL again updates the row, so a resumed crawl or
-    a sink called twice never duplicates pages.
+    a sink called twice never duplicates pages. The response's ETag and Last-Modified are kept as the
+    next night's validators; ``changed_at`` is when the body was last seen to change (incremental nights).
     """
     body_digest = blobs.put(raw_body) if raw_body is not None else page.body_digest
     headers_digest = blobs.put(dumps(headers).encode("utf-8")) if headers is not None else None
@@ -61,9 +67,61 @@ def record_page(
     row.elapsed_seconds = page.elapsed_seconds
     row.fetched_at = page.fetched_at
     row.rendered_digest = rendered_digest if rendered_digest is not None else row.rendered_digest
+    if headers is not None:
+        row.etag, row.last_modified = _header(headers, "etag"), _header(headers, "last-modified")
+    row.verified_at = page.verified_at or page.fetched_at
+    row.revisit = page.revisit
+    row.changed_at = changed_at if changed_at is not None else row.changed_at
     s.add(row)
     s.flush()
     return row
+
+
+def copy_page(s: Session, from_run: str, run_id: str, unit_code: str, page: CapturedPage) -> Page | None:
+    """Store in ``run_id`` the row an earlier run stored for ``page.url`` (a page a conditional request
+    found unchanged, or one carried over unasked), with tonight's place in the crawl and confirmation
+    time; bodies, headers and validators are the earlier row's (blobs are shared, never copied)."""
+    old = s.exec(select(Page).where(Page.run_id == from_run, Page.unit_code == unit_code, Page.url == page.url)).first()
+    if old is None:
+        return None
+    row = s.exec(select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code, Page.url == page.url)).first()
+    if row is None:
+        row = Page(run_id=run_id, unit_code=unit_code, url=page.url, final_url=old.final_url)
+    for name in ("final_url", "status", "error", "content_type", "encoding", "legacy_font_encoding", "headers_digest",
+                 "body_digest", "size_bytes", "redirects_json", "elapsed_seconds", "fetched_at", "rendered_digest",
+                 "etag", "last_modified", "changed_at"):
+        setattr(row, name, getattr(old, name))
+    row.ttfb_seconds = page.ttfb_seconds if page.ttfb_seconds is not None else old.ttfb_seconds
+    row.depth, row.referrer, row.link_text = page.depth, page.referrer, page.link_text
+    row.verified_at = page.verified_at or old.verified_at or old.fetched_at
+    row.revisit = page.revisit
+    row.carried_from = old.carried_from or from_run
+    s.add(row)
+    s.flush()
+    return row
+
+
+def prior_captures(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> dict[str, PriorCapture]:
+    """The pages of a unit's crawl in ``run_id`` (an earlier night), HTML included, as the next night's
+    crawl wants them (``crawler.revisit``): URL → page, validators, confirmation and change times."""
+    from egov_audit.core.bodies import payload_digest
+
+    site = load_site(s, run_id, unit_code, blobs)
+    rows = s.exec(select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code))
+    captures: dict[str, PriorCapture] = {}
+    for row in rows:
+        page = site.pages.get(row.url)
+        if page is None:
+            continue
+        page.verified_at = row.verified_at or row.fetched_at
+        page.revisit = None  # tonight's crawl says how it got the page
+        body = blobs.get(row.body_digest) if row.body_digest and blobs.exists(row.body_digest) else None
+        captures[row.url] = PriorCapture(
+            page=page, run_id=run_id, etag=row.etag, last_modified=row.last_modified,
+            verified_at=page.verified_at, changed_at=row.changed_at,
+            warc_digest=payload_digest(body) if body is not None else None,
+        )
+    return captures
 
 
 def stored_urls(s: Session, run_id: str, unit_code: str) -> set[str]:
@@ -153,6 +211,8 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
             redirects=json.loads(row.redirects_json or "[]"),
             rendered_html=rendered,
             size_bytes=row.size_bytes,
+            revisit=row.revisit,
+            verified_at=row.verified_at,
         )
     return site
 

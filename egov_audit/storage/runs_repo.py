@@ -168,3 +168,17 @@ def warc_files_of_unit(s: Session, unit_code: str) -> list[str]:
     """Every WARC file named by the unit's crawls, in all runs (what its evidence export may read)."""
     query = select(UnitCrawl.warc_files_json).where(UnitCrawl.unit_code == unit_code)
     return [name for files_json in s.exec(query) for name in json.loads(files_json or "[]")]
+def prior_crawl(s: Session, unit_code: str, before_run: str) -> UnitCrawl | None:
+    """The unit's newest crawl that reached its portal (``ok`` or ``partial``) in a run started before
+    ``before_run``: the capture an incremental night starts from."""
+    current = s.get(AuditRun, before_run)
+    query = (
+        select(UnitCrawl)
+        .join(AuditRun, AuditRun.id == UnitCrawl.run_id)
+        .where(UnitCrawl.unit_code == unit_code, UnitCrawl.run_id != before_run,
+               UnitCrawl.status.in_(["ok", "partial"]))
+        .order_by(AuditRun.started_at.desc(), AuditRun.id.desc())
+    )
+    if current is not None:
+        query = query.where(AuditRun.started_at < current.started_at)
+    return s.exec(query).first()

@@ -188,20 +188,24 @@ class FarmServer:
 
         A request the crawler abandoned (timeout, budget) must not stay "in flight" in the measurements.
         """
-        end = time.monotonic() + seconds
-        conn = handler.connection
-        while (left := end - time.monotonic()) > 0:
-            if self.stopping.is_set():
-                return True
-            readable, _, _ = select.select([conn], [], [], min(0.05, left))
-            if readable:
-                try:
-                    if conn.recv(1, socket.MSG_PEEK) == b"":
-                        return True
-                except (OSError, ValueError):
+        return wait_or_hang_up(handler.connection, seconds, self.stopping, 0.05)
+
+
+def wait_or_hang_up(conn: socket.socket, seconds: float, stopping: threading.Event, poll: float) -> bool:
+    """Sleep up to ``seconds`` watching ``conn``; True as soon as the client hung up or ``stopping`` is set."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if stopping.is_set():
+            return True
+        readable, _, _ = select.select([conn], [], [], min(poll, left))
+        if readable:
+            try:
+                if conn.recv(1, socket.MSG_PEEK) == b"":
                     return True
-                time.sleep(min(0.05, max(0.0, end - time.monotonic())))  # pipelined bytes: keep waiting
-        return False
+            except (OSError, ValueError):
+                return True
+            time.sleep(min(poll, max(0.0, end - time.monotonic())))  # pipelined bytes: keep waiting
+    return False
 
 
 def self_signed_context(common_name: str = "ubnd.tls-loi.gov.vn") -> ssl.SSLContext:

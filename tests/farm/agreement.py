@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from egov_audit import checks
 from egov_audit.checks.search_plan import plan_search
 from egov_audit.core.artifacts import CapturedSite, Finding, Need
-from egov_audit.crawler import SiteTarget, crawl_site, make_client
+from egov_audit.crawler import HostLimiter, Sender, SiteTarget, crawl_site, make_client
 from egov_audit.crawler.browser import Browser
 from egov_audit.crawler.probes import https_probe, search_probe
 from egov_audit.crawler.settings import BrowserSettings, CrawlerSettings
@@ -134,22 +134,23 @@ async def crawl_all(province: DemoProvince, settings: CrawlerSettings,
     shared Chromium (rendering pages whose menu a script builds, and the 390 px mobile probe), and the
     HTTPS and site-search probes. ``browser``: a running Chromium to share (else one is started)."""
     sites: dict[str, CapturedSite] = {}
+    limiter = HostLimiter.from_settings(settings)
     async with AsyncExitStack() as stack:
         client = await stack.enter_async_context(make_client(settings))
         if browser is None:
-            browser = await stack.enter_async_context(
-                Browser(BrowserSettings(screenshots=False), allow_private_networks=True))
+            browser = await stack.enter_async_context(Browser(BrowserSettings(screenshots=False)))
 
         async def one(code: str) -> None:
             unit = province.unit(code)
             target = SiteTarget(code, unit.level, province.portal_url(code), province.scope(code) or None)
-            site = await crawl_site(target, settings, None, client=client, renderer=browser.render)
+            # One sender per unit, as in an audit: the crawl, its probes and the browser's requests share it.
+            sender = Sender(client, settings, limiter=limiter)
+            site = await crawl_site(target, settings, sender=sender, renderer=browser.render)
             host = urlsplit(province.portal_url(code)).netloc
-            site.probes[Need.HTTPS.value] = await https_probe(host, client, allow_private_networks=True,
-                                                              timeout=settings.timeout_seconds)
-            site.probes[Need.SEARCH.value] = await search_probe(plan_search(site), client, settings)
+            site.probes[Need.HTTPS.value] = await https_probe(host, sender)
+            site.probes[Need.SEARCH.value] = await search_probe(plan_search(site), sender)
             if site.home is not None and site.home.ok:
-                mobile = await browser.mobile_probe(site.home.final_url or site.home.url)
+                mobile = await browser.mobile_probe(site.home.final_url or site.home.url, sender)
                 if "error" not in mobile:
                     site.probes[Need.MOBILE.value] = mobile
             sites[code] = site

@@ -1,0 +1,243 @@
+"""A province every night on one shared server: politeness that still finishes, and incremental nights.
+
+    .venv/bin/python bench/nightly.py [--portals 200] [--articles 4] [--think 0.2] [--capacity 8]
+
+One server process on 127.0.0.1 (tests/crawlfarm/hosting.py) hosts every commune portal as a virtual
+host of one address, as provincial platforms do; some portals are slow (ten times the think time), some
+never answer. It counts requests in flight per portal and for the whole IP, and answers slower once more
+than ``--capacity`` requests are in flight at once. The real audit pipeline (``services.audit``: crawl,
+probes, checks, SQLite, blob store, WARC) audits the province at the default settings, the browser left
+out (``--no-browser``: Chromium's screenshots would dominate and measure Chromium, not politeness):
+
+1. **baseline** — the first night with the adaptive per-IP limit switched off (the fixed per-IP limit of
+   ``per_ip_concurrency`` = 2), in a fresh data directory;
+2. **night 1** — the same first night at the defaults (adaptive per-IP limit), in another one;
+3. about ``--change`` of the pages get new content;
+4. **night 2** — the next night in night 1's data directory (incremental: conditional requests, revisits,
+   carried pages).
+
+Printed for each: wall time, pages in the sites and pages fetched per second, requests, bytes stored
+(database, WARC files and blobs added), peak in flight per host and per IP as the server counted them,
+the server's latency under the crawl against its idle latency, and what the figures imply for a
+700-commune province. Each audit runs in its own child process (its peak RSS is printed too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PROVINCE = "99"
+
+
+# --------------------------------------------------------------------------- the server process
+
+
+def _portals(args: dict[str, Any]) -> list[Any]:
+    from tests.crawlfarm.hosting import build_portal
+
+    rng = random.Random(args["seed"])
+    portals = []
+    for n in range(args["portals"]):
+        behaviour = "hanging" if n < args["hanging"] else "slow" if n < args["hanging"] + args["slow"] else "normal"
+        think = args["think"] * rng.uniform(0.6, 1.4)
+        portals.append(build_portal(f"xa-{n:03d}.tinh-thu.gov.vn", rng, articles=args["articles"],
+                                    page_kb=args["page_kb"], think=think, behaviour=behaviour))
+    rng.shuffle(portals)  # hanging and slow portals spread over the night, not all first
+    return portals
+
+
+def _serve(args: dict[str, Any], conn: Any) -> None:
+    from tests.crawlfarm.hosting import HostingServer, Measurements
+
+    server = HostingServer(_portals(args), capacity=args["capacity"])
+    conn.send({"port": server.port, "hosts": list(server.portals)})
+    rng = random.Random(args["seed"] + 1)
+    while True:
+        command, *rest = conn.recv()
+        if command == "idle":
+            normal = [h for h, p in server.portals.items() if p.behaviour == "normal"][:10]
+            conn.send(statistics.mean(server.idle_latency(h, 5) for h in normal))
+            server.stats = Measurements()
+        elif command == "mark":
+            server.stats = Measurements()
+            conn.send(True)
+        elif command == "stats":
+            stats = server.stats
+            loaded = [(think, base) for _, think, base in stats.latencies if base > 0]
+            conn.send({"requests": sum(stats.requests.values()), "peak_ip": stats.peak_ip,
+                       "peak_host": max(stats.peak_host.values(), default=0),
+                       "not_modified": sum(stats.not_modified.values()), "conditional": sum(stats.conditional.values()),
+                       "latency_factor": sum(t for t, _ in loaded) / max(1e-9, sum(b for _, b in loaded))})
+        elif command == "change":
+            conn.send(len(server.change(rest[0], rng)))
+        elif command == "pages":
+            conn.send(sum(1 for p in server.portals.values() for page in p.pages.values() if "html" in page.content_type))
+        else:
+            server.close()
+            conn.send(True)
+            return
+
+
+# --------------------------------------------------------------------------- one night, in a child process
+
+
+def _night(cfg: dict[str, Any]) -> dict[str, Any]:
+    import asyncio
+
+    from egov_audit.services.audit import AuditOptions, audit
+    from egov_audit.services.settings import Settings
+    from egov_audit.services.workspace import Workspace
+    from egov_audit.storage import units_repo
+    from egov_audit.storage.db import session
+
+    settings = Settings(data_dir=Path(cfg["data_dir"]))
+    settings.crawler.allow_private_networks = True  # the province is on 127.0.0.1
+    settings.crawler.hosts_file = cfg["hosts_file"]
+    settings.crawler.adaptive_ip_concurrency = cfg["adaptive"]
+    ws = Workspace.open(settings)
+    with session(ws.engine) as s:
+        units_repo.upsert_units(s, [units_repo.UnitRow(f"B{n:04d}", f"Xã {n}", "commune", PROVINCE, None, url)
+                                    for n, url in enumerate(cfg["urls"])])
+    t0 = time.perf_counter()
+    outcome = asyncio.run(audit(ws, AuditOptions(province=PROVINCE, use_browser=False, screenshots=False)))
+    seconds = time.perf_counter() - t0
+    from egov_audit.storage import pages_repo
+
+    kinds: dict[str, int] = {}
+    with session(ws.engine) as s:
+        for unit in outcome.units:
+            for page in pages_repo.load_site(s, outcome.run_id, unit.code, ws.blobs).pages.values():
+                if page.status is not None:
+                    kind = page.revisit or "fetched"
+                    kinds[kind] = kinds.get(kind, 0) + 1
+    ips = outcome.politeness.ips
+    window = max(ips.values(), key=lambda w: w.requests)
+    return {"seconds": seconds, "pages": outcome.pages, "kinds": kinds,
+            "statuses": {s: sum(1 for u in outcome.units if u.crawl_status == s) for s in {u.crawl_status for u in outcome.units}},
+            "ip_limit": {"highest": window.highest_limit, "lowest": window.lowest_limit, "end": window.limit,
+                         "decreases": window.decreases, "peak": window.peak_in_flight},
+            "host_peak": max(h.peak_in_flight for h in outcome.politeness.hosts.values()),
+            "retired": len(outcome.politeness.retired),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _child(cfg: dict[str, Any]) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--night"], input=json.dumps(cfg), text=True,
+                         capture_output=True, check=False, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"the audit failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+
+def _run(name: str, conn: Any, cfg: dict[str, Any]) -> dict[str, Any]:
+    data = Path(cfg["data_dir"])
+    before = _bytes(data) if data.exists() else 0
+    conn.send(("mark",))
+    conn.recv()
+    result = _child(cfg)
+    conn.send(("stats",))
+    result["server"] = conn.recv()
+    result["bytes"] = _bytes(data) - before
+    result["name"] = name
+    kinds = result["kinds"]
+    print(f"{name:9} {result['seconds']:7.1f} s  {result['pages']:6d} pages ({kinds.get('fetched', 0)} fetched, "
+          f"{kinds.get('not_modified', 0)} 304, {kinds.get('unchanged', 0)} unchanged, {kinds.get('carried', 0)} carried)"
+          f" = {result['pages'] / result['seconds']:6.1f} pages/s, {result['server']['requests']:6d} requests, "
+          f"{result['bytes'] / 1e6:7.1f} MB stored; peak in flight: host {result['server']['peak_host']}, "
+          f"IP {result['server']['peak_ip']} (limit {result['ip_limit']['lowest']:.0f}–{result['ip_limit']['highest']:.0f}, "
+          f"{result['ip_limit']['decreases']} cuts); server latency ×{result['server']['latency_factor']:.2f} of idle; "
+          f"{result['retired']} hosts retired; {result['statuses']}; RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+    return result
+
+
+def _verdict(baseline: dict, first: dict, second: dict, idle: float, args: argparse.Namespace) -> None:
+    speed = (first["pages"] / first["seconds"]) / (baseline["pages"] / baseline["seconds"])
+    time_share, byte_share = second["seconds"] / first["seconds"], second["bytes"] / first["bytes"]
+    peak_host = max(r["server"]["peak_host"] for r in (baseline, first, second))
+    latency = max(r["server"]["latency_factor"] for r in (first, second))
+    print(f"\nidle latency of the server: {idle * 1000:.0f} ms (time to first byte, one request at a time)")
+    checks = [
+        (f"night 1 pages/s = {speed:.2f} × the fixed per-IP limit of 2", speed >= 4),
+        (f"night 2 time = {time_share:.0%} of night 1", time_share < 0.30),
+        (f"night 2 bytes = {byte_share:.1%} of night 1", byte_share < 0.05),
+        (f"peak in flight per host = {peak_host} (per_host_concurrency 2)", peak_host <= 2),
+        (f"server latency under the crawl = ×{latency:.2f} of idle", latency <= 1.5),
+    ]
+    for text, ok in checks:
+        print(f"  {'ok  ' if ok else 'MISS'} {text}")
+    pages_700 = 700 * first["pages"] / args.portals
+    for real in (0.5, 1.0):
+        scale = real / args.think  # the crawl is bound by the server's latency: time scales with it
+        t1 = first["seconds"] * scale * 700 / args.portals
+        t0 = baseline["seconds"] * scale * 700 / args.portals
+        print(f"  700 communes (~{pages_700:,.0f} pages) on one such server answering in ~{real:g} s: first night "
+              f"~{t1 / 3600:.1f} h (fixed limit of 2: ~{t0 / 3600:.1f} h), next nights ~{t1 * time_share / 3600:.1f} h")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--portals", type=int, default=200)
+    parser.add_argument("--articles", type=int, default=4, help="articles per changing section (5 sections)")
+    parser.add_argument("--page-kb", type=int, default=40)
+    parser.add_argument("--think", type=float, default=0.2, help="mean seconds a portal takes per answer")
+    parser.add_argument("--slow", type=int, default=6, help="portals ten times slower")
+    parser.add_argument("--hanging", type=int, default=4, help="portals that never answer")
+    parser.add_argument("--capacity", type=int, default=8, help="requests in flight before the server slows")
+    parser.add_argument("--change", type=float, default=0.05, help="share of pages changed before night 2")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--keep", metavar="DIR", help="keep the data directories here")
+    parser.add_argument("--night", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.night:
+        print(json.dumps(_night(json.loads(sys.stdin.read()))))
+        return
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=_serve, args=(vars(args), child), daemon=True)
+    server.start()
+    info = parent.recv()
+    work = Path(args.keep or tempfile.mkdtemp(prefix="egov-nightly-"))
+    work.mkdir(parents=True, exist_ok=True)
+    hosts = work / "hosts"
+    hosts.write_text("".join(f"127.0.0.1 {h}\n" for h in info["hosts"]), encoding="utf-8")
+    urls = [f"http://{h}:{info['port']}/" for h in sorted(info["hosts"])]
+    parent.send(("pages",))
+    print(f"province: {len(urls)} portals on 127.0.0.1 ({args.hanging} hanging, {args.slow} slow, {parent.recv()} "
+          f"pages), think ~{args.think:g} s, server capacity {args.capacity} in flight; work dir {work}", flush=True)
+    parent.send(("idle",))
+    idle = parent.recv()
+    common = {"hosts_file": str(hosts), "urls": urls}
+    baseline = _run("baseline", parent, {**common, "data_dir": str(work / "baseline"), "adaptive": False})
+    first = _run("night 1", parent, {**common, "data_dir": str(work / "nights"), "adaptive": True})
+    parent.send(("change", args.change))
+    print(f"          {parent.recv()} pages changed", flush=True)
+    second = _run("night 2", parent, {**common, "data_dir": str(work / "nights"), "adaptive": True})
+    _verdict(baseline, first, second, idle, args)
+    parent.send(("stop",))
+    parent.recv()
+    server.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
