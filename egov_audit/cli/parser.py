@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log line format (default: json when stderr is not a terminal)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    for add_commands in (_add_audit_commands, _add_survey_and_score_commands, _add_output_commands,
+                         _add_review_commands, _add_distributed_commands, _add_night_commands):
+        add_commands(sub)
+    return parser
+
+
+def _add_audit_commands(sub: argparse._SubParsersAction) -> None:
+    """Units to audit, the audit itself and its re-check on stored evidence."""
     demo = sub.add_parser("demo", help="serve the bundled sample province on 127.0.0.1 and run the whole pipeline")
     demo.add_argument("--no-screenshots", action="store_true")
     demo.add_argument("--no-browser", action="store_true")
@@ -93,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     recheck.add_argument("--run", required=True, metavar="ID")
     recheck.add_argument("--framework", metavar="ID")
 
+
+def _add_survey_and_score_commands(sub: argparse._SubParsersAction) -> None:
+    """Survey forms, their versions, scoring and score sets."""
     selfreport = sub.add_parser("selfreport", help="survey forms (phiếu khảo sát)")
     sr_sub = selfreport.add_subparsers(dest="selfreport_command", required=True, parser_class=_Parser)
     template = sr_sub.add_parser("template", help="write the survey form to send to units")
@@ -105,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_score_commands(sub)
 
+
+def _add_output_commands(sub: argparse._SubParsersAction) -> None:
+    """What officials and other systems read: findings, reports, evidence packages."""
     findings = sub.add_parser("findings", help="export the findings of the latest (or given) run")
     findings.add_argument("--format", choices=["json"], default="json")
     findings.add_argument("--out", type=Path, help="file to write (default: standard output)")
@@ -126,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev_verify = ev_sub.add_parser("verify", help="read WARC files completely and check their payload digests")
     ev_verify.add_argument("files", nargs="+", type=Path)
 
+
+def _add_review_commands(sub: argparse._SubParsersAction) -> None:
+    """The review app, its users, decisions, API clients and unit links."""
     serve = sub.add_parser("serve", help="the review web app (sign-in required; see `user add`)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_positive_int, default=8080, help="port to listen on (default 8080)")
@@ -173,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     link_create.add_argument("--unit", required=True, metavar="CODE")
     link_create.add_argument("--days", type=_positive_int, help="validity in days (default: review.link_days)")
     link_create.add_argument("--contact", help="who receives it (kept with the link)")
+
+
+def _add_distributed_commands(sub: argparse._SubParsersAction) -> None:
+    """The distributed mode: workers and the runs they complete."""
     worker = sub.add_parser("worker", help="audit units taken from the task queue (distributed mode, PostgreSQL)")
     worker.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
                         help="units audited at once by this process (default 4)")
@@ -192,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     runs_requeue.add_argument("--run", metavar="ID", help="default: the latest run")
     runs_requeue.add_argument("--failed", action="store_true", help="also the units whose attempts were used up")
 
+
+def _add_night_commands(sub: argparse._SubParsersAction) -> None:
+    """Unattended nights: the scheduler, what changed, health."""
     schedule = sub.add_parser("schedule", help="run the nightly jobs (audit all units, score, reports)")
     schedule.add_argument("--at", metavar="HH:MM", help="local time of the nightly audit (default from settings)")
     schedule.add_argument("--once", action="store_true", help="run the nightly job now, once, and exit")
@@ -206,8 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="database, last run, browser and evidence store; exit 1 when unhealthy")
     health.add_argument("--format", choices=["text", "json"], default="text")
     health.add_argument("--no-browser", action="store_true", help="do not try to start Chromium")
-    return parser
-
 
 def _add_survey_history(sr_sub: argparse._SubParsersAction, sr_import: argparse.ArgumentParser) -> None:
     """Survey imports as versions: ``--partial``, ``selfreport versions`` and ``selfreport choose``."""

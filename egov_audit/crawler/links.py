@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import lxml.html
 from lxml import etree
 
+from egov_audit.core.html import parse_document
 from egov_audit.core.urls import normalize_url
 
 # Linked files whose bodies the checks never need (they only look at the links).
@@ -115,11 +115,8 @@ def extract_links(html: str, base_url: str) -> list[Link]:
 
     A link found both in navigation and elsewhere counts as navigation.
     """
-    if not html or not html.strip():
-        return []
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    doc = parse_document(html)
+    if doc is None:
         return []
     base = base_url
     for base_el in doc.iter("base"):
@@ -167,11 +164,8 @@ def navigation_gap(html: str, in_scope_links: int, min_links: int) -> str | None
     """
     if in_scope_links < min_links:
         return f"only {in_scope_links} in-scope links"
-    if not html or not html.strip():
-        return None
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    doc = parse_document(html)
+    if doc is None:
         return None
     for element in doc.iter():
         tag = element.tag if isinstance(element.tag, str) else ""

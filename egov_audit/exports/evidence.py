@@ -587,6 +587,15 @@ def export_unit_evidence(
     return out
 
 
+def _add_screenshots(writer: _PackageWriter, blobs: BlobStore, shots: list[str]) -> None:
+    for digest in shots:
+        png = blobs.get(digest)
+        # The store names blobs by hash; a blob whose bytes no longer match is not evidence.
+        if "sha256:" + hashlib.sha256(png).hexdigest() != digest:
+            raise InputError(str(blobs.path(digest)), f"screenshot {digest} does not match its digest")
+        writer.add_bytes(f"screenshots/{digest.split(':', 1)[1]}.png", png, compress=False)
+
+
 def _write_package(
     data: _UnitEvidence,
     blobs: BlobStore,
@@ -635,12 +644,7 @@ def _write_package(
         findings_doc = {"run": data.run, "units": [data.unit_entry]}
         writer.add_bytes(FINDINGS_MEMBER, json.dumps(findings_doc, ensure_ascii=False, indent=2).encode("utf-8"),
                          compress=True)
-        for digest in shots:
-            png = blobs.get(digest)
-            # The store names blobs by hash; a blob whose bytes no longer match is not evidence.
-            if "sha256:" + hashlib.sha256(png).hexdigest() != digest:
-                raise InputError(str(blobs.path(digest)), f"screenshot {digest} does not match its digest")
-            writer.add_bytes(f"screenshots/{digest.split(':', 1)[1]}.png", png, compress=False)
+        _add_screenshots(writer, blobs, shots)
 
         package: dict[str, Any] = {
             "profile": "data-package",

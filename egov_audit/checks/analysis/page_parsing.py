@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 
 from egov_audit.checks.analysis.page_regions import MAIN, mark_regions
 from egov_audit.checks.analysis.site_scope import PerPage
 from egov_audit.core.artifacts import CapturedPage
+from egov_audit.core.html import parse_document
 from egov_audit.core.text import collapse_whitespace
 
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg"})
@@ -38,12 +38,8 @@ class ParsedPage:
 
 def parse_page(page: CapturedPage) -> ParsedPage | None:
     # The rendered DOM, when there is one, is what a visitor sees (JavaScript menus).
-    html = page.rendered_html or page.html
-    if not html or not html.strip():
-        return None
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    doc = parse_document(page.rendered_html or page.html)
+    if doc is None:
         return None
     body = doc.find("body")
     if body is None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-import lxml.html
-
 from egov_audit.checks.analysis import SiteAnalysis, host_of
 from egov_audit.checks.declaration import Check
 from egov_audit.checks.findings import not_found
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import Evidence, Finding, Need, Status
+from egov_audit.core.html import parse_document
 
 
 def search(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
@@ -30,7 +29,9 @@ def search(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
         return Finding("tech.search", Status.UNKNOWN, reason=f"search probe failed: {probe.get('error') or 'no result'}")
     target = probe.get("target_url")
     query = probe.get("query") or ""
-    doc = lxml.html.document_fromstring(probe["result_html"])
+    doc = parse_document(probe["result_html"])
+    if doc is None:
+        return Finding("tech.search", Status.UNKNOWN, reason="search result page could not be parsed")
     hrefs = {urljoin(result_url or form_url, a.get("href") or "").split("#")[0].rstrip("/") for a in doc.iter("a")}
     texts = " ".join(" ".join(a.itertext()) for a in doc.iter("a"))
     found = (target and target.rstrip("/") in hrefs) or (not target and query and query in texts)
