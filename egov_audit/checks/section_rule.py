@@ -133,6 +133,8 @@ def evaluate(analysis: SiteAnalysis, match: SectionMatch, options: CheckOptions,
             return Outcome(Status.PARTIAL, f"section links to another .gov.vn host ({host})", [found], match)
         return None
     page = match.page
+    if match.dead:
+        return Outcome(Status.PARTIAL, f"section entry '{match.label}' leads nowhere (no link target)", [found], match)
     if page is None:
         # A nav link the crawler never fetched tells nothing; it matters only when nothing else was found.
         return Outcome(Status.UNKNOWN, f"section page {match.url} was not fetched", [found], match, weak=True)

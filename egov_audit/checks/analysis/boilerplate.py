@@ -17,7 +17,7 @@ from egov_audit.checks.analysis.page_parsing import SKIP_TAGS, PageParser
 from egov_audit.checks.analysis.page_regions import CONTENT_REGIONS, FOOTER, MAIN
 from egov_audit.checks.analysis.site_scope import PerPage, SiteScope
 from egov_audit.core.artifacts import CapturedPage
-from egov_audit.core.text import collapse_whitespace, match_label
+from egov_audit.core.text import collapse_whitespace, match_label, nfc
 
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "p", "dl", "form", "aside", "nav", "center"})
 
@@ -58,7 +58,9 @@ class Boilerplate:
             # Short repeated pieces ("Xem thêm", "Chi tiết") are harmless, and an article's title is
             # repeated in listings by nature: only container blocks (menus, boxes, footers) are boilerplate.
             if len(text) >= 30 and el.tag in _CONTAINER_TAGS:
-                result[el] = hash(text)
+                # NFC: the rendered DOM of one page and the static HTML of another may write the same
+                # block in different Unicode forms (CRITERIA.md §2 treats NFC and NFD alike).
+                result[el] = hash(nfc(text))
         return result
 
     def elements(self, page: CapturedPage) -> set[etree._Element]:

@@ -8,25 +8,43 @@ match belongs to the concept of the longest label (``claims``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from egov_audit.checks.analysis.dated_entries import DatedEntries
-from egov_audit.checks.analysis.headings import PageHeadings
+from egov_audit.checks.analysis.headings import PageHeadings, block_title
 from egov_audit.checks.analysis.locators import page_locator
 from egov_audit.checks.analysis.navigation import Navigation
-from egov_audit.checks.analysis.page_links import PageLinks
+from egov_audit.checks.analysis.page_links import Link, PageLinks, is_generic, menu_parent_text
 from egov_audit.checks.analysis.page_parsing import PageParser, is_inside
-from egov_audit.checks.analysis.page_regions import MAIN, NAV_REGIONS
+from egov_audit.checks.analysis.page_regions import ARTICLE, MAIN, NAV_REGIONS
 from egov_audit.checks.analysis.site_scope import SiteScope
 from egov_audit.checks.vocabulary import Vocabulary
 from egov_audit.core.artifacts import CapturedPage
-from egov_audit.core.text import collapse_whitespace, fold, match_label, slug_matches
+from egov_audit.core.text import collapse_whitespace, fold, match_label, slug_matches, url_slug_candidates
 
-# Best evidence first: a navigation link, then an HTML-sitemap entry, a page's heading, a URL slug, a link.
-_VIA_ORDER = {"nav": 0, "sitemap": 1, "heading": 2, "slug": 3, "link": 4}
+# Best evidence first: a navigation link, then an HTML-sitemap entry, a banner or tile, a page's heading, a URL
+# slug, a link.
+_VIA_ORDER = {"nav": 0, "sitemap": 1, "entry": 2, "heading": 3, "slug": 4, "link": 5}
+
+
+def _is_site_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in {"", "/"} and not parts.query
+
+
+def _url_words(url: str) -> str:
+    """The words of the URL's naming piece (``lay-y-kien-du-thao.aspx`` → "lay y kien du thao"); up to eight
+    words, longer pieces are an article's title rather than a section's name."""
+    pieces = url_slug_candidates(url)
+    if not pieces:
+        return ""
+    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", pieces[0]))
+    return " ".join(words) if 0 < len(words) <= 8 else ""
 
 
 @dataclass
@@ -45,6 +63,8 @@ class SectionMatch:
     """The page where the link or heading was seen."""
     excerpt: str
     in_scope: bool = True
+    dead: bool = False
+    """The entry is named for the section but leads nowhere (``href="#"``): titled but broken."""
 
 
 class SectionRecognition:
@@ -96,23 +116,76 @@ class SectionRecognition:
         return self._sections[concept]
 
     def _from_links(self, concept: str, matches: dict[str, SectionMatch]) -> None:
-        """Navigation links and block titles on every page, and the entries of HTML-sitemap pages."""
+        """Every entry a visitor clicks: navigation links (dropdowns and dead entries included), block titles,
+        banners and tiles, "more" links under a block's title, and the entries of HTML-sitemap pages."""
         sitemap_pages = self._sitemap_pages
+        dead_seen: set[str] = set()
         for page in self._scope.html_pages:
-            for link in self._links.links(page):
-                if link.url.startswith(("mailto:", "tel:")):
+            items: set[etree._Element] | None = None
+            for link in self._links.entry_links(page):
+                if link.url.startswith(("mailto:", "tel:")) or link.region == ARTICLE:
                     continue
-                if link.region in NAV_REGIONS or link.block_title:
+                in_nav = link.region in NAV_REGIONS or link.block_title
+                if in_nav:
                     via = "nav"
-                elif any(page is p for p in sitemap_pages) and link.region == MAIN:
+                elif link.dead:
+                    continue
+                elif any(page is p for p in sitemap_pages):
                     via = "sitemap"
                 else:
+                    via = "entry"
+                    if items is None:
+                        items = {e.element for e in self._entries.of(page)}
+                    if is_inside(link.element, items):
+                        continue  # the title of a listing item is never a section (CRITERIA.md §5)
+                label = self._names(concept, link, page, exact=via == "entry")
+                if not label:
                     continue
-                # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
-                label = self.claims(link.text, exact=len(link.text) > 60).get(concept)
-                if label and link.url.rstrip("/") not in matches:
-                    matches[link.url.rstrip("/")] = self._match(concept, link.url, via, label, page, link.element,
-                                                                link.text)
+                key = link.url.rstrip("/") if not link.dead else f"dead:{collapse_whitespace(link.text).lower()}"
+                if key in matches or key in dead_seen:
+                    continue
+                match = self._match(concept, link.url, via, label, page, link.element, link.text or link.url)
+                if link.dead:
+                    dead_seen.add(key)
+                    match.dead, match.page = True, None
+                matches[key] = match
+
+    def _names(self, concept: str, link: Link, page: CapturedPage, exact: bool) -> str | None:
+        """The label by which a link names the concept: its text (image alt or title); for an image-only
+        link, the image's file name or the words of its URL; for a "more" link, the title of its block (the
+        tab that opens its panel, the box heading) or its URL. A bare host root names no section."""
+        text = link.text
+        if text and not is_generic(text):
+            # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
+            claimed = self.claims(text, exact=exact or len(text) > 60)
+            if claimed or link.region not in NAV_REGIONS:
+                return claimed.get(concept)
+            # An item of a submenu that names nothing itself ("Huyện uỷ") is a page of its menu's section
+            # ("Cơ cấu tổ chức" › "Huyện uỷ").
+            parent = menu_parent_text(link.element)
+            return self.claims(parent).get(concept) if parent and not is_generic(parent) else None
+        if _is_site_root(link.url) or link.dead:
+            return None
+        clues = [link.image_name] if not text else [self._block_name(page, link)]
+        clues.append(_url_words(link.url))
+        for clue in clues:
+            if clue:
+                label = self.claims(clue).get(concept) or slug_matches(clue.replace(" ", "-") + "/", self._slugs(concept))
+                if label:
+                    return label
+        return None
+
+    def _block_name(self, page: CapturedPage, link: Link) -> str:
+        parsed = self._parser.parsed(page)
+        node: etree._Element | None = link.element
+        while parsed is not None and node is not None:
+            if node in parsed.tab_titles:
+                return parsed.tab_titles[node]
+            node = node.getparent()
+        return block_title(link.element) or ""
+
+    def _slugs(self, concept: str) -> tuple[str, ...]:
+        return self.vocabulary.concept(concept).slugs
 
     def _from_headings(self, concept: str, matches: dict[str, SectionMatch]) -> None:
         """A page's own main heading, or the last item of its breadcrumb."""
