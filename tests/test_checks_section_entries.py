@@ -154,3 +154,37 @@ def test_a_block_repeated_in_nfd_on_one_page_and_nfc_on_another_is_boilerplate()
              "/a": f"<p>{ABOUT_TEXT}</p>{box}", "/b": f"<p>{ORGANISATION_TEXT}</p>{box}"}
     site = _site(menu, box, pages)
     assert finding(site, "info.introduction").status == Status.PARTIAL
+
+
+def test_an_undated_item_title_in_a_side_box_is_not_a_section() -> None:
+    # A news box in a side column: the item's title is classed as an item and has a thumbnail to the same page.
+    box = ('<div class="right-col"><div class="news-tab"><div class="news-tab-thumb-item-0">'
+           '<div class="news-tab-thumb-item-left-0"><a href="/thong-tin-ve-du-an-nha-may"><img src="/a.jpg" alt="">'
+           '</a></div><div class="news-tab-thumb-item-right-0"><div class="news-tab-thumb-item-title-0">'
+           '<a href="/thong-tin-ve-du-an-nha-may">Thông tin về Dự án Nhà máy điện phân nhôm</a></div></div></div>'
+           '<div class="news-tab-li-item"><div class="news-tab-li-item-title"><a class="news-tab-li-link" '
+           'href="/phe-chuan-quyet-toan">Phê chuẩn quyết toán thu chi Ngân sách địa phương năm 2018</a></div></div>'
+           '</div></div>')
+    site = _site(_menu(""), "<p>Chào mừng</p>", {}, extra=box)
+    assert finding(site, "info.projects").status == Status.FAIL
+    assert finding(site, "info.budget").status == Status.FAIL
+
+
+def test_a_procedures_page_of_search_controls_and_template_rows_is_not_a_listing() -> None:
+    # "Tra cứu thủ tục hành chính": a search form, its drop-down choices, template rows, and the site's box of
+    # new documents (on every page): no procedure is listed.
+    options = "".join(f"<option>{t}</option>" for t in ("---Toàn bộ---", "Chính phủ", "UBND Tỉnh", "Tỉnh Ủy",
+                                                          "Văn hóa", "Thể dục thể thao", "Du lịch", "Gia đình",
+                                                          "Hộ tịch", "Chứng thực", "Lý lịch tư pháp", "Công chứng",
+                                                          "Bồi thường nhà nước", "Trợ giúp pháp lý"))
+    documents = "".join(
+        f'<tr><td><a href="/van-ban?SoID={i}">Số: 0{i}/2013/NĐ-CP Ngày: 01/0{i}/2013 Quy định chi tiết thi hành</a>'
+        f"</td></tr>" for i in range(1, 5))
+    page = (f"<h3>Tra cứu thủ tục hành chính</h3><form>Nội dung tìm: <input name='q'> Tìm theo: <select>{options}"
+            f"</select></form><table><tr><th>Tên thủ tục</th><th>Lĩnh vực</th></tr><tr><td>Tên đầy đủ thủ tục</td>"
+            f"<td>Văn hóa</td></tr></table>")
+    menu = _menu('<li class="parent"><div class="main-level"><a href="/thu-tuc-hanh-chinh">Thủ tục hành chính</a>'
+                 '</div></li>')
+    pages = {"/thu-tuc-hanh-chinh": page, "/a": f"<p>{ABOUT_TEXT}</p>", "/b": f"<p>{ORGANISATION_TEXT}</p>"}
+    site = _site(menu, "<p>Chào mừng</p>", pages, extra=f"<table class='vanbanmoi'>{documents}</table>")
+    assert finding(site, "info.procedures").status == Status.PARTIAL

@@ -98,9 +98,12 @@ class Boilerplate:
 
     def _read_own_text(self, page: CapturedPage) -> str:
         """The page's own content: main and article regions minus blocks repeated across the site."""
-        if self._parser.parsed(page) is None:
+        parsed = self._parser.parsed(page)
+        if parsed is None:
             return ""
-        return self._parser.visible_text(page, regions=CONTENT_REGIONS, skip=self.elements(page))
+        # The choices of a form's drop-down lists are controls, not the page's text.
+        skip = self.elements(page) | set(parsed.body.iter("select"))
+        return self._parser.visible_text(page, regions=CONTENT_REGIONS, skip=skip)
 
     def is_placeholder(self, page: CapturedPage) -> bool:
         """The page's own content is a "đang cập nhật"-style notice (or nothing at all)."""

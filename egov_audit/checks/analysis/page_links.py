@@ -109,6 +109,38 @@ def _image_name(a: etree._Element) -> str:
     return collapse_whitespace(re.sub(r"[-_.+]+", " ", name))
 
 
+_RE_ITEM_CLASS = re.compile(r"(^|[-_])item([-_\d]|$)", re.I)
+_RE_MENU_CLASS = re.compile(r"menu|nav", re.I)
+
+
+def is_listing_item(el: etree._Element, depth: int = 3) -> bool:
+    """Whether the element is (inside) an item of a listing by its class ("news-tab-li-item-title",
+    "thumb-item-0"); a menu's items ("menu-item", "ms-navItem") are not listing items."""
+    node: etree._Element | None = el
+    for _ in range(depth):
+        if node is None:
+            return False
+        if any(_RE_ITEM_CLASS.search(t) and not _RE_MENU_CLASS.search(t) for t in (node.get("class") or "").split()):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _is_item(el: etree._Element) -> bool:
+    return is_listing_item(el)
+
+
+def _has_thumbnail(el: etree._Element, href: str | None) -> bool:
+    node = el.getparent()
+    for _ in range(2):
+        if node is None or not href:
+            return False
+        if any(other.get("href") == href and other.find(".//img") is not None for other in node.iter("a")):
+            return True
+        node = node.getparent()
+    return False
+
+
 def menu_parent_text(a: etree._Element) -> str | None:
     """The label of the menu item whose submenu holds the link: the first link or text of the nearest
     enclosing ``li`` outside the list the link sits in ("Cơ cấu tổ chức" over "Huyện uỷ")."""
@@ -148,6 +180,10 @@ def _is_block_title(a: etree._Element) -> bool:
             # title is followed by a list. Tell them apart by the presence of a date in the item.
             container = parent.getparent()
             if container is not None and find_dates(" ".join(container.itertext())[:400]):
+                return False
+            # An undated item says what it is by its class ("news-tab-li-item-title") or by the thumbnail
+            # beside its title, linking to the same page.
+            if _is_item(parent) or _has_thumbnail(parent, a.get("href")):
                 return False
             return len(list(parent.iter("a"))) == 1
         node = parent

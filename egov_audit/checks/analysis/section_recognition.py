@@ -19,7 +19,13 @@ from egov_audit.checks.analysis.dated_entries import DatedEntries
 from egov_audit.checks.analysis.headings import PageHeadings, block_title
 from egov_audit.checks.analysis.locators import page_locator
 from egov_audit.checks.analysis.navigation import Navigation
-from egov_audit.checks.analysis.page_links import Link, PageLinks, is_generic, menu_parent_text
+from egov_audit.checks.analysis.page_links import (
+    Link,
+    PageLinks,
+    is_generic,
+    is_listing_item,
+    menu_parent_text,
+)
 from egov_audit.checks.analysis.page_parsing import PageParser, is_inside
 from egov_audit.checks.analysis.page_regions import ARTICLE, MAIN, NAV_REGIONS
 from egov_audit.checks.analysis.site_scope import SiteScope
@@ -125,6 +131,8 @@ class SectionRecognition:
             for link in self._links.entry_links(page):
                 if link.url.startswith(("mailto:", "tel:")) or link.region == ARTICLE:
                     continue
+                if is_listing_item(link.element, 5):
+                    continue  # the title of a listing item is never a section (CRITERIA.md §5)
                 in_nav = link.region in NAV_REGIONS or link.block_title
                 if in_nav:
                     via = "nav"
@@ -163,7 +171,8 @@ class SectionRecognition:
             # An item of a submenu that names nothing itself ("Huyện uỷ") is a page of its menu's section
             # ("Cơ cấu tổ chức" › "Huyện uỷ").
             parent = menu_parent_text(link.element)
-            return self.claims(parent).get(concept) if parent and not is_generic(parent) else None
+            # The menu item must be the section's name itself, not a group that mentions it.
+            return self.claims(parent, exact=True).get(concept) if parent and not is_generic(parent) else None
         if _is_site_root(link.url) or link.dead:
             return None
         clues = [link.image_name] if not text else [self._block_name(page, link)]
