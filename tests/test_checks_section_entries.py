@@ -188,3 +188,22 @@ def test_a_procedures_page_of_search_controls_and_template_rows_is_not_a_listing
     pages = {"/thu-tuc-hanh-chinh": page, "/a": f"<p>{ABOUT_TEXT}</p>", "/b": f"<p>{ORGANISATION_TEXT}</p>"}
     site = _site(menu, "<p>Chào mừng</p>", pages, extra=f"<table class='vanbanmoi'>{documents}</table>")
     assert finding(site, "info.procedures").status == Status.PARTIAL
+
+
+def test_a_leaders_phone_written_with_a_dot_and_a_space_counts() -> None:
+    menu = _menu(_dropdown("Cơ cấu tổ chức", "#", [("Huyện ủy", "/huyen-uy")]))
+    leaders = ("<p>I. CƠ CẤU TỔ CHỨC HUYỆN ỦY. Thường trực Huyện ủy gồm Bí thư và hai Phó Bí thư, lãnh đạo toàn diện "
+               "các mặt công tác của Đảng bộ huyện giữa hai kỳ đại hội theo quy chế làm việc.</p>"
+               "<table><tr><td>Đ/c Nguyễn Văn A</td><td>Bí thư Huyện ủy</td></tr>"
+               "<tr><td>Đ/c Trần Văn B</td><td>Chánh Văn phòng</td><td>SĐT</td><td>0261. 3648121</td></tr></table>")
+    site = _site(menu, "<p>Chào mừng</p>", {"/huyen-uy": leaders})
+    result = finding(site, "info.leaders")
+    assert result.status == Status.PASS, result.reason
+
+
+def test_so_lieu_chuyen_nganh_is_a_statistics_section() -> None:
+    menu = _menu('<li class="parent"><div class="main-level"><a href="/so-lieu-chuyen-nganh">Số liệu chuyên ngành</a>'
+                 '</div></li>')
+    listing = '<ul><li><a href="/so-lieu-kinh-te-xa-hoi">Số liệu kinh tế xã hội</a> (12.08.2026 15:24)</li></ul>'
+    site = _site(menu, "<p>Chào mừng</p>", {"/so-lieu-chuyen-nganh": listing})
+    assert finding(site, "info.statistics").status == Status.PASS
