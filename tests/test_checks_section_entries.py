@@ -207,3 +207,15 @@ def test_so_lieu_chuyen_nganh_is_a_statistics_section() -> None:
     listing = '<ul><li><a href="/so-lieu-kinh-te-xa-hoi">Số liệu kinh tế xã hội</a> (12.08.2026 15:24)</li></ul>'
     site = _site(menu, "<p>Chào mừng</p>", {"/so-lieu-chuyen-nganh": listing})
     assert finding(site, "info.statistics").status == Status.PASS
+
+
+def test_a_more_link_inside_an_item_classed_box_still_names_its_tab() -> None:
+    # Vendor markup puts the tab's "Xem tiếp" inside the box of its first item ("news-tab-thumb-item-0").
+    tabs = ('<ul class="ui-tabs-nav"><li><a onclick="ShowTab(\'kl\')">Kết luận ý kiến chỉ đạo</a></li></ul>'
+            '<div id="tab-content-kl" class="ui-tabs-panel"><div class="news-tab"><div class="news-tab-thumb-item-0">'
+            '<a href="/ket-luan-1">Kết luận của Chủ tịch UBND thị xã tại buổi làm việc</a><div class="news-tab-other">'
+            '<a href="/tin-tuc-su-kien/ket-luan-y-kien-chi-dao" class="news-tab-xemtiep-link">Xem tiếp</a></div>'
+            '</div></div></div>')
+    site = _site(_menu(""), tabs, {})
+    analysis = SiteAnalysis(site)  # type: ignore[arg-type]
+    assert [m.url for m in analysis.find_sections("direction")] == [BASE + "/tin-tuc-su-kien/ket-luan-y-kien-chi-dao"]

@@ -91,6 +91,8 @@ _RE_ARROWS = re.compile(r"^[\s>»›.…+]*$")
 
 def is_generic(text: str) -> bool:
     """A link text that names nothing by itself ("Xem tiếp", "Xem thêm", "»")."""
+    if not text.strip():
+        return False
     key = fold(text).strip(" .…>»›:")
     return key in _GENERIC_TEXTS or _RE_ARROWS.match(text) is not None
 

@@ -131,7 +131,7 @@ class SectionRecognition:
             for link in self._links.entry_links(page):
                 if link.url.startswith(("mailto:", "tel:")) or link.region == ARTICLE:
                     continue
-                if is_listing_item(link.element, 5):
+                if is_listing_item(link.element, 5) and not is_generic(link.text):
                     continue  # the title of a listing item is never a section (CRITERIA.md §5)
                 in_nav = link.region in NAV_REGIONS or link.block_title
                 if in_nav:
