@@ -219,3 +219,15 @@ def test_a_more_link_inside_an_item_classed_box_still_names_its_tab() -> None:
     site = _site(_menu(""), tabs, {})
     analysis = SiteAnalysis(site)  # type: ignore[arg-type]
     assert [m.url for m in analysis.find_sections("direction")] == [BASE + "/tin-tuc-su-kien/ket-luan-y-kien-chi-dao"]
+
+
+def test_the_entries_not_chosen_are_listed_under_looked_at() -> None:
+    menu = _menu('<li class="parent"><div class="main-level"><a href="/web/2017/ban-do.aspx">Bản đồ hành chính</a>'
+                 '</div></li>')
+    banner = '<div class="banner-left"><a href="/ban-do-hanh-chinh"><img src="/img/ban-do-hanh-chinh.jpg" alt=""></a></div>'
+    map_page = '<h2>Bản đồ hành chính huyện</h2><img src="/img/bando-huyen.jpg" alt="Bản đồ hành chính huyện Mẫu">'
+    site = _site(menu, "<p>Chào mừng</p>", {"/ban-do-hanh-chinh": map_page, "/web/2017/ban-do.aspx": None}, extra=banner)
+    result = finding(site, "info.map")
+    assert result.status == Status.PASS
+    assert result.evidence[-1].url == BASE + "/ban-do-hanh-chinh"
+    assert BASE + "/web/2017/ban-do.aspx" in result.looked_at
