@@ -231,3 +231,11 @@ def test_the_entries_not_chosen_are_listed_under_looked_at() -> None:
     assert result.status == Status.PASS
     assert result.evidence[-1].url == BASE + "/ban-do-hanh-chinh"
     assert BASE + "/web/2017/ban-do.aspx" in result.looked_at
+
+
+def test_the_thumbnail_of_a_news_item_is_not_a_banner() -> None:
+    # An image beside an item's title, linking to the same article ("/ke-hoach-…"), names no plans section.
+    block = ('<div class="hot-news"><a href="/ke-hoach-to-chuc-le-hoi"><img src="/uploads/anh-1.jpg" alt=""></a>'
+             '<p><a href="/ke-hoach-to-chuc-le-hoi">UBND huyện ban hành kế hoạch tổ chức lễ hội văn hóa</a></p></div>')
+    site = _site(_menu(""), block, {"/ke-hoach-to-chuc-le-hoi": f"<p>{ABOUT_TEXT}</p>"})
+    assert finding(site, "info.plans").status == Status.FAIL

@@ -128,10 +128,6 @@ def is_listing_item(el: etree._Element, depth: int = 3) -> bool:
     return False
 
 
-def _is_item(el: etree._Element) -> bool:
-    return is_listing_item(el)
-
-
 def _has_thumbnail(el: etree._Element, href: str | None) -> bool:
     node = el.getparent()
     for _ in range(2):
@@ -185,7 +181,7 @@ def _is_block_title(a: etree._Element) -> bool:
                 return False
             # An undated item says what it is by its class ("news-tab-li-item-title") or by the thumbnail
             # beside its title, linking to the same page.
-            if _is_item(parent) or _has_thumbnail(parent, a.get("href")):
+            if is_listing_item(parent) or _has_thumbnail(parent, a.get("href")):
                 return False
             return len(list(parent.iter("a"))) == 1
         node = parent

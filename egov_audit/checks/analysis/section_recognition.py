@@ -128,7 +128,11 @@ class SectionRecognition:
         dead_seen: set[str] = set()
         for page in self._scope.html_pages:
             items: set[etree._Element] | None = None
+            # An image beside a titled item, to the same page, is the item's thumbnail, not a banner.
+            titled = {link.url for link in self._links.entry_links(page) if len(link.text) >= 20}
             for link in self._links.entry_links(page):
+                if link.image_name and link.url in titled:
+                    continue
                 if link.url.startswith(("mailto:", "tel:")) or link.region == ARTICLE:
                     continue
                 if is_listing_item(link.element, 5) and not is_generic(link.text):
