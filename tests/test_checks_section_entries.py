@@ -239,3 +239,10 @@ def test_the_thumbnail_of_a_news_item_is_not_a_banner() -> None:
              '<p><a href="/ke-hoach-to-chuc-le-hoi">UBND huyện ban hành kế hoạch tổ chức lễ hội văn hóa</a></p></div>')
     site = _site(_menu(""), block, {"/ke-hoach-to-chuc-le-hoi": f"<p>{ABOUT_TEXT}</p>"})
     assert finding(site, "info.plans").status == Status.FAIL
+
+
+def test_tin_trong_huyen_names_a_news_listing() -> None:
+    tabs = ('<ul class="ui-tabs-nav"><li><a onclick="ShowTab(\'tronghuyen\')">Tin trong huyện</a></li></ul>'
+            '<div id="tab-content-tronghuyen"><a href="/tin-tuc-su-kien/tin-trong-huyen">Xem tiếp</a></div>')
+    analysis = SiteAnalysis(_site(_menu(""), tabs, {"/tin-tuc-su-kien/tin-trong-huyen": "<p>x</p>"}))  # type: ignore[arg-type]
+    assert [m.url for m in analysis.find_sections("news")] == [BASE + "/tin-tuc-su-kien/tin-trong-huyen"]
