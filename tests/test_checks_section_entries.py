@@ -246,3 +246,21 @@ def test_tin_trong_huyen_names_a_news_listing() -> None:
             '<div id="tab-content-tronghuyen"><a href="/tin-tuc-su-kien/tin-trong-huyen">Xem tiếp</a></div>')
     analysis = SiteAnalysis(_site(_menu(""), tabs, {"/tin-tuc-su-kien/tin-trong-huyen": "<p>x</p>"}))  # type: ignore[arg-type]
     assert [m.url for m in analysis.find_sections("news")] == [BASE + "/tin-tuc-su-kien/tin-trong-huyen"]
+
+
+def test_the_page_a_banner_opens_decides_what_it_is() -> None:
+    # The image is called "hoi-dap.png", but the page it opens is titled as the work schedule.
+    banner = '<div class="lienket"><a href="/trang-12"><img src="/images/hoi-dap.png" alt=""></a></div>'
+    schedule = ('<h1>Lịch công tác</h1><ul><li><a href="/lich-tuan-48">Lịch công tác tuần 48 của UBND huyện</a>'
+                ' (23/11/2026)</li></ul>')
+    analysis = SiteAnalysis(_site(_menu(""), "<p>Chào mừng</p>", {"/trang-12": schedule}, extra=banner))  # type: ignore[arg-type]
+    assert analysis.find_sections("qa") == []
+    assert [m.url for m in analysis.find_sections("work_schedule")] == [BASE + "/trang-12"]
+
+
+def test_a_page_reached_only_by_a_dropdown_is_recognised_by_its_heading() -> None:
+    menu = _menu(_dropdown("Công dân", "/cong-dan", [("Tiếp dân", "/tiep-dan")]))
+    schedule = ('<h1>Lịch tiếp công dân</h1><ul><li><a href="/lich-1">Lịch tiếp công dân của Chủ tịch UBND huyện '
+                'tháng 11</a> (25/11/2026)</li></ul>')
+    site = _site(menu, "<p>Chào mừng</p>", {"/tiep-dan": schedule})
+    assert finding(site, "info.work_schedule").status == Status.PASS

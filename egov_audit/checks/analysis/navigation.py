@@ -31,7 +31,8 @@ class Navigation:
         if site.sitemap and site.sitemap.get("ok"):
             urls += [u for u in site.sitemap.get("urls") or [] if isinstance(u, str)]
         for page in scope.html_pages:
-            urls += [link.url for link in self._links.links(page) if link.region != ARTICLE]
+            # Dropdown items and tab panels are reached by menu too (opened on demand).
+            urls += [link.url for link in self._links.entry_links(page) if link.region != ARTICLE and not link.dead]
         keys: set[str] = set()
         for url in urls:
             keys.update(lookup_keys(url))

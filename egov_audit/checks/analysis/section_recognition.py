@@ -185,8 +185,18 @@ class SectionRecognition:
             if clue:
                 label = self.claims(clue).get(concept) or slug_matches(clue.replace(" ", "-") + "/", self._slugs(concept))
                 if label:
-                    return label
+                    # The page it opens decides: one whose own heading names another section is that one.
+                    return None if self._page_names_other(concept, link.url) else label
         return None
+
+    def _page_names_other(self, concept: str, url: str) -> bool:
+        page = self._scope.page(url)
+        if page is None or not page.ok:
+            return False
+        headings = self._headings.headings(page)
+        own = [h for h in headings if h[1].tag == "h1"] or headings[:1]
+        named = [self.claims(text, exact=True) for text, _ in own + self._headings.breadcrumb(page)[-1:]]
+        return any(n and concept not in n for n in named) and not any(concept in n for n in named)
 
     def _block_name(self, page: CapturedPage, link: Link) -> str:
         parsed = self._parser.parsed(page)
