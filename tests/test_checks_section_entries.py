@@ -230,6 +230,9 @@ def test_the_entries_not_chosen_are_listed_under_looked_at() -> None:
     result = finding(site, "info.map")
     assert result.status == Status.PASS
     assert result.evidence[-1].url == BASE + "/ban-do-hanh-chinh"
+    # The banner clicked is the first proof: where it is, and what it shows.
+    assert result.evidence[0].url == BASE + "/" and "[image ban do hanh chinh]" in (result.evidence[0].excerpt or "")
+    assert result.evidence[0].locator
     assert BASE + "/web/2017/ban-do.aspx" in result.looked_at
 
 

@@ -147,7 +147,8 @@ def evaluate(analysis: SiteAnalysis, match: SectionMatch, options: CheckOptions,
         return Outcome(Status.PARTIAL, f"section page did not open ({page.error or page.status})",
                        [found, page_evidence(analysis, page)], match)
     result = content(analysis, page, options)
-    evidence = [found] if match.via in {"nav", "sitemap"} else []
+    # The entry clicked (menu link, sitemap entry, banner or tile) is part of the proof; a heading or slug is not.
+    evidence = [found] if match.via in {"nav", "sitemap", "entry"} else []
     if result.ok:
         # Point at the matched entry, else at the page's own heading.
         element = result.element

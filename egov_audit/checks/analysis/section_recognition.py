@@ -156,7 +156,8 @@ class SectionRecognition:
                 key = link.url.rstrip("/") if not link.dead else f"dead:{collapse_whitespace(link.text).lower()}"
                 if key in matches or key in dead_seen:
                     continue
-                match = self._match(concept, link.url, via, label, page, link.element, link.text or link.url)
+                shown = link.text or (f"[image {link.image_name}] → {link.url}" if link.image_name else link.url)
+                match = self._match(concept, link.url, via, label, page, link.element, shown)
                 if link.dead:
                     dead_seen.add(key)
                     match.dead, match.page = True, None
