@@ -31,6 +31,14 @@ def _dropdown(label: str, href: str, children: list[tuple[str, str]], hidden: st
             f'</ul></div></ul></li>')
 
 
+def _tabs(*tabs: tuple[str, str, str, str]) -> str:
+    """A jQuery tab box of the SharePoint templates: (label, panel word, panel content, panel style) per tab."""
+    controls = "".join(f'<li><a onclick="ShowTab(\'{word}\')">{label}</a></li>' for label, word, _c, _s in tabs)
+    panels = "".join(f'<div id="tab-content-{word}" class="ui-tabs-panel" style="{style}">{content}</div>'
+                     for _l, word, content, style in tabs)
+    return f'<ul class="ui-tabs-nav">{controls}</ul>{panels}'
+
+
 def _page(menu: str, main: str, extra: str = "") -> str:
     return (f"<html><head><title>Trang thông tin điện tử huyện Mẫu</title></head><body>{menu}{extra}"
             f'<div class="content-main">{main}</div>'
@@ -86,8 +94,7 @@ def test_a_named_menu_entry_that_leads_nowhere_is_titled_but_broken() -> None:
 
 def test_a_tab_control_is_not_a_dead_entry() -> None:
     # A tab ("<a onclick=ShowTab(...)>") opens a panel of the page; it is no link to a section page.
-    tabs = ('<ul class="ui-tabs-nav"><li><a onclick="ShowTab(\'hoidap\')">Hỏi đáp</a></li></ul>'
-            '<div id="tab-content-hoidap" style="display:none"><p>Chưa có câu hỏi</p></div>')
+    tabs = _tabs(("Hỏi đáp", "hoidap", "<p>Chưa có câu hỏi</p>", "display:none"))
     site = _site(_menu(""), tabs, {})
     assert finding(site, "interact.qa").status == Status.FAIL
 
@@ -125,10 +132,8 @@ def test_a_working_banner_beats_a_broken_menu_link_to_the_same_section() -> None
 
 
 def test_a_more_link_is_named_by_the_tab_that_opens_its_panel() -> None:
-    tabs = ('<ul class="ui-tabs-nav"><li><a onclick="ShowTab(\'tin\')">Tin tức</a></li>'
-            '<li><a onclick="ShowTab(\'cddh\')">Chỉ đạo điều hành</a></li></ul>'
-            '<div id="tab-content-tin" style="display:block"><a href="/tin-tuc/tin-trong-huyen">Xem tiếp</a></div>'
-            '<div id="tab-content-cddh" style="display:none"><a href="/chuyen-muc/cm-12">Xem tiếp</a></div>')
+    tabs = _tabs(("Tin tức", "tin", '<a href="/tin-tuc/tin-trong-huyen">Xem tiếp</a>', "display:block"),
+                 ("Chỉ đạo điều hành", "cddh", '<a href="/chuyen-muc/cm-12">Xem tiếp</a>', "display:none"))
     listing = ('<ul class="list"><li><a href="/chi-dao-1">UBND huyện chỉ đạo phòng chống hạn hán vụ đông xuân</a> '
                '(25/11/2026)</li></ul>')
     site = _site(_menu(""), tabs, {"/chuyen-muc/cm-12": listing, "/chi-dao-1": f"<p>{ABOUT_TEXT}</p>"})
@@ -138,9 +143,8 @@ def test_a_more_link_is_named_by_the_tab_that_opens_its_panel() -> None:
 
 
 def test_a_listing_item_title_in_a_tab_panel_is_not_a_section() -> None:
-    tabs = ('<ul class="ui-tabs-nav"><li><a onclick="ShowTab(\'cddh\')">Chỉ đạo điều hành</a></li></ul>'
-            '<div id="tab-content-cddh"><ul><li><a href="/phe-chuan-ngan-sach">Ngân sách</a> (25/11/2026)</li>'
-            '</ul></div>')
+    tabs = _tabs(("Chỉ đạo điều hành", "cddh", '<ul><li><a href="/phe-chuan-ngan-sach">Ngân sách</a> (25/11/2026)</li>'
+                                               '</ul>', ""))
     site = _site(_menu(""), tabs, {"/phe-chuan-ngan-sach": f"<p>{ABOUT_TEXT}</p>"})
     assert finding(site, "info.budget").status == Status.FAIL
 
@@ -211,11 +215,10 @@ def test_so_lieu_chuyen_nganh_is_a_statistics_section() -> None:
 
 def test_a_more_link_inside_an_item_classed_box_still_names_its_tab() -> None:
     # Vendor markup puts the tab's "Xem tiếp" inside the box of its first item ("news-tab-thumb-item-0").
-    tabs = ('<ul class="ui-tabs-nav"><li><a onclick="ShowTab(\'kl\')">Kết luận ý kiến chỉ đạo</a></li></ul>'
-            '<div id="tab-content-kl" class="ui-tabs-panel"><div class="news-tab"><div class="news-tab-thumb-item-0">'
-            '<a href="/ket-luan-1">Kết luận của Chủ tịch UBND thị xã tại buổi làm việc</a><div class="news-tab-other">'
-            '<a href="/tin-tuc-su-kien/ket-luan-y-kien-chi-dao" class="news-tab-xemtiep-link">Xem tiếp</a></div>'
-            '</div></div></div>')
+    tabs = _tabs(("Kết luận ý kiến chỉ đạo", "kl", '<div class="news-tab"><div class="news-tab-thumb-item-0"><a '
+                  'href="/ket-luan-1">Kết luận của Chủ tịch UBND thị xã tại buổi làm việc</a><div class="news-tab-other">'
+                  '<a href="/tin-tuc-su-kien/ket-luan-y-kien-chi-dao" class="news-tab-xemtiep-link">Xem tiếp</a></div>'
+                  '</div></div>', ""))
     site = _site(_menu(""), tabs, {})
     analysis = SiteAnalysis(site)  # type: ignore[arg-type]
     assert [m.url for m in analysis.find_sections("direction")] == [BASE + "/tin-tuc-su-kien/ket-luan-y-kien-chi-dao"]
@@ -245,8 +248,7 @@ def test_the_thumbnail_of_a_news_item_is_not_a_banner() -> None:
 
 
 def test_tin_trong_huyen_names_a_news_listing() -> None:
-    tabs = ('<ul class="ui-tabs-nav"><li><a onclick="ShowTab(\'tronghuyen\')">Tin trong huyện</a></li></ul>'
-            '<div id="tab-content-tronghuyen"><a href="/tin-tuc-su-kien/tin-trong-huyen">Xem tiếp</a></div>')
+    tabs = _tabs(("Tin trong huyện", "tronghuyen", '<a href="/tin-tuc-su-kien/tin-trong-huyen">Xem tiếp</a>', ""))
     analysis = SiteAnalysis(_site(_menu(""), tabs, {"/tin-tuc-su-kien/tin-trong-huyen": "<p>x</p>"}))  # type: ignore[arg-type]
     assert [m.url for m in analysis.find_sections("news")] == [BASE + "/tin-tuc-su-kien/tin-trong-huyen"]
 
