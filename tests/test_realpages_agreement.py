@@ -36,9 +36,11 @@ from tests.realworld.realpages import (
 
 # First run, labels as corrected (bench/results/realpages-first-run.json has the run against the labels as
 # first committed: 204 of 240). Raise these when a rule fix raises the figures; never lower them.
-FLOOR_AGREEMENT = Fraction(208, 240)
-FLOOR_PASS_PRECISION = Fraction(33, 37)
-FLOOR_PASS_RECALL = Fraction(33, 46)
+# Section recognition the way a visitor clicks (issue 8, deliverables 1-2; one label corrected, gianghia
+# info.procedures): 234 of 240.
+FLOOR_AGREEMENT = Fraction(234, 240)
+FLOOR_PASS_PRECISION = Fraction(42, 44)
+FLOOR_PASS_RECALL = Fraction(42, 46)
 JUDGED_PER_SITE = 40
 
 
