@@ -30,6 +30,7 @@ class Boilerplate:
         self._parser = parser
         self._placeholders = placeholders
         self.own_text: PerPage[str] = PerPage(self._read_own_text)
+        self._block_hashes: PerPage[dict[etree._Element, int]] = PerPage(self._read_block_hashes)
 
     @cached_property
     def _repeated_blocks(self) -> set[int]:
@@ -44,7 +45,7 @@ class Boilerplate:
         needed = 2 if len(pages) == 2 else max(3, -(-len(pages) * 2 // 5))
         return {h for h, n in counts.items() if n >= needed}
 
-    def _block_hashes(self, page: CapturedPage) -> dict[etree._Element, int]:
+    def _read_block_hashes(self, page: CapturedPage) -> dict[etree._Element, int]:
         parsed = self._parser.parsed(page)
         if parsed is None:
             return {}

@@ -28,7 +28,7 @@ from egov_audit.checks.analysis.page_links import (
 )
 from egov_audit.checks.analysis.page_parsing import PageParser, is_inside
 from egov_audit.checks.analysis.page_regions import ARTICLE, MAIN, NAV_REGIONS
-from egov_audit.checks.analysis.site_scope import SiteScope
+from egov_audit.checks.analysis.site_scope import PerPage, SiteScope
 from egov_audit.checks.vocabulary import Vocabulary
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.text import collapse_whitespace, fold, match_label, slug_matches, url_slug_candidates
@@ -87,6 +87,7 @@ class SectionRecognition:
         self._parser = parser
         self._claims: dict[str, dict[str, str]] = {}
         self._sections: dict[str, list[SectionMatch]] = {}
+        self._entries_of: PerPage[list[tuple[Link, str, dict[str, str]]]] = PerPage(self._read_entries)
 
     def claims(self, text: str, exact: bool = False) -> dict[str, str]:
         """The concepts a navigation text or heading names, with the label matched for each.
@@ -124,33 +125,10 @@ class SectionRecognition:
     def _from_links(self, concept: str, matches: dict[str, SectionMatch]) -> None:
         """Every entry a visitor clicks: navigation links (dropdowns and dead entries included), block titles,
         banners and tiles, "more" links under a block's title, and the entries of HTML-sitemap pages."""
-        sitemap_pages = self._sitemap_pages
         dead_seen: set[str] = set()
         for page in self._scope.html_pages:
-            items: set[etree._Element] | None = None
-            # An image beside a titled item, to the same page, is the item's thumbnail, not a banner.
-            titled = {link.url for link in self._links.entry_links(page) if len(link.text) >= 20}
-            for link in self._links.entry_links(page):
-                if link.image_name and link.url in titled:
-                    continue
-                if link.url.startswith(("mailto:", "tel:")) or link.region == ARTICLE:
-                    continue
-                if is_listing_item(link.element, 5) and not is_generic(link.text):
-                    continue  # the title of a listing item is never a section (CRITERIA.md §5)
-                in_nav = link.region in NAV_REGIONS or link.block_title
-                if in_nav:
-                    via = "nav"
-                elif link.dead:
-                    continue
-                elif any(page is p for p in sitemap_pages):
-                    via = "sitemap"
-                else:
-                    via = "entry"
-                    if items is None:
-                        items = {e.element for e in self._entries.of(page)}
-                    if is_inside(link.element, items):
-                        continue  # the title of a listing item is never a section (CRITERIA.md §5)
-                label = self._names(concept, link, page, exact=via == "entry")
+            for link, via, names in self._entries_of(page):
+                label = names.get(concept)
                 if not label:
                     continue
                 key = link.url.rstrip("/") if not link.dead else f"dead:{collapse_whitespace(link.text).lower()}"
@@ -163,32 +141,67 @@ class SectionRecognition:
                     match.dead, match.page = True, None
                 matches[key] = match
 
-    def _names(self, concept: str, link: Link, page: CapturedPage, exact: bool) -> str | None:
-        """The label by which a link names the concept: its text (image alt or title); for an image-only
-        link, the image's file name or the words of its URL; for a "more" link, the title of its block (the
-        tab that opens its panel, the box heading) or its URL. A bare host root names no section."""
+    def _read_entries(self, page: CapturedPage) -> list[tuple[Link, str, dict[str, str]]]:
+        """The page's links that are entries into a section, how they are placed (``via``) and the concepts each
+        names with the label matched (read once for every concept)."""
+        sitemap = any(page is p for p in self._sitemap_pages)
+        items: set[etree._Element] | None = None
+        links = self._links.entry_links(page)
+        # An image beside a titled item, to the same page, is the item's thumbnail, not a banner.
+        titled = {link.url for link in links if len(link.text) >= 20}
+        found: list[tuple[Link, str, dict[str, str]]] = []
+        for link in links:
+            if (link.image_name and link.url in titled) or link.url.startswith(("mailto:", "tel:")) \
+                    or link.region == ARTICLE:
+                continue
+            if is_listing_item(link.element, 5) and not is_generic(link.text):
+                continue  # the title of a listing item is never a section (CRITERIA.md §5)
+            if link.region in NAV_REGIONS or link.block_title:
+                via = "nav"
+            elif link.dead:
+                continue
+            elif sitemap:
+                via = "sitemap"
+            else:
+                via = "entry"
+                if items is None:
+                    items = {e.element for e in self._entries.of(page)}
+                if is_inside(link.element, items):
+                    continue  # the title of a listing item is never a section (CRITERIA.md §5)
+            names = self._names(link, page, exact=via == "entry")
+            if names:
+                found.append((link, via, names))
+        return found
+
+    def _names(self, link: Link, page: CapturedPage, exact: bool) -> dict[str, str]:
+        """The concepts a link names, with the label matched: by its text (image alt or title); for an
+        image-only link, by the image's file name or the words of its URL; for a "more" link, by the title of
+        its block (the tab that opens its panel, the box heading) or its URL. A bare host root names none."""
         text = link.text
         if text and not is_generic(text):
             # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
             claimed = self.claims(text, exact=exact or len(text) > 60)
             if claimed or link.region not in NAV_REGIONS:
-                return claimed.get(concept)
+                return claimed
             # An item of a submenu that names nothing itself ("Huyện uỷ") is a page of its menu's section
-            # ("Cơ cấu tổ chức" › "Huyện uỷ").
+            # ("Cơ cấu tổ chức" › "Huyện uỷ"); the menu item must be the section's name itself.
             parent = menu_parent_text(link.element)
-            # The menu item must be the section's name itself, not a group that mentions it.
-            return self.claims(parent, exact=True).get(concept) if parent and not is_generic(parent) else None
+            return self.claims(parent, exact=True) if parent and not is_generic(parent) else {}
         if _is_site_root(link.url) or link.dead:
-            return None
-        clues = [link.image_name] if not text else [self._block_name(page, link)]
-        clues.append(_url_words(link.url))
-        for clue in clues:
-            if clue:
-                label = self.claims(clue).get(concept) or slug_matches(clue.replace(" ", "-") + "/", self._slugs(concept))
-                if label:
-                    # The page it opens decides: one whose own heading names another section is that one.
-                    return None if self._page_names_other(concept, link.url) else label
-        return None
+            return {}
+        names: dict[str, str] = {}
+        for clue in ([link.image_name] if not text else [self._block_name(page, link)]) + [_url_words(link.url)]:
+            if not clue:
+                continue
+            for concept, label in self.claims(clue).items():
+                names.setdefault(concept, label)
+            slug_url = clue.replace(" ", "-") + "/"
+            for concept, spec in self.vocabulary.concepts.items():
+                slug = slug_matches(slug_url, spec.slugs)
+                if slug:
+                    names.setdefault(concept, slug)
+        # The page it opens decides: one whose own heading names another section is that one.
+        return {c: label for c, label in names.items() if not self._page_names_other(c, link.url)}
 
     def _page_names_other(self, concept: str, url: str) -> bool:
         page = self._scope.page(url)
@@ -207,9 +220,6 @@ class SectionRecognition:
                 return parsed.tab_titles[node]
             node = node.getparent()
         return block_title(link.element) or ""
-
-    def _slugs(self, concept: str) -> tuple[str, ...]:
-        return self.vocabulary.concept(concept).slugs
 
     def _from_headings(self, concept: str, matches: dict[str, SectionMatch]) -> None:
         """A page's own main heading, or the last item of its breadcrumb."""
