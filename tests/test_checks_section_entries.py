@@ -269,3 +269,10 @@ def test_a_page_reached_only_by_a_dropdown_is_recognised_by_its_heading() -> Non
                 'tháng 11</a> (25/11/2026)</li></ul>')
     site = _site(menu, "<p>Chào mừng</p>", {"/tiep-dan": schedule})
     assert finding(site, "info.work_schedule").status == Status.PASS
+
+
+def test_a_dropdown_item_never_fetched_leaves_a_missing_section_unknown_when_the_crawl_was_cut() -> None:
+    menu = _menu(_dropdown("Công dân", "#", [("Hỏi đáp", "/hoi-dap")]))
+    html = {"/": _page(menu, "<p>Chào mừng</p>")}
+    site = make_site(BASE, html, "/", level="district", budget_exhausted=True)
+    assert finding(site, "info.work_schedule").status == Status.UNKNOWN

@@ -48,8 +48,8 @@ class Navigation:
         home = self._scope.home
         if home is None:
             return True
-        for link in self._links.links(home):
-            if link.region in NAV_REGIONS and self._scope.in_scope(link.url) and self._scope.page(link.url) is None:
+        for link in self._links.entry_links(home):  # dropdown items too; a dead entry has nothing to fetch
+            if not link.dead and link.region in NAV_REGIONS and self._scope.in_scope(link.url) and self._scope.page(link.url) is None:
                 if not link.url.startswith(("mailto:", "tel:")) and not is_file_url(link.url):
                     return True
         return False
