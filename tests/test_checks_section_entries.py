@@ -174,23 +174,17 @@ def test_an_undated_item_title_in_a_side_box_is_not_a_section() -> None:
     assert finding(site, "info.budget").status == Status.FAIL
 
 
-def test_a_procedures_page_of_search_controls_and_template_rows_is_not_a_listing() -> None:
-    # "Tra cứu thủ tục hành chính": a search form, its drop-down choices, template rows, and the site's box of
-    # new documents (on every page): no procedure is listed.
+def test_the_choices_of_a_search_form_are_not_a_pages_text() -> None:
+    # "Tra cứu thủ tục hành chính": a search form and its drop-down choices over an empty table.
     options = "".join(f"<option>{t}</option>" for t in ("---Toàn bộ---", "Chính phủ", "UBND Tỉnh", "Tỉnh Ủy",
                                                           "Văn hóa", "Thể dục thể thao", "Du lịch", "Gia đình",
                                                           "Hộ tịch", "Chứng thực", "Lý lịch tư pháp", "Công chứng",
                                                           "Bồi thường nhà nước", "Trợ giúp pháp lý"))
-    documents = "".join(
-        f'<tr><td><a href="/van-ban?SoID={i}">Số: 0{i}/2013/NĐ-CP Ngày: 01/0{i}/2013 Quy định chi tiết thi hành</a>'
-        f"</td></tr>" for i in range(1, 5))
     page = (f"<h3>Tra cứu thủ tục hành chính</h3><form>Nội dung tìm: <input name='q'> Tìm theo: <select>{options}"
-            f"</select></form><table><tr><th>Tên thủ tục</th><th>Lĩnh vực</th></tr><tr><td>Tên đầy đủ thủ tục</td>"
-            f"<td>Văn hóa</td></tr></table>")
+            f"</select></form><table><tr><th>Tên thủ tục</th><th>Lĩnh vực</th><th>Tệp đính kèm</th></tr></table>")
     menu = _menu('<li class="parent"><div class="main-level"><a href="/thu-tuc-hanh-chinh">Thủ tục hành chính</a>'
                  '</div></li>')
-    pages = {"/thu-tuc-hanh-chinh": page, "/a": f"<p>{ABOUT_TEXT}</p>", "/b": f"<p>{ORGANISATION_TEXT}</p>"}
-    site = _site(menu, "<p>Chào mừng</p>", pages, extra=f"<table class='vanbanmoi'>{documents}</table>")
+    site = _site(menu, "<p>Chào mừng</p>", {"/thu-tuc-hanh-chinh": page})
     assert finding(site, "info.procedures").status == Status.PARTIAL
 
 

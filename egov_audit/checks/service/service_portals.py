@@ -3,7 +3,7 @@ and the provinces' portals, and an own list of procedures or online services."""
 
 from __future__ import annotations
 
-from egov_audit.checks.analysis import ARTICLE, CONTENT_REGIONS, Link, SiteAnalysis, host_of, is_inside
+from egov_audit.checks.analysis import ARTICLE, CONTENT_REGIONS, Link, SiteAnalysis, host_of
 from egov_audit.checks.options import CheckOptions
 from egov_audit.checks.section_rule import EITHER, Content
 from egov_audit.core.artifacts import CapturedPage
@@ -34,12 +34,9 @@ def service_portal_links(analysis: SiteAnalysis) -> list[tuple[Link, CapturedPag
 def service_list_content(analysis: SiteAnalysis, page: CapturedPage, options: CheckOptions) -> Content:
     """A page listing procedures or services: three entries at least, else dated entries or real text."""
     boiler = analysis.boilerplate_elements(page)
-    # A dated row is a document or a news item beside the list ("Số: 05/2013/NĐ-CP Ngày: 01/09/2013 …"), and a
-    # row of the template ("Tên đầy đủ thủ tục") is no procedure.
-    dated = {e.url for e in analysis.dated_entries(page) if e.url}
     items = [link for link in analysis.links(page)
              if link.region in CONTENT_REGIONS and not link.block_title and len(link.text) >= 15
-             and not is_inside(link.element, boiler) and link.url not in dated]
+             and link.element not in boiler]
     if len(items) >= 3:
         return Content(True, items[0].text, items[0].element, len(items))
     return EITHER(analysis, page, options)
