@@ -27,9 +27,10 @@ OBFUSCATED_EMAIL = re.compile(
     rf"{_DOT}[A-Za-z]{{2,}})(?![\w])", re.I)
 _DOT_WORD = re.compile(_DOT, re.I)
 _NOT_EMAIL_TLDS = ("png", "jpg", "jpeg", "gif", "svg", "webp", "css", "js")
-# Landlines 02xx xxxx xxx, mobiles 0[35789]x xxx xxxx, with spaces/dots/dashes/parentheses, +84/0084, and 1800/1900 lines.
+# Landlines 02xx xxxx xxx, mobiles 0[35789]x xxx xxxx, with spaces/dots/dashes/parentheses ("0261. 3648121"),
+# +84/0084, and 1800/1900 lines.
 PHONE = re.compile(
-    r"(?<![\d/.\-])(?:(?:\+|00)84[\s.\-]?\(?0?\)?|\(?0)\d{1,3}\)?(?:[\s.\-]?\d){6,9}(?![\d/])"
+    r"(?<![\d/.\-])(?:(?:\+|00)84[\s.\-]?\(?0?\)?|\(?0)\d{1,3}\)?(?:(?:[.\-]\s|[\s.\-])?\d){6,9}(?![\d/])"
     r"|(?<!\d)1[89]00[\s.\-]?\d{2,4}(?:[\s.\-]?\d{2,4})?(?![\d/])"
 )
 # Compared with accents (through match_label) so that "Bà" (Mrs) is not "Ba" (three) in "đường Ba Tháng Hai".

@@ -133,6 +133,8 @@ def evaluate(analysis: SiteAnalysis, match: SectionMatch, options: CheckOptions,
             return Outcome(Status.PARTIAL, f"section links to another .gov.vn host ({host})", [found], match)
         return None
     page = match.page
+    if match.dead:
+        return Outcome(Status.PARTIAL, f"section entry '{match.label}' leads nowhere (no link target)", [found], match)
     if page is None:
         # A nav link the crawler never fetched tells nothing; it matters only when nothing else was found.
         return Outcome(Status.UNKNOWN, f"section page {match.url} was not fetched", [found], match, weak=True)
@@ -145,7 +147,8 @@ def evaluate(analysis: SiteAnalysis, match: SectionMatch, options: CheckOptions,
         return Outcome(Status.PARTIAL, f"section page did not open ({page.error or page.status})",
                        [found, page_evidence(analysis, page)], match)
     result = content(analysis, page, options)
-    evidence = [found] if match.via in {"nav", "sitemap"} else []
+    # The entry clicked (menu link, sitemap entry, banner or tile) is part of the proof; a heading or slug is not.
+    evidence = [found] if match.via in {"nav", "sitemap", "entry"} else []
     if result.ok:
         # Point at the matched entry, else at the page's own heading.
         element = result.element
@@ -171,12 +174,27 @@ def best_outcome(outcomes: list[Outcome | None]) -> Outcome | None:
     return best
 
 
-def outcome_finding(analysis: SiteAnalysis, check_id: str, outcome: Outcome | None, missing: str) -> Finding:
-    """The finding of the best outcome (its value unless ``unknown``), or ``not_found`` when there is none."""
+def alternatives(outcomes: list[Outcome | None], chosen: Outcome) -> list[str]:
+    """The other entries tried for the section, best first (``looked_at``): what a reviewer checks to see
+    why this entry and not another decided (a broken menu link beside the working banner that won)."""
+    tried = sorted((o for o in outcomes if o is not None and o is not chosen),
+                   key=lambda o: -(1.5 if o.weak else RANK[o.status]))
+    urls: list[str] = []
+    for outcome in tried:
+        url = outcome.match.source_url if outcome.match.dead else outcome.match.url
+        if url not in urls and url != chosen.match.url:
+            urls.append(url)
+    return urls[:50]
+
+
+def outcome_finding(analysis: SiteAnalysis, check_id: str, outcome: Outcome | None, missing: str,
+                    outcomes: list[Outcome | None] | None = None) -> Finding:
+    """The finding of the best outcome (its value unless ``unknown``), or ``not_found`` when there is none;
+    the other ``outcomes`` tried are listed under ``looked_at``."""
     if outcome is None:
         return not_found(analysis, check_id, missing)
     return Finding(check_id, outcome.status, value=outcome.value if outcome.status != Status.UNKNOWN else None,
-                   evidence=outcome.evidence, reason=outcome.reason)
+                   evidence=outcome.evidence, reason=outcome.reason, looked_at=alternatives(outcomes or [], outcome))
 
 
 def section_check(analysis: SiteAnalysis, options: CheckOptions, check_id: str, concepts: tuple[str, ...],
@@ -188,8 +206,9 @@ def section_check(analysis: SiteAnalysis, options: CheckOptions, check_id: str, 
     if content_links:
         known = {m.url.rstrip("/") for m in matches}
         matches += [m for c in concepts for m in analysis.content_links(c) if m.url.rstrip("/") not in known]
-    outcome = best_outcome([evaluate(analysis, m, options, content, external_ok) for m in matches])
+    outcomes = [evaluate(analysis, m, options, content, external_ok) for m in matches]
+    outcome = best_outcome(outcomes)
     if outcome is None:
         return not_found(analysis, check_id, f"no {'/'.join(concepts)} section found")
     return Finding(check_id, outcome.status, value=outcome.value if outcome.status == Status.PASS else None,
-                   evidence=outcome.evidence, reason=outcome.reason)
+                   evidence=outcome.evidence, reason=outcome.reason, looked_at=alternatives(outcomes, outcome))

@@ -155,7 +155,7 @@ class Finding:
     reason: str | None = None
     """Short explanation (English), e.g. "not implemented yet", "no portal", "no Q&A section found"."""
     looked_at: list[str] = field(default_factory=list)
-    """For a fail: the URLs the auditor examined."""
+    """For a fail: the URLs the auditor examined; for a section found: the other entries tried for it."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,7 @@ from egov_audit.checks.analysis.page_parsing import SKIP_TAGS, PageParser
 from egov_audit.checks.analysis.page_regions import CONTENT_REGIONS, FOOTER, MAIN
 from egov_audit.checks.analysis.site_scope import PerPage, SiteScope
 from egov_audit.core.artifacts import CapturedPage
-from egov_audit.core.text import collapse_whitespace, match_label
+from egov_audit.core.text import collapse_whitespace, match_label, nfc
 
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "p", "dl", "form", "aside", "nav", "center"})
 
@@ -30,6 +30,7 @@ class Boilerplate:
         self._parser = parser
         self._placeholders = placeholders
         self.own_text: PerPage[str] = PerPage(self._read_own_text)
+        self._block_hashes: PerPage[dict[etree._Element, int]] = PerPage(self._read_block_hashes)
 
     @cached_property
     def _repeated_blocks(self) -> set[int]:
@@ -44,7 +45,7 @@ class Boilerplate:
         needed = 2 if len(pages) == 2 else max(3, -(-len(pages) * 2 // 5))
         return {h for h, n in counts.items() if n >= needed}
 
-    def _block_hashes(self, page: CapturedPage) -> dict[etree._Element, int]:
+    def _read_block_hashes(self, page: CapturedPage) -> dict[etree._Element, int]:
         parsed = self._parser.parsed(page)
         if parsed is None:
             return {}
@@ -58,7 +59,9 @@ class Boilerplate:
             # Short repeated pieces ("Xem thêm", "Chi tiết") are harmless, and an article's title is
             # repeated in listings by nature: only container blocks (menus, boxes, footers) are boilerplate.
             if len(text) >= 30 and el.tag in _CONTAINER_TAGS:
-                result[el] = hash(text)
+                # NFC: the rendered DOM of one page and the static HTML of another may write the same
+                # block in different Unicode forms (CRITERIA.md §2 treats NFC and NFD alike).
+                result[el] = hash(nfc(text))
         return result
 
     def elements(self, page: CapturedPage) -> set[etree._Element]:
@@ -96,9 +99,12 @@ class Boilerplate:
 
     def _read_own_text(self, page: CapturedPage) -> str:
         """The page's own content: main and article regions minus blocks repeated across the site."""
-        if self._parser.parsed(page) is None:
+        parsed = self._parser.parsed(page)
+        if parsed is None:
             return ""
-        return self._parser.visible_text(page, regions=CONTENT_REGIONS, skip=self.elements(page))
+        # The choices of a form's drop-down lists are controls, not the page's text.
+        skip = self.elements(page) | set(parsed.body.iter("select"))
+        return self._parser.visible_text(page, regions=CONTENT_REGIONS, skip=skip)
 
     def is_placeholder(self, page: CapturedPage) -> bool:
         """The page's own content is a "đang cập nhật"-style notice (or nothing at all)."""

@@ -31,7 +31,8 @@ class Navigation:
         if site.sitemap and site.sitemap.get("ok"):
             urls += [u for u in site.sitemap.get("urls") or [] if isinstance(u, str)]
         for page in scope.html_pages:
-            urls += [link.url for link in self._links.links(page) if link.region != ARTICLE]
+            # Dropdown items and tab panels are reached by menu too (opened on demand).
+            urls += [link.url for link in self._links.entry_links(page) if link.region != ARTICLE and not link.dead]
         keys: set[str] = set()
         for url in urls:
             keys.update(lookup_keys(url))
@@ -47,8 +48,8 @@ class Navigation:
         home = self._scope.home
         if home is None:
             return True
-        for link in self._links.links(home):
-            if link.region in NAV_REGIONS and self._scope.in_scope(link.url) and self._scope.page(link.url) is None:
+        for link in self._links.entry_links(home):  # dropdown items too; a dead entry has nothing to fetch
+            if not link.dead and link.region in NAV_REGIONS and self._scope.in_scope(link.url) and self._scope.page(link.url) is None:
                 if not link.url.startswith(("mailto:", "tel:")) and not is_file_url(link.url):
                     return True
         return False

@@ -8,11 +8,11 @@ elements, one line per block element.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
-from egov_audit.checks.analysis.page_regions import MAIN, mark_regions
+from egov_audit.checks.analysis.page_regions import MAIN, mark_regions, revealed_on_demand, tab_titles
 from egov_audit.checks.analysis.site_scope import PerPage
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.html import parse_document
@@ -34,6 +34,10 @@ class ParsedPage:
     body: etree._Element
     region: dict[etree._Element, str]
     hidden: set[etree._Element]
+    on_demand: set[etree._Element] = field(default_factory=set)
+    """The hidden elements a visitor opens with a shown control (dropdown submenus, tab panels)."""
+    tab_titles: dict[etree._Element, str] = field(default_factory=dict)
+    """Tab panels (shown or not) and the text of the tab that opens each."""
 
 
 def parse_page(page: CapturedPage) -> ParsedPage | None:
@@ -45,7 +49,8 @@ def parse_page(page: CapturedPage) -> ParsedPage | None:
     if body is None:
         body = doc
     region, hidden = mark_regions(body)
-    return ParsedPage(doc, body, region, hidden)
+    return ParsedPage(doc, body, region, hidden, revealed_on_demand(body, hidden, region),
+                      tab_titles(body, hidden))
 
 
 class PageParser:

@@ -4,6 +4,9 @@ content, article body), and which elements a visitor cannot see.
 CRITERIA.md §5 reads a section from navigation labels and a page's own content, never from an article body
 or a listing item, so every later step asks "where is this element": the answer is decided here once per
 page, from HTML5 elements, ARIA roles and the class/id names real portal skins use.
+
+Hidden is not always unseen: a dropdown submenu under a visible menu item and a tab panel that a visible tab
+opens are shown on demand (``revealed_on_demand``); a block hidden with nothing to open it shows nothing.
 """
 
 from __future__ import annotations
@@ -132,6 +135,100 @@ def _is_link_bar(el: etree._Element) -> bool:
         links += 1
     # One separator at least: links merely placed side by side could be anything.
     return links >= 3 and any(c in "|¦•·" for c in "".join((el.text or "", *(c.tail or "" for c in el))))
+
+
+# Where a visible control names the panel it opens: href="#id", aria-controls, data-target, or a quoted word
+# of its onclick ("ShowTab('tronghuyen')" opens id="tab-content-tronghuyen").
+_CONTROL_ATTRIBUTES = ("href", "aria-controls", "data-target", "data-bs-target", "data-tab", "rel")
+_RE_QUOTED = re.compile(r"""['"]#?([\w-]{1,80})['"]""")
+
+
+def revealed_on_demand(body: etree._Element, hidden: set[etree._Element],
+                       region: dict[etree._Element, str]) -> set[etree._Element]:
+    """The hidden elements a visitor can open: a dropdown submenu (a hidden list inside a menu item whose
+    own link or label is shown, opened on hover) and a tab panel whose id a shown control references. A
+    block hidden with no such control (a web part switched off, a menu of the CMS's own) stays unseen."""
+    references = _control_references(body, hidden)
+    shown: set[etree._Element] = set()
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el not in hidden or el in shown:
+            continue
+        parent = el.getparent()
+        if parent is None or (parent in hidden and parent not in shown):
+            continue
+        # ``el`` is the top of a hidden subtree (its parent is seen, or opened on demand itself).
+        if _is_dropdown(el, parent, hidden, region) or _is_referenced(el, references):
+            shown.update(sub for sub in el.iter() if isinstance(sub.tag, str))
+    return shown
+
+
+def _control_references(body: etree._Element, hidden: set[etree._Element]) -> dict[str, etree._Element]:
+    """What each shown control references (an id, or a word the panel's id ends with), and the control."""
+    refs: dict[str, etree._Element] = {}
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el in hidden:
+            continue
+        for name in _CONTROL_ATTRIBUTES:
+            value = (el.get(name) or "").strip()
+            if value.startswith("#") or (value and name != "href"):
+                refs.setdefault(value.lstrip("#"), el)
+        onclick = el.get("onclick")
+        if onclick:
+            for word in _RE_QUOTED.findall(onclick):
+                refs.setdefault(word, el)
+    return refs
+
+
+def _referencing(el: etree._Element, references: dict[str, etree._Element]) -> etree._Element | None:
+    ident = el.get("id")
+    if not ident or not references:
+        return None
+    if ident in references:
+        return references[ident]
+    for ref, control in references.items():
+        if ref and ident.endswith(("-" + ref, "_" + ref)):
+            return control
+    return None
+
+
+def _is_referenced(el: etree._Element, references: dict[str, etree._Element]) -> bool:
+    return _referencing(el, references) is not None
+
+
+def tab_titles(body: etree._Element, hidden: set[etree._Element]) -> dict[etree._Element, str]:
+    """Each tab panel (an element with an id that a shown control references) and the control's short text."""
+    references = _control_references(body, hidden)
+    titles: dict[etree._Element, str] = {}
+    if not references:
+        return titles
+    for el in body.iter():
+        if not isinstance(el.tag, str) or not el.get("id") or el.tag in {"a", "li", "input", "button"}:
+            continue
+        control = _referencing(el, references)
+        if control is not None and control is not el:
+            text = collapse_whitespace(" ".join(control.itertext()))
+            if 0 < len(text) <= 80:
+                titles[el] = text
+    return titles
+
+
+def _is_dropdown(el: etree._Element, parent: etree._Element, hidden: set[etree._Element],
+                 region: dict[etree._Element, str]) -> bool:
+    """A hidden list of links inside a menu item (``li``) whose own link or label is shown."""
+    if parent.tag != "li" or el.find(".//a") is None:
+        return False
+    if region.get(el) not in NAV_REGIONS and not any(_RE_NAV.search(t) for t in _names(parent)):
+        return False
+    for sibling in parent:
+        if sibling is el or not isinstance(sibling.tag, str) or sibling in hidden:
+            continue
+        if collapse_whitespace(" ".join(sibling.itertext())):
+            return True
+    return bool(collapse_whitespace(parent.text or ""))
+
+
+def _names(el: etree._Element) -> list[str]:
+    return f"{el.get('id') or ''} {el.get('class') or ''}".split()
 
 
 def _is_hidden(el: etree._Element) -> bool:

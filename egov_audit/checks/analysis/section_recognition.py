@@ -8,25 +8,49 @@ match belongs to the concept of the longest label (``claims``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from egov_audit.checks.analysis.dated_entries import DatedEntries
-from egov_audit.checks.analysis.headings import PageHeadings
+from egov_audit.checks.analysis.headings import PageHeadings, block_title
 from egov_audit.checks.analysis.locators import page_locator
 from egov_audit.checks.analysis.navigation import Navigation
-from egov_audit.checks.analysis.page_links import PageLinks
+from egov_audit.checks.analysis.page_links import (
+    Link,
+    PageLinks,
+    is_generic,
+    is_listing_item,
+    menu_parent_text,
+)
 from egov_audit.checks.analysis.page_parsing import PageParser, is_inside
-from egov_audit.checks.analysis.page_regions import MAIN, NAV_REGIONS
-from egov_audit.checks.analysis.site_scope import SiteScope
+from egov_audit.checks.analysis.page_regions import ARTICLE, MAIN, NAV_REGIONS
+from egov_audit.checks.analysis.site_scope import PerPage, SiteScope
 from egov_audit.checks.vocabulary import Vocabulary
 from egov_audit.core.artifacts import CapturedPage
-from egov_audit.core.text import collapse_whitespace, fold, match_label, slug_matches
+from egov_audit.core.text import collapse_whitespace, fold, match_label, slug_matches, url_slug_candidates
 
-# Best evidence first: a navigation link, then an HTML-sitemap entry, a page's heading, a URL slug, a link.
-_VIA_ORDER = {"nav": 0, "sitemap": 1, "heading": 2, "slug": 3, "link": 4}
+# Best evidence first: a navigation link, then an HTML-sitemap entry, a banner or tile, a page's heading, a URL
+# slug, a link.
+_VIA_ORDER = {"nav": 0, "sitemap": 1, "entry": 2, "heading": 3, "slug": 4, "link": 5}
+
+
+def _is_site_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in {"", "/"} and not parts.query
+
+
+def _url_words(url: str) -> str:
+    """The words of the URL's naming piece (``lay-y-kien-du-thao.aspx`` → "lay y kien du thao"); up to eight
+    words, longer pieces are an article's title rather than a section's name."""
+    pieces = url_slug_candidates(url)
+    if not pieces:
+        return ""
+    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", pieces[0]))
+    return " ".join(words) if 0 < len(words) <= 8 else ""
 
 
 @dataclass
@@ -45,6 +69,8 @@ class SectionMatch:
     """The page where the link or heading was seen."""
     excerpt: str
     in_scope: bool = True
+    dead: bool = False
+    """The entry is named for the section but leads nowhere (``href="#"``): titled but broken."""
 
 
 class SectionRecognition:
@@ -61,6 +87,7 @@ class SectionRecognition:
         self._parser = parser
         self._claims: dict[str, dict[str, str]] = {}
         self._sections: dict[str, list[SectionMatch]] = {}
+        self._entries_of: PerPage[list[tuple[Link, str, dict[str, str]]]] = PerPage(self._read_entries)
 
     def claims(self, text: str, exact: bool = False) -> dict[str, str]:
         """The concepts a navigation text or heading names, with the label matched for each.
@@ -96,23 +123,103 @@ class SectionRecognition:
         return self._sections[concept]
 
     def _from_links(self, concept: str, matches: dict[str, SectionMatch]) -> None:
-        """Navigation links and block titles on every page, and the entries of HTML-sitemap pages."""
-        sitemap_pages = self._sitemap_pages
+        """Every entry a visitor clicks: navigation links (dropdowns and dead entries included), block titles,
+        banners and tiles, "more" links under a block's title, and the entries of HTML-sitemap pages."""
+        dead_seen: set[str] = set()
         for page in self._scope.html_pages:
-            for link in self._links.links(page):
-                if link.url.startswith(("mailto:", "tel:")):
+            for link, via, names in self._entries_of(page):
+                label = names.get(concept)
+                if not label:
                     continue
-                if link.region in NAV_REGIONS or link.block_title:
-                    via = "nav"
-                elif any(page is p for p in sitemap_pages) and link.region == MAIN:
-                    via = "sitemap"
-                else:
+                key = link.url.rstrip("/") if not link.dead else f"dead:{collapse_whitespace(link.text).lower()}"
+                if key in matches or key in dead_seen:
                     continue
-                # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
-                label = self.claims(link.text, exact=len(link.text) > 60).get(concept)
-                if label and link.url.rstrip("/") not in matches:
-                    matches[link.url.rstrip("/")] = self._match(concept, link.url, via, label, page, link.element,
-                                                                link.text)
+                shown = link.text or (f"[image {link.image_name}] → {link.url}" if link.image_name else link.url)
+                match = self._match(concept, link.url, via, label, page, link.element, shown)
+                if link.dead:
+                    dead_seen.add(key)
+                    match.dead, match.page = True, None
+                matches[key] = match
+
+    def _read_entries(self, page: CapturedPage) -> list[tuple[Link, str, dict[str, str]]]:
+        """The page's links that are entries into a section, how they are placed (``via``) and the concepts each
+        names with the label matched (read once for every concept)."""
+        sitemap = any(page is p for p in self._sitemap_pages)
+        items: set[etree._Element] | None = None
+        links = self._links.entry_links(page)
+        # An image beside a titled item, to the same page, is the item's thumbnail, not a banner.
+        titled = {link.url for link in links if len(link.text) >= 20}
+        found: list[tuple[Link, str, dict[str, str]]] = []
+        for link in links:
+            if (link.image_name and link.url in titled) or link.url.startswith(("mailto:", "tel:")) \
+                    or link.region == ARTICLE:
+                continue
+            if is_listing_item(link.element, 5) and not is_generic(link.text):
+                continue  # the title of a listing item is never a section (CRITERIA.md §5)
+            if link.region in NAV_REGIONS or link.block_title:
+                via = "nav"
+            elif link.dead:
+                continue
+            elif sitemap:
+                via = "sitemap"
+            else:
+                via = "entry"
+                if items is None:
+                    items = {e.element for e in self._entries.of(page)}
+                if is_inside(link.element, items):
+                    continue  # the title of a listing item is never a section (CRITERIA.md §5)
+            names = self._names(link, page, exact=via == "entry")
+            if names:
+                found.append((link, via, names))
+        return found
+
+    def _names(self, link: Link, page: CapturedPage, exact: bool) -> dict[str, str]:
+        """The concepts a link names, with the label matched: by its text (image alt or title); for an
+        image-only link, by the image's file name or the words of its URL; for a "more" link, by the title of
+        its block (the tab that opens its panel, the box heading) or its URL. A bare host root names none."""
+        text = link.text
+        if text and not is_generic(text):
+            # Navigation texts are short; a long text is a teaser that happens to sit in a menu block.
+            claimed = self.claims(text, exact=exact or len(text) > 60)
+            if claimed or link.region not in NAV_REGIONS:
+                return claimed
+            # An item of a submenu that names nothing itself ("Huyện uỷ") is a page of its menu's section
+            # ("Cơ cấu tổ chức" › "Huyện uỷ"); the menu item must be the section's name itself.
+            parent = menu_parent_text(link.element)
+            return self.claims(parent, exact=True) if parent and not is_generic(parent) else {}
+        if _is_site_root(link.url) or link.dead:
+            return {}
+        names: dict[str, str] = {}
+        for clue in ([link.image_name] if not text else [self._block_name(page, link)]) + [_url_words(link.url)]:
+            if not clue:
+                continue
+            for concept, label in self.claims(clue).items():
+                names.setdefault(concept, label)
+            slug_url = clue.replace(" ", "-") + "/"
+            for concept, spec in self.vocabulary.concepts.items():
+                slug = slug_matches(slug_url, spec.slugs)
+                if slug:
+                    names.setdefault(concept, slug)
+        # The page it opens decides: one whose own heading names another section is that one.
+        return {c: label for c, label in names.items() if not self._page_names_other(c, link.url)}
+
+    def _page_names_other(self, concept: str, url: str) -> bool:
+        page = self._scope.page(url)
+        if page is None or not page.ok:
+            return False
+        headings = self._headings.headings(page)
+        own = [h for h in headings if h[1].tag == "h1"] or headings[:1]
+        named = [self.claims(text, exact=True) for text, _ in own + self._headings.breadcrumb(page)[-1:]]
+        return any(n and concept not in n for n in named) and not any(concept in n for n in named)
+
+    def _block_name(self, page: CapturedPage, link: Link) -> str:
+        parsed = self._parser.parsed(page)
+        node: etree._Element | None = link.element
+        while parsed is not None and node is not None:
+            if node in parsed.tab_titles:
+                return parsed.tab_titles[node]
+            node = node.getparent()
+        return block_title(link.element) or ""
 
     def _from_headings(self, concept: str, matches: dict[str, SectionMatch]) -> None:
         """A page's own main heading, or the last item of its breadcrumb."""

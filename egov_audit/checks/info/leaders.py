@@ -38,7 +38,7 @@ def leaders(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                 outcomes.append(outcome)
             elif concept == "leaders":
                 outcomes.append(evaluate(analysis, match, options, no_content))
-    return outcome_finding(analysis, "info.leaders", best_outcome(outcomes), "no leaders section found")
+    return outcome_finding(analysis, "info.leaders", best_outcome(outcomes), "no leaders section found", outcomes)
 
 
 CHECK = Check(id="info.leaders", title_vi="Thông tin lãnh đạo", title_en="Leaders and their contacts",

@@ -32,7 +32,8 @@ def legal_documents(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
                                     len(rows)))
         else:
             outcomes.append(evaluate(analysis, match, options, no_content))
-    return outcome_finding(analysis, "info.legal_documents", best_outcome(outcomes), "no document list found")
+    return outcome_finding(analysis, "info.legal_documents", best_outcome(outcomes), "no document list found",
+                           outcomes)
 
 
 CHECK = Check(id="info.legal_documents", title_vi="Văn bản quy phạm pháp luật", title_en="Legal documents",

@@ -24,8 +24,11 @@ def procedures(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     portal = service_portal_links(analysis)
     if portal:
         link, page = portal[0]
+        # The own section's page, broken or empty, is an alternative the reviewer may want to see.
+        tried = [e.url for e in section.evidence if e.url != page.final_url] + section.looked_at
         return Finding("info.procedures", Status.PASS, value=None, reason=f"links to {host_of(link.url)}",
-                       evidence=[page_evidence(analysis, page, f"{link.text} → {link.url}", link.element)])
+                       evidence=[page_evidence(analysis, page, f"{link.text} → {link.url}", link.element)],
+                       looked_at=list(dict.fromkeys(tried))[:50] if section.status != Status.FAIL else [])
     return section
 
 
