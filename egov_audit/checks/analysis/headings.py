@@ -64,8 +64,10 @@ class PageHeadings:
 
 
 def block_title(element: etree._Element) -> str | None:
-    """Title of the block (box, column) an element sits in: the nearest heading that precedes it."""
+    """Title of the block (box, column) an element sits in: the nearest heading that precedes it, or the
+    tab that opens the tab panel it sits in."""
     node = element
+    path = [element]
     for _ in range(10):
         parent = node.getparent()
         if parent is None:
@@ -75,11 +77,53 @@ def block_title(element: etree._Element) -> str | None:
                 break
             if not isinstance(sibling.tag, str):
                 continue
-            title = _title_text(sibling)
+            title = _title_text(sibling) or _tab_title(sibling, path)
             if title:
                 return title
         node = parent
+        path.append(node)
     return None
+
+
+# A class word naming a tab list: "tabs", "nav-tabs", "ui-tabs-nav", "tab-list", "tabs-header" (not "tab-pane").
+_RE_TAB_LIST = re.compile(r"(ui[-_])?(nav[-_])?tabs?([-_]?(nav|list|header|title|menu|links)s?)?", re.I)
+_RE_ACTIVE = re.compile(r"active|selected|current", re.I)
+_RE_QUOTED = re.compile(r"""['"]#?([\w-]+)['"]""")
+
+
+def _tab_title(tabs: etree._Element, path: list[etree._Element]) -> str | None:
+    """The label of the tab that opens the panel an element sits in (``path``: the element and its ancestors up
+    to the one ``tabs`` precedes) when ``tabs`` is a tab list (jQuery UI, Bootstrap, ARIA, SharePoint
+    "ShowTab('x')" templates): the tab whose href, aria-controls, data target or onclick argument names the id
+    of an element on the path (or its last part: ``ShowTab('thong-bao')`` for ``tab-content-thong-bao``), else
+    the list's only tab, or its active one."""
+    names = f"{tabs.get('class') or ''} {tabs.get('id') or ''}".split()
+    if tabs.get("role") != "tablist" and not any(_RE_TAB_LIST.fullmatch(n) for n in names):
+        return None
+    # The tabs: list items, or bare links/buttons when the list has no items.
+    items = list(tabs.iter("li")) or list(tabs.iter("a", "button"))
+    if not items:
+        return None
+    ids = [el.get("id") for el in path if el.get("id")]
+    for item in items:
+        targets = set()
+        for el in item.iter():
+            if not isinstance(el.tag, str):
+                continue
+            targets.update(v.lstrip("#") for v in (el.get("href"), el.get("aria-controls"), el.get("data-target"),
+                                                   el.get("data-bs-target")) if v)
+            targets.update(_RE_QUOTED.findall(el.get("onclick") or ""))
+        if any(t and (t == i or i.endswith(("-" + t, "_" + t))) for t in targets for i in ids):
+            return _label(item)
+    active = [i for i in items if _RE_ACTIVE.search(i.get("class") or "") or i.get("aria-selected") == "true"]
+    if len(items) == 1 or len(active) == 1:
+        return _label((active or items)[0])
+    return None
+
+
+def _label(el: etree._Element) -> str | None:
+    text = collapse_whitespace(" ".join(el.itertext()))
+    return text if 0 < len(text) <= 80 else None
 
 
 def _title_text(el: etree._Element) -> str | None:
@@ -89,7 +133,19 @@ def _title_text(el: etree._Element) -> str | None:
         text = collapse_whitespace(" ".join(el.itertext()))
         if 0 < len(text) <= 80:
             return text
-    return None
+    return _caption(el)
+
+
+def _caption(el: etree._Element) -> str | None:
+    """A box caption written in capitals with no link ("VĂN BẢN MỚI" in a one-cell table over a SharePoint
+    web part): a title however it is marked up, since no listing item is written in capitals alone."""
+    if el.tag in {"a", "script", "style", "img", "br", "input", "select", "ul", "ol"} or el.find(".//a") is not None:
+        return None
+    text = collapse_whitespace(" ".join(el.itertext()))
+    letters = [c for c in text if c.isalpha()]
+    if len(text) > 50 or len(letters) < 4 or len(text.split()) < 2 or any(c.islower() for c in letters):
+        return None
+    return text
 
 
 def _links_elsewhere(a: etree._Element, page: CapturedPage) -> bool:

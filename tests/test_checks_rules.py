@@ -1,0 +1,222 @@
+"""Checks fixed as rules on real layouts (issue 8, deliverable 3): freshness dates as real portals print them,
+tab panels, documents in a "VĂN BẢN MỚI" box, the English version as a set of pages, ownership statements,
+answered Q&A layouts, form files and split addresses.
+
+Fragments of the real Đắk Nông pages are read from ../shared/realpages (never copied); the other layouts
+(SharePoint, Liferay, NukeViet, DotNetNuke, custom PHP) are written here from the spec's vocabulary.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from egov_audit.checks.analysis import MAIN, SiteAnalysis
+from egov_audit.core.artifacts import CapturedSite, Status
+from egov_audit.core.dates import local_date
+from tests.test_checks_support import (
+    AUDITED_AT,
+    finding,
+    make_page,
+    make_site,
+    nukeviet_pages,
+    nukeviet_site,
+    nv,
+)
+
+REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
+TODAY = local_date(AUDITED_AT)
+
+
+def real_html(host: str, path: str) -> str:
+    """A page of the real corpus as a static host serves ``path`` (its folder's index.html)."""
+    file = REALPAGES / host / path.strip("/") / "index.html"
+    if not file.is_file():
+        pytest.fail(f"the real corpus is missing {file} (../shared/realpages, see the brief)")
+    return file.read_text(encoding="utf-8")
+
+
+def real_site(host: str, paths: list[str], broken: tuple[str, ...] = (), level: str = "district") -> CapturedSite:
+    base = "http://127.0.0.1:8000"
+    pages: dict[str, object] = {p: real_html(host, p) for p in paths}
+    pages.update({p: make_page(base + p, "<html><body><h1>404</h1></body></html>", status=404) for p in broken})
+    return make_site(base, pages, "/", level=level)  # type: ignore[arg-type]
+
+
+def days_since(day: date) -> int:
+    return (TODAY - day).days
+
+
+# ------------------------------------------------------------------------------------ tab panels, regions
+
+def test_jquery_ui_tab_panels_are_content_titled_by_their_tab_real_sharepoint() -> None:
+    # Thanh tra tỉnh's home: news in jQuery UI tab panels classed "ui-tabs-panel ui-corner-bottom" (not a footer),
+    # each titled by the tab that opens it, ShowTab('thong-bao') for id "tab-content-thong-bao".
+    result = finding(real_site("thanhtra.daknong.gov.vn", ["/"]), "fresh.news")
+    assert result.value == days_since(date(2019, 7, 26)), result.reason
+
+
+BOOTSTRAP_TABS = """
+<div class="box-news">
+  <ul class="nav nav-tabs" role="tablist">
+    <li class="active"><a href="#tab-tin-tuc" data-toggle="tab">Tin tức</a></li>
+    <li><a href="#tab-thong-bao" data-toggle="tab">Thông báo</a></li>
+    <li><a href="#tab-van-ban" data-toggle="tab">Văn bản mới</a></li>
+  </ul>
+  <div class="tab-content ui-corner-bottom">
+    <div class="tab-pane active" id="tab-tin-tuc"><ul>
+      <li><a href="/tin-tuc/hoi-nghi-tong-ket-1.html">Hội nghị tổng kết công tác năm 2026</a> <span>(20/11/2026)</span></li>
+    </ul></div>
+    <div class="tab-pane" id="tab-thong-bao" style="display:none"><ul>
+      <li><a href="/thong-bao/lich-tiep-dan-2.html">Thông báo lịch tiếp công dân tháng 12</a> <span>(26/11/2026)</span></li>
+    </ul></div>
+    <div class="tab-pane" id="tab-van-ban" style="display:none"><ul>
+      <li><a href="/van-ban/qd-99.html">Quyết định 99/QĐ-UBND về kế hoạch năm 2027</a> <span>(27/11/2026)</span></li>
+    </ul></div>
+  </div>
+</div>
+<div id="popup-khao-sat" class="tab-pane" style="display:none"><a href="/khao-sat-3.html">Khảo sát mức độ hài lòng năm nay</a>
+ (27/11/2026)</div>
+"""
+
+
+def test_a_hidden_tab_panel_a_tab_opens_is_content_titled_by_its_tab() -> None:
+    site = nukeviet_site(pages=nukeviet_pages(**{"/vi/": nv("Trang chủ", BOOTSTRAP_TABS)}))
+    analysis = SiteAnalysis(site)
+    entries = {e.title: analysis.block_title(site.home, e.element) for e in analysis.dated_entries(site.home)}
+    assert entries["Thông báo lịch tiếp công dân tháng 12"] == "Thông báo"   # hidden until clicked: content
+    assert entries["Quyết định 99/QĐ-UBND về kế hoạch năm 2027"] == "Văn bản mới"
+    # A display:none block that no control opens stays hidden, whatever its class.
+    assert all("Khảo sát" not in title for title in entries)
+    # The newest news item is the announcement of the second tab (26/11), not the document of the third (27/11).
+    assert finding(site, "fresh.news").value == 2
+
+
+@pytest.mark.parametrize("classes", ["entry-header", "ms-news-header", "post-header", "news-footer",
+                                     "ui-corner-bottom", "border-bottom", "margin-bottom"])
+def test_item_headers_and_edge_styles_are_not_page_regions(classes: str) -> None:
+    html = nv("Tin tức", f'<div class="{classes}"><span class="date">thứ năm, 08 08 2019 08:51</span></div>')
+    site = nukeviet_site(pages=nukeviet_pages(**{"/vi/": html}))
+    analysis = SiteAnalysis(site)
+    parsed = analysis.parsed(site.home)
+    (el,) = [e for e in parsed.body.iter("span") if e.get("class") == "date"]
+    assert analysis.region_of(site.home, el) == MAIN
+
+
+def test_caption_in_capitals_is_a_box_title_but_a_capitalised_link_is_not() -> None:
+    html = nv("Trang chủ", '<table><tr><td class="td_vanbanmoi">VĂN BẢN MỚI</td></tr></table>'
+                           '<div class="items"><div class="row">Số: 12/QĐ-UBND Ngày: 20/11/2026</div></div>'
+                           '<div><a href="/x">XEM THÊM TIN</a></div><div class="items"><p id="p">Bài 01/11/2026</p></div>')
+    site = nukeviet_site(pages=nukeviet_pages(**{"/vi/": html}))
+    analysis = SiteAnalysis(site)
+    parsed = analysis.parsed(site.home)
+    row = next(e for e in parsed.body.iter("div") if e.get("class") == "row")
+    other = next(e for e in parsed.body.iter("p") if e.get("id") == "p")
+    assert analysis.block_title(site.home, row) == "VĂN BẢN MỚI"
+    assert analysis.block_title(site.home, other) != "XEM THÊM TIN"
+
+
+# ------------------------------------------------------------------------------------------- news dates
+
+SHAREPOINT_NEWS = """
+<div class="ms-WPHeader"><h3 class="ms-standardheader">TIN TỨC SỰ KIỆN</h3></div>
+<table class="tinTucTable"><tbody>
+<tr><td class="TitleFront"><a href="/hoi-nghi-so-ket-quy-iii">Hội nghị sơ kết công tác quý III<span class="ShowDate">
+ thứ năm, 26 11 2026 14:04</span></a></td></tr>
+<tr><td class="TitleFront"><a href="/ra-quan-lam-sach-moi-truong">Ra quân làm sạch môi trường<span class="ShowDate">
+ thứ hai, 16 11 2026 08:30</span></a></td></tr>
+</tbody></table>
+"""
+
+
+def test_sharepoint_spaced_dates_after_a_weekday_date_news_items() -> None:
+    site = nukeviet_site(pages=nukeviet_pages(**{"/vi/": nv("Trang chủ", SHAREPOINT_NEWS)}))
+    assert finding(site, "fresh.news").value == 2
+
+
+def test_home_tab_of_titles_only_is_dated_by_the_articles_own_pages_real_sharepoint() -> None:
+    # Đắk R'Lấp's home tab "Người tốt - Việc tốt" lists titles only; the article's own header row
+    # ("ms-news-header": category, then "thứ năm, 08 08 2019 08:51") dates it.
+    article = "/bao-viet-nhan-tho-dak-nong-tang-10-suat-hoc-bong-cho-hoc-sinh-kho-khan-huyen-dak-r-lap/"
+    others = ["/gioi-thieu-chung/", "/lich-su-hinh-thanh/", "/dieu-kien-tu-nhien/", "/huyen-uy/"]
+    result = finding(real_site("dakrlap.daknong.gov.vn", ["/", article, *others]), "fresh.news")
+    assert result.value == days_since(date(2019, 8, 8)), result.reason
+    assert article.strip("/") in result.evidence[0].url  # the date is shown on the article's page
+
+
+LIFERAY_HOME = """
+<div class="portlet-boundary portlet-asset-publisher"><h2 class="portlet-title">Tin hoạt động</h2>
+<ul class="title-list">
+ <li><a href="/web/guest/tin-hoat-dong/-/asset_publisher/abc/content/khanh-thanh-truong-mam-non">Khánh thành trường mầm non xã Đông Phong</a></li>
+ <li><a href="/web/guest/tin-hoat-dong/-/asset_publisher/abc/content/tap-huan-chuyen-doi-so">Tập huấn chuyển đổi số cho cán bộ cơ sở</a></li>
+</ul></div>
+<div class="portlet-boundary"><h2 class="portlet-title">Lịch công tác</h2>
+<ul><li><a href="/web/guest/lich-cong-tac/-/content/tuan-49">Lịch công tác tuần 49 của lãnh đạo UBND</a></li></ul></div>
+"""
+
+
+def _liferay_article(title: str, header: str, related: str = "") -> str:
+    return nv(title, f'<div class="journal-content-article"><h1>{title}</h1>{header}<p>{title}: nội dung bài viết '
+                     'với đầy đủ thông tin về sự kiện, thành phần tham dự và kết quả đạt được trên địa bàn xã.</p>'
+                     f'</div>{related}')
+
+
+def test_undated_titles_dated_on_their_article_page_not_by_related_lists_liferay() -> None:
+    related = ('<div class="other-news"><h3>Tin khác</h3><ul><li><a href="/web/guest/tin-hoat-dong/-/x/content/cu">'
+               'Tin cũ hơn của xã Đông Phong</a> <span>(27/11/2026)</span></li></ul></div>')
+    pages = nukeviet_pages(**{
+        "/vi/": nv("Trang chủ", LIFERAY_HOME),
+        "/web/guest/tin-hoat-dong/-/asset_publisher/abc/content/khanh-thanh-truong-mam-non": _liferay_article(
+            "Khánh thành trường mầm non", '<div class="metadata-entry"><span>Ngày đăng: 21/11/2026 09:15</span></div>',
+            related),
+        "/web/guest/tin-hoat-dong/-/asset_publisher/abc/content/tap-huan-chuyen-doi-so": _liferay_article(
+            "Tập huấn chuyển đổi số", "<p class='date'>Cập nhật lúc 10:20 - 14/11/2026</p>"),
+        "/web/guest/lich-cong-tac/-/content/tuan-49": _liferay_article(
+            "Lịch công tác tuần 49", "<p class='date'>Ngày 27/11/2026</p>"),  # a schedule, not news
+    })
+    pages.pop("/vi/news/tin-tuc-su-kien/")
+    result = finding(nukeviet_site(pages=pages), "fresh.news")
+    assert result.value == days_since(date(2026, 11, 21)), result.reason
+
+
+def test_article_date_from_its_meta_when_the_page_prints_none() -> None:
+    head = '<meta property="article:published_time" content="2026-11-23T07:00:00+07:00">'
+    pages = nukeviet_pages(**{
+        "/vi/": nv("Trang chủ", '<div class="block"><h2>Tin tức</h2><ul><li><a href="/vi/news/a-1.html">'
+                                'Đại hội thể dục thể thao xã lần thứ X</a></li></ul></div>'),
+        "/vi/news/a-1.html": nv("Đại hội", "<h1>Đại hội thể dục thể thao</h1><p>Nội dung.</p>", head),
+    })
+    pages.pop("/vi/news/tin-tuc-su-kien/")
+    assert finding(nukeviet_site(pages=pages), "fresh.news").value == 5
+
+
+# ---------------------------------------------------------------------------------------- document boxes
+
+def test_document_box_dates_the_list_when_the_section_page_is_broken_real_sharepoint() -> None:
+    # Cư Jút: menu "Văn bản pháp luật" answers 404; the "VĂN BẢN MỚI" box (a one-cell table caption over a
+    # SharePoint web part, "Số: 05/2013/NĐ-CP Ngày: 01/09/2013") shows the list's newest entries.
+    site = real_site("cujut.daknong.gov.vn", ["/", "/thu-tuc-hanh-chinh/"], broken=("/van-ban-phap-luat",))
+    result = finding(site, "fresh.documents")
+    assert (result.status, result.value) == (Status.FAIL, days_since(date(2013, 9, 1))), result.reason
+
+
+DNN_DOCS_BOX = """
+<div class="DNNModuleContent"><div class="Head">VĂN BẢN MỚI</div>
+<div class="vb-item">Số: 215/QĐ-UBND<br>Ngày ban hành: 25/11/2026<br>Về việc ban hành kế hoạch chuyển đổi số</div>
+<div class="vb-item">Số: 88/KH-UBND<br>Ngày ban hành: 03/11/2026<br>Kế hoạch phòng chống thiên tai</div>
+<div class="vb-item">Số: 1/TB-UBND<br>Ngày ban hành: 31/12/9999<br>Mẫu</div>
+</div>
+"""
+
+
+def test_document_box_counts_only_when_the_portal_has_a_document_section() -> None:
+    broken = make_page("https://hoabinh.dongnai.gov.vn/vi/laws/", "<h1>404</h1>", status=404)
+    pages = nukeviet_pages(**{"/vi/": nv("Trang chủ", DNN_DOCS_BOX), "/vi/laws/": broken})
+    result = finding(nukeviet_site(pages=pages), "fresh.documents")
+    assert (result.status, result.value) == (Status.PASS, 3)  # 25/11/2026; the 31/12/9999 placeholder is no date
+    # No document section at all: no document list, whatever a box shows (CRITERIA.md §5).
+    pages = {k: v.replace(">VĂN BẢN<", ">MEDIA<") if isinstance(v, str) else v
+             for k, v in nukeviet_pages(**{"/vi/": nv("Trang chủ", DNN_DOCS_BOX), "/vi/laws/": None}).items()}
+    assert finding(nukeviet_site(pages=pages), "fresh.documents").status == Status.FAIL
