@@ -220,3 +220,64 @@ def test_document_box_counts_only_when_the_portal_has_a_document_section() -> No
     pages = {k: v.replace(">VĂN BẢN<", ">MEDIA<") if isinstance(v, str) else v
              for k, v in nukeviet_pages(**{"/vi/": nv("Trang chủ", DNN_DOCS_BOX), "/vi/laws/": None}).items()}
     assert finding(nukeviet_site(pages=pages), "fresh.documents").status == Status.FAIL
+
+
+# --------------------------------------------------------------------------------------- downloadable forms
+
+def test_procedure_table_of_template_rows_with_reports_attached_is_not_forms_real_sharepoint() -> None:
+    # Sở Tư pháp's "Thủ tục hành chính": rows "Tên đầy đủ thủ tục" / "Tên thủ tục 2" (a template) with
+    # "04.TTr-HDND.PDF" and "41.BC-HĐND.PDF" attached (a submission and a report, by their names).
+    site = real_site("stp.daknong.gov.vn", ["/", "/thu-tuc-hanh-chinh/", "/van-ban-phap-quy/"])
+    assert finding(site, "interact.downloadable_forms").status == Status.FAIL
+    # Cư Jút's procedures page: only the "VĂN BẢN MỚI" box's decisions ("012013QĐ-TTg.pdf", "05-nd.pdf").
+    site = real_site("cujut.daknong.gov.vn", ["/", "/thu-tuc-hanh-chinh/", "/gioi-thieu/"])
+    assert finding(site, "interact.downloadable_forms").status == Status.FAIL
+
+
+def _forms_site(page: str, path: str = "/vi/thu-tuc-hanh-chinh/", label: str = "Thủ tục hành chính") -> CapturedSite:
+    from tests.test_checks_catalogue import with_menu
+
+    return nukeviet_site(pages=with_menu(nukeviet_pages(), path, label, page))
+
+
+DNN_PROCEDURES = """
+<div class="Head">THỦ TỤC HÀNH CHÍNH</div>
+<table class="dnnGrid"><tr class="dnnGridHeader"><th>STT</th><th>Tên thủ tục</th><th>Lĩnh vực</th><th>Tệp</th></tr>
+<tr class="dnnGridItem"><td>1</td><td>Đăng ký khai sinh</td><td>Hộ tịch</td>
+ <td><a href="/Portals/0/TTHC/HoTich/01_dang_ky_khai_sinh.doc"><img src="/images/doc.gif" alt=""></a></td></tr>
+</table>
+"""
+
+
+@pytest.mark.parametrize("page, expected", [
+    # DotNetNuke: a procedure row with its attachment (no form word: the procedure's own file).
+    (DNN_PROCEDURES, Status.PASS),
+    # The same row template left unfilled is nobody's form.
+    (DNN_PROCEDURES.replace("Đăng ký khai sinh", "Tên thủ tục 2"), Status.FAIL),
+    # A decision attached in the same place is a document, by its name or its label.
+    (DNN_PROCEDURES.replace("01_dang_ky_khai_sinh.doc", "125-QD-UBND.pdf"), Status.FAIL),
+    (DNN_PROCEDURES.replace('<img src="/images/doc.gif" alt="">', "Quyết định công bố thủ tục"), Status.FAIL),
+    # NukeViet: a procedure's own page with its "Mẫu đơn, tờ khai" part.
+    ('<h1>Đăng ký kết hôn</h1><p>Thành phần hồ sơ: tờ khai đăng ký kết hôn theo mẫu; giấy tờ tùy thân.</p>'
+     '<h3>Mẫu đơn, tờ khai</h3><ul><li><a href="/uploads/tthc/tk-ket-hon.docx">TK kết hôn (bản word)</a></li></ul>',
+     Status.PASS),
+    # Custom PHP: a download handler whose query names the file, in a row labelled as a form.
+    ('<table><tr><td>Mẫu đơn xin cấp giấy phép xây dựng</td><td><a href="/download.php?file=gpxd-01.doc">Tải về</a>'
+     '</td></tr></table>', Status.PASS),
+    # Liferay documents and media: the file name comes before the document's uuid.
+    ('<ul><li><a href="/documents/20182/0/To+khai+dang+ky+thuong+tru.docx/6f1c2b3a-0d4e">Đăng ký thường trú</a></li>'
+     '</ul>', Status.PASS),
+    # A report and a plan on a page under another name are not forms.
+    ('<ul><li><a href="/uploads/bao-cao-kt-xh-2026.pdf">Báo cáo tình hình kinh tế - xã hội năm 2026</a></li>'
+     '<li><a href="/uploads/12-KH-UBND.pdf">Số 12/KH-UBND</a></li></ul>', Status.FAIL),
+])
+def test_form_files_are_labelled_or_attached_to_a_procedure(page: str, expected: Status) -> None:
+    assert finding(_forms_site(page), "interact.downloadable_forms").status == expected
+
+
+def test_numbered_document_rows_on_a_procedures_page_are_documents_sharepoint() -> None:
+    box = ('<div class="divvanbanmoi"><a href="/hethongvanban/Pages/default.aspx?SoID=24"><div>Số: 05/2013/NĐ-CP</div>'
+           '<div>Ngày: <span>01/09/2013</span></div><div>Sửa đổi quy định về thủ tục hành chính</div></a>'
+           '<div class="divvbm_dinhkem"><a href="/Attachments/24/van-ban.pdf"><img src="/img/pdf.png" alt="tải pdf về">'
+           '</a></div></div>')
+    assert finding(_forms_site(f"<h1>Thủ tục hành chính</h1>{box}"), "interact.downloadable_forms").status == Status.FAIL
