@@ -281,3 +281,44 @@ def test_numbered_document_rows_on_a_procedures_page_are_documents_sharepoint() 
            '<div class="divvbm_dinhkem"><a href="/Attachments/24/van-ban.pdf"><img src="/img/pdf.png" alt="tải pdf về">'
            '</a></div></div>')
     assert finding(_forms_site(f"<h1>Thủ tục hành chính</h1>{box}"), "interact.downloadable_forms").status == Status.FAIL
+
+
+# ------------------------------------------------------------------------------------------------ contact
+
+def test_footer_address_split_over_elements_and_email_under_the_credits_line_real_sharepoint() -> None:
+    # Đắk R'Lấp's footer: "<font>Địa chỉ: </font><font>Tổ dân phố 3, thị trấn Kiến Đức …</font>", and the e-mail
+    # on the line after "Chịu trách nhiệm về nội dung: Ông Lê Mai Toản - Phó Chủ tịch UBND huyện …".
+    result = finding(real_site("dakrlap.daknong.gov.vn", ["/", "/gioi-thieu-chung/", "/huyen-uy/"]), "info.contact")
+    assert result.status == Status.PASS, result.reason
+    assert any("Kiến Đức" in (e.excerpt or "") for e in result.evidence)
+
+
+CUSTOM_PHP_FOOTER = """
+<div class="footer">
+  <p><span class="lbl">Địa chỉ:</span> <span class="val">Số 12 đường Trần Hưng Đạo, phường 1, thành phố Vĩnh Long</span></p>
+  <p>Chịu trách nhiệm chính: Ông Trần Văn Bảy - Chủ tịch UBND phường<br>Email: phuong1@vinhlong.gov.vn<br>
+  Điện thoại: 0270.3822.111</p>
+</div>
+"""
+
+
+def test_custom_php_footer_split_address_and_credits_line_email_are_the_units() -> None:
+    pages = {k: v.replace('<div id="footer" class="footer">', CUSTOM_PHP_FOOTER + '<div class="x">')
+             if isinstance(v, str) else v for k, v in nukeviet_pages(**{"/vi/contact/": None}).items()}
+    pages = {k: v.replace("Địa chỉ: Thôn 3, xã Hoà Bình, tỉnh Đồng Nai<br>", "")
+             .replace('Email: <a href="mailto:ubndhoabinh@dongnai.gov.vn">ubndhoabinh@dongnai.gov.vn</a>', "")
+             if isinstance(v, str) else v for k, v in pages.items()}
+    result = finding(nukeviet_site(pages=pages), "info.contact")
+    assert result.status == Status.PASS, result.reason
+    values = " ".join(e.excerpt or "" for e in result.evidence)
+    assert "Trần Hưng Đạo" in values and "phuong1@vinhlong.gov.vn" in values
+
+
+def test_a_bare_email_under_a_leaders_line_is_still_the_leaders() -> None:
+    from egov_audit.checks.contact_details import contact_details
+
+    html = nv("Lãnh đạo", "<p>Ông Trần Văn Bảy - Chủ tịch UBND phường<br>Email: tvbay@vinhlong.gov.vn</p>")
+    site = nukeviet_site(pages=nukeviet_pages(**{"/vi/": html}))
+    analysis = SiteAnalysis(site)
+    (email,) = [f for f in contact_details(analysis, site.home) if f.value == "tvbay@vinhlong.gov.vn"]
+    assert email.leader
