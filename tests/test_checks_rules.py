@@ -322,3 +322,54 @@ def test_a_bare_email_under_a_leaders_line_is_still_the_leaders() -> None:
     analysis = SiteAnalysis(site)
     (email,) = [f for f in contact_details(analysis, site.home) if f.value == "tvbay@vinhlong.gov.vn"]
     assert email.leader
+
+
+# ---------------------------------------------------------------------------------------------- ownership
+
+def test_credits_line_with_a_word_split_by_a_span_real_sharepoint() -> None:
+    # Đắk R'Lấp: "Cơ quan quản lý:UBND huyện Đăk R'lấp." and "Chịu trách nhiệm\u200b v<span>\u200b</span>ề nội
+    # dung: Ông Lê Mai Toản - Phó Chủ tịch UBND huyện, Trưởng Ban Biên tập."
+    result = finding(real_site("dakrlap.daknong.gov.vn", ["/", "/gioi-thieu-chung/", "/huyen-uy/"]), "info.ownership")
+    assert result.status == Status.PASS, result.reason
+    assert any("Lê Mai Toản" in (e.excerpt or "") for e in result.evidence)
+
+
+LIFERAY_DUTIES = """
+<div class="journal-content-article"><h1>Giới thiệu</h1>
+<h2>Chức năng, nhiệm vụ</h2>
+<p>Sở Tư pháp là cơ quan chuyên môn thuộc UBND tỉnh, tham mưu, giúp UBND tỉnh quản lý nhà nước về công tác xây
+dựng và thi hành pháp luật, phổ biến, giáo dục pháp luật, hộ tịch, chứng thực, bồi thường nhà nước.</p>
+<p>Giám đốc Sở là người đứng đầu Sở, chịu trách nhiệm trước UBND tỉnh, Chủ tịch UBND tỉnh và trước pháp luật về
+toàn bộ hoạt động của Sở.</p>
+<ul><li>Chịu trách nhiệm trước Giám đốc Sở về lĩnh vực công tác được phân công;</li>
+<li>Cơ quan quản lý nhà nước về công tác tư pháp tại địa phương.</li></ul>
+</div>
+"""
+
+
+def _footer(html: str) -> dict[str, object]:
+    start = '<div id="footer" class="footer">'
+    pages = nukeviet_pages(**{"/vi/about/Gioi-thieu-chung.html": nv("Giới thiệu", LIFERAY_DUTIES)})
+    return {k: (v[:v.index(start)] + f'<div id="footer" class="footer">{html}</div></body></html>'
+                if isinstance(v, str) else v) for k, v in pages.items()}
+
+
+def test_duties_text_on_the_about_page_names_nobody_responsible_for_the_portal() -> None:
+    site = nukeviet_site(pages=_footer("<p>CỔNG THÔNG TIN ĐIỆN TỬ SỞ TƯ PHÁP</p><p>Bản quyền © 2026</p>"))
+    assert finding(site, "info.ownership").status == Status.FAIL
+
+
+@pytest.mark.parametrize("footer, expected", [
+    # DotNetNuke: one line, statements separated by "|".
+    ("<p>© Bản quyền thuộc về UBND huyện Châu Thành | Chịu trách nhiệm chính: Ông Lê Văn Tám - Chủ tịch UBND huyện"
+     " | Địa chỉ: số 1 đường 3/2</p>", Status.PASS),
+    # Custom PHP: label and value in separate cells.
+    ("<table><tr><td>Đơn vị quản lý:</td></tr><tr><td>Văn phòng HĐND và UBND huyện</td></tr>"
+     "<tr><td>Người chịu trách nhiệm: Bà Phạm Thị Hà</td></tr></table>", Status.PASS),
+    # The portal's name is neither a managing body nor a person.
+    ("<p>Cơ quan chủ quản: Cổng thông tin điện tử tỉnh Bắc Kạn</p><p>Trưởng Ban biên tập: Ông Hà Văn Nam</p>",
+     Status.PARTIAL),
+    ("<p>Cơ quan chủ quản: UBND xã Hoà Bình</p><p>Cổng thông tin điện tử xã Hoà Bình</p>", Status.PARTIAL),
+])
+def test_ownership_statements_in_footers_of_several_platforms(footer: str, expected: Status) -> None:
+    assert finding(nukeviet_site(pages=_footer(footer)), "info.ownership").status == expected

@@ -77,12 +77,14 @@ _INLINE = frozenset({"a", "span", "strong", "b", "em", "i", "u", "label", "font"
 _BARE_CUES = re.compile(r"(điện thoại|đt|dđ|di động|tel|phone|mobile|email|e-mail|thư điện tử|số điện thoại|hotline)", re.I)
 
 
-def _block_lines(block: etree._Element) -> list[str]:
-    """The block's visible text split at <br> and nested blocks."""
+def block_lines(block: etree._Element, hidden: set[etree._Element] | frozenset[etree._Element] = frozenset()
+                ) -> list[str]:
+    """The block's text split at <br> and nested blocks, inline elements joined as written (so a word split by
+    a ``<span>`` stays one word), hidden elements left out."""
     out: list[str] = []
 
     def walk(el: etree._Element) -> None:
-        if not isinstance(el.tag, str) or el.tag in {"script", "style"}:
+        if not isinstance(el.tag, str) or el.tag in {"script", "style"} or el in hidden:
             return
         if el.tag == "br" or el.tag not in _INLINE:
             out.append("\n")
@@ -111,7 +113,7 @@ def _owner_context(el: etree._Element, value: str) -> str:
     block = el
     while block.tag in _INLINE and block.getparent() is not None:
         block = block.getparent()
-    lines = _block_lines(block)
+    lines = block_lines(block)
     index = next((i for i, line in enumerate(lines) if value in line), None)
     if index is None:
         return _text(el)
@@ -142,7 +144,7 @@ def _split_address(el: etree._Element, text: str) -> str:
     while block.tag in _INLINE and block.getparent() is not None:
         block = block.getparent()
     cue = text.strip()
-    return next((line for line in _block_lines(block) if line.startswith(cue) and len(line) > len(cue)), "")
+    return next((line for line in block_lines(block) if line.startswith(cue) and len(line) > len(cue)), "")
 
 
 def is_leader(text: str) -> bool:
