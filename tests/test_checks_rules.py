@@ -373,3 +373,95 @@ def test_duties_text_on_the_about_page_names_nobody_responsible_for_the_portal()
 ])
 def test_ownership_statements_in_footers_of_several_platforms(footer: str, expected: Status) -> None:
     assert finding(nukeviet_site(pages=_footer(footer)), "info.ownership").status == expected
+
+
+# ------------------------------------------------------------------------------------------------ English
+
+def _en(title: str, main: str, lang: str = "en") -> str:
+    """A page of an English sub-site with its own English menu (a Liferay/SharePoint sub-site template)."""
+    menu = ('<nav class="en-menu"><ul><li><a href="/en/home">Home</a></li><li><a href="/en/about-us">About us</a></li>'
+            '<li><a href="/en/organization">Organization</a></li><li><a href="/en/contact-us">Contact us</a></li></ul></nav>')
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><title>{title}</title></head><body>'
+            f'<header class="header"><a href="/vi/">Tiếng Việt</a></header>{menu}<main>{main}</main></body></html>')
+
+
+EN_PAGES = {
+    "/en/home": _en("Home", "<h1>Welcome to Hoa Binh Commune</h1><p>Welcome to the official portal of Hoa Binh "
+                            "Commune, Dong Nai province. Here you find news and information about the commune, its "
+                            "history and its culture for visitors and investors.</p>"),
+    "/en/about-us": _en("About us", "<h1>About us</h1><p>Hoa Binh is a rural commune in the south of the province "
+                                    "with an area of 30 square kilometres and a population of about 15,000 people.</p>"),
+    "/en/organization": _en("Organization", "<h1>Organizational structure</h1><p>The People's Committee of the "
+                            "commune is the local state administrative body. It is made up of the Chairman, two "
+                            "Vice Chairmen and the heads of the professional departments.</p><ul><li>Chairman: Mr "
+                            "Nguyen Van An</li><li>Office of the People's Council and People's Committee</li></ul>"),
+    "/en/contact-us": _en("Contact us", "<h1>Contact us</h1><p>People's Committee of Hoa Binh Commune</p>"
+                          "<p>Address: Thôn 3, xã Hoà Bình, Đồng Nai province</p><p>Tel: (+84) 251 3822 123</p>"
+                          "<p>Email: ubndhoabinh@dongnai.gov.vn</p>"),
+}
+
+
+def _english_site(switcher: str, head: str = "", pages: dict[str, object] | None = None) -> CapturedSite:
+    home = nv("Trang chủ", "<p>Chào mừng đến với cổng thông tin điện tử xã Hoà Bình.</p>", head)
+    home = home.replace('<div class="today">', f'<div class="languages">{switcher}</div><div class="today">')
+    return nukeviet_site(pages=nukeviet_pages(**{"/vi/": home, **(EN_PAGES if pages is None else pages)}))
+
+
+@pytest.mark.parametrize("switcher, head", [
+    # Liferay/SharePoint: a link classed as the language choice around a flag without alt text.
+    ('<a class="lang_us" href="/en/home"><img src="/images/flag_us.png" alt=""></a>', ""),
+    ('<a href="/en/home" class="lang-en"></a>', ""),
+    # NukeViet: a flag image named after the country.
+    ('<a href="/en/home"><img src="/themes/default/images/flags/uk.gif" title=""></a>', ""),
+    # Only the head announces the English version.
+    ("", '<link rel="alternate" hreflang="en" href="/en/home">'),
+    # Text switchers.
+    ('<a href="/en/home">EN</a> | <a href="/vi/">VI</a>', ""),
+    ('<a href="/en/home">Tiếng Anh</a>', ""),
+])
+def test_english_switchers_lead_to_the_english_version(switcher: str, head: str) -> None:
+    result = finding(_english_site(switcher, head), "info.english")
+    assert result.status == Status.PASS, result.reason
+
+
+def test_organisation_and_contact_on_different_english_pages_pass_together() -> None:
+    # The landing page has neither; its menu leads to the organisation and the contact pages.
+    result = finding(_english_site('<a href="/en/home">English</a>'), "info.english")
+    assert result.status == Status.PASS, result.reason
+    urls = [e.url for e in result.evidence]
+    assert any(u.endswith("/en/organization") for u in urls) and any(u.endswith("/en/contact-us") for u in urls)
+    # Without the contact page the version lacks contact information.
+    pages = {k: v for k, v in EN_PAGES.items() if k != "/en/contact-us"}
+    result = finding(_english_site('<a href="/en/home">English</a>', pages=pages), "info.english")
+    assert result.status == Status.PARTIAL and "no contact" in (result.reason or "")
+
+
+def test_a_switcher_that_opens_no_english_page_or_is_broken_is_partial() -> None:
+    vietnamese = {"/en/home": nv("Trang chủ", "<h1>Trang chủ</h1><p>Trang tiếng Anh đang được xây dựng, mời quý vị "
+                                              "quay lại sau. Xin cảm ơn quý vị đã quan tâm theo dõi cổng thông tin.</p>")}
+    result = finding(_english_site('<a class="lang_en" href="/en/home"><img src="/en.png" alt=""></a>', pages=vietnamese),
+                     "info.english")
+    assert (result.status, result.reason) == (Status.PARTIAL, "English link opens no English page")
+    broken = {"/en/home": make_page("https://hoabinh.dongnai.gov.vn/en/home", "<h1>404</h1>", status=404)}
+    result = finding(_english_site('<a href="/en/home"><img src="/flags/en.png" alt=""></a>', pages=broken),
+                     "info.english")
+    assert result.status == Status.PARTIAL
+
+
+def test_words_like_entry_or_a_banner_are_not_switchers() -> None:
+    switcher = ('<a class="entry" href="/vi/about/Gioi-thieu-chung.html">Xem thêm</a><a href="/vi/organs/">'
+                '<img src="/banner/ngay-hoi-van-hoa-en.png" alt="Ngày hội văn hoá"></a>')
+    site = _english_site(switcher, pages={})
+    assert finding(site, "info.english").status == Status.FAIL
+
+
+@pytest.mark.parametrize("switcher", [
+    '<a class="lang_us" href="/Default.aspx?tabid=120"><img src="/images/flag_us.png" alt=""></a>',
+    '<a href="/Default.aspx?tabid=120"><img src="/Portals/_default/flags/uk.gif" alt=""></a>',
+    '<a href="/Default.aspx?tabid=120" hreflang="en"><span class="flag-en"></span></a>',
+])
+def test_a_switcher_to_a_page_named_by_nothing_english_is_still_the_entry_dotnetnuke(switcher: str) -> None:
+    page = _en("Home", EN_PAGES["/en/organization"].split("<main>")[1].split("</main>")[0]
+               + "<p>Address: Thôn 3, xã Hoà Bình</p><p>Tel: 0251 3822 123</p>")
+    result = finding(_english_site(switcher, pages={"/Default.aspx?tabid=120": page}), "info.english")
+    assert result.status == Status.PASS, result.reason
