@@ -465,3 +465,65 @@ def test_a_switcher_to_a_page_named_by_nothing_english_is_still_the_entry_dotnet
                + "<p>Address: Thôn 3, xã Hoà Bình</p><p>Tel: 0251 3822 123</p>")
     result = finding(_english_site(switcher, pages={"/Default.aspx?tabid=120": page}), "info.english")
     assert result.status == Status.PASS, result.reason
+
+
+# ----------------------------------------------------------------------------------------------------- Q&A
+
+def _qa_site(listing: str, **pages: object) -> CapturedSite:
+    return nukeviet_site(pages=nukeviet_pages(**{"/vi/faq/": nv("Hỏi đáp", f"<h1>Hỏi đáp</h1>{listing}"),
+                                                 "/vi/faq/thu-tuc-dang-ky-khai-sinh-cho-con-1.html": None, **pages}))
+
+
+LIFERAY_QA = """
+<div class="faq-item"><h3>Hỏi: Tôi muốn hỏi thủ tục cấp đổi giấy phép lái xe hết hạn cần những giấy tờ gì?</h3>
+<p>Người hỏi: Nguyễn Văn Bình - phường Đống Đa</p>
+<h4>Sở Giao thông vận tải</h4>
+<p>Theo Thông tư 12/2017/TT-BGTVT, người có giấy phép lái xe hết hạn nộp đơn đề nghị đổi, giấy khám sức khỏe và bản
+sao giấy phép tại Trung tâm Phục vụ hành chính công của thành phố.</p></div>
+"""
+OFFICE_LABEL_QA = """
+<div class="item"><p><b>Câu hỏi:</b> Gia đình tôi muốn tách thửa đất ở, xin hỏi diện tích tối thiểu là bao nhiêu?</p>
+<p><b>Phòng Tài nguyên và Môi trường huyện trả lời:</b></p>
+<p>Theo Quyết định số 20/2024/QĐ-UBND của UBND tỉnh, diện tích tối thiểu sau tách thửa tại thị trấn là 50 m².</p></div>
+"""
+TABLE_QA = """
+<table class="list"><tr><th>STT</th><th>Câu hỏi</th><th>Người hỏi</th><th>Nội dung trả lời</th></tr>
+<tr><td>1</td><td>Xin hỏi thủ tục đăng ký kết hôn với người nước ngoài?</td><td>Lê Thị Hà</td>
+<td>Hồ sơ gồm tờ khai đăng ký kết hôn, giấy xác nhận tình trạng hôn nhân và hộ chiếu; nộp tại UBND huyện.</td></tr>
+</table>
+"""
+
+
+@pytest.mark.parametrize("listing", [LIFERAY_QA, OFFICE_LABEL_QA, TABLE_QA])
+def test_answered_questions_in_real_layouts_pass(listing: str) -> None:
+    result = finding(_qa_site(listing), "interact.qa")
+    assert result.status == Status.PASS, result.reason
+
+
+@pytest.mark.parametrize("listing", [
+    TABLE_QA.replace("Hồ sơ gồm tờ khai đăng ký kết hôn, giấy xác nhận tình trạng hôn nhân và hộ chiếu; nộp tại UBND "
+                     "huyện.", "Chưa trả lời"),
+    # A sentence saying someone answered is not the answer; an office list with no question before it is not either.
+    "<p>Câu hỏi: Khi nào sửa đường liên thôn?</p><p>UBND huyện đã trả lời cử tri tại kỳ họp thứ 7 HĐND huyện.</p>",
+    "<h3>Các cơ quan tiếp nhận câu hỏi</h3><h4>Phòng Tư pháp</h4><p>Tiếp nhận các câu hỏi về hộ tịch, chứng thực, "
+    "hòa giải ở cơ sở và phổ biến giáo dục pháp luật trên địa bàn.</p>",
+    "<ul><li>Xin hỏi thủ tục cấp giấy phép xây dựng nhà ở riêng lẻ?</li><li>Trạng thái: Đang xử lý</li></ul>",
+])
+def test_questions_without_a_published_answer_are_partial(listing: str) -> None:
+    assert finding(_qa_site(listing), "interact.qa").status == Status.PARTIAL
+
+
+def test_question_page_links_its_answer_page_or_answer_letter_dotnetnuke() -> None:
+    listing = '<ul><li><a href="/vi/faq/cau-hoi-12.html">Hỏi về chế độ trợ cấp cho người cao tuổi</a></li></ul>'
+    question = nv("Hỏi đáp", '<h1>Hỏi về chế độ trợ cấp cho người cao tuổi</h1><p>Người gửi: Trần Văn Tư</p><p>Nội dung: '
+                             'Bố tôi 80 tuổi, xin hỏi được hưởng trợ cấp gì?</p><p><a href="/vi/faq/tra-loi-12.html">'
+                             'Xem trả lời</a></p>')
+    answer = nv("Trả lời", "<h1>Trả lời câu hỏi số 12</h1><p>Theo Nghị định 20/2021/NĐ-CP, người từ đủ 80 tuổi trở lên "
+                           "không có lương hưu hoặc trợ cấp bảo hiểm xã hội hằng tháng được hưởng trợ cấp xã hội hằng "
+                           "tháng; hồ sơ nộp tại UBND xã nơi cư trú.</p>")
+    site = _qa_site(listing, **{"/vi/faq/cau-hoi-12.html": question, "/vi/faq/tra-loi-12.html": answer})
+    assert finding(site, "interact.qa").status == Status.PASS
+    letter = question.replace('href="/vi/faq/tra-loi-12.html">Xem trả lời', 'href="/uploads/tl-12.pdf">Văn bản trả lời')
+    assert finding(_qa_site(listing, **{"/vi/faq/cau-hoi-12.html": letter}), "interact.qa").status == Status.PASS
+    unanswered = question.replace('<p><a href="/vi/faq/tra-loi-12.html">Xem trả lời</a></p>', "")
+    assert finding(_qa_site(listing, **{"/vi/faq/cau-hoi-12.html": unanswered}), "interact.qa").status == Status.PARTIAL
