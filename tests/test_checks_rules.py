@@ -8,6 +8,7 @@ Fragments of the real Đắk Nông pages are read from ../shared/realpages (neve
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -527,3 +528,31 @@ def test_question_page_links_its_answer_page_or_answer_letter_dotnetnuke() -> No
     assert finding(_qa_site(listing, **{"/vi/faq/cau-hoi-12.html": letter}), "interact.qa").status == Status.PASS
     unanswered = question.replace('<p><a href="/vi/faq/tra-loi-12.html">Xem trả lời</a></p>', "")
     assert finding(_qa_site(listing, **{"/vi/faq/cau-hoi-12.html": unanswered}), "interact.qa").status == Status.PARTIAL
+
+
+# ------------------------------------------------------------------------------------------------ procedures
+
+def test_procedure_search_with_template_rows_or_only_a_documents_box_is_partial_real_sharepoint() -> None:
+    # Sở Tư pháp: a search form (its options are not content) over template rows "Tên đầy đủ thủ tục", "Tên thủ tục 2".
+    site = real_site("stp.daknong.gov.vn", ["/", "/thu-tuc-hanh-chinh/", "/van-ban-phap-quy/"])
+    assert finding(site, "info.procedures").status == Status.PARTIAL
+    # Cư Jút: an empty procedure table beside the "VĂN BẢN MỚI" box, whose decisions are not procedures.
+    site = real_site("cujut.daknong.gov.vn", ["/", "/thu-tuc-hanh-chinh/", "/gioi-thieu/"])
+    assert finding(site, "info.procedures").status == Status.PARTIAL
+
+
+def test_a_filled_procedure_table_with_a_search_form_passes_dotnetnuke() -> None:
+    rows = "".join(f'<tr><td>{i}</td><td><a href="/Default.aspx?tabid=50&amp;tt={i}">{name}</a></td><td>Hộ tịch</td></tr>'
+                   for i, name in enumerate(("Đăng ký khai sinh cho trẻ em", "Đăng ký kết hôn trong nước",
+                                             "Đăng ký khai tử cho người đã mất"), start=1))
+    page = ('<h1>Thủ tục hành chính</h1><label>Lĩnh vực:</label><select><option>---Toàn bộ---</option>'
+            f'<option>Hộ tịch</option></select><button>Tìm kiếm</button><table>{rows}</table>')
+    assert finding(_forms_site(page), "info.procedures").status == Status.PASS
+    docs_box = ('<h1>Thủ tục hành chính</h1><label>Lĩnh vực:</label><select><option>---Toàn bộ---</option></select>'
+                '<div class="box"><h3>Văn bản mới</h3><ul>' + "".join(
+                    f'<li><a href="/vb/{i}">Số: {i}/2026/QĐ-UBND Ngày: 0{i}/11/2026 Quyết định ban hành quy chế</a></li>'
+                    for i in range(1, 5)) + "</ul></div>")
+    national = '<li><a href="https://dichvucong.gov.vn/p/home/dvc-trang-chu.html">Cổng Dịch vụ công quốc gia</a></li>'
+    site = _forms_site(docs_box)
+    site.pages = {url: replace(page, html=(page.html or "").replace(national, "")) for url, page in site.pages.items()}
+    assert finding(site, "info.procedures").status == Status.PARTIAL

@@ -16,7 +16,8 @@ from egov_audit.core.dates import find_dates
 from egov_audit.core.text import collapse_whitespace, match_label
 
 DOCUMENT_FIELDS = ("number", "issued", "summary")
-_DOC_NUMBER = re.compile(r"(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐ0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*(?![\w])")
+DOCUMENT_NUMBER = re.compile(r"(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐ0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*(?![\w])")
+"""A document's number and symbol (*số ký hiệu*): "125/QĐ-UBND", "05/2013/NĐ-CP"."""
 _DOWNLOAD_WORDS = ("Tải về", "Tải xuống", "Download", "File đính kèm", "Tệp đính kèm", "Đính kèm", "Tải văn bản")
 _RE_FILE_HREF = re.compile(r"download|attach|dinhkem|file", re.I)
 
@@ -26,7 +27,7 @@ Row = tuple[etree._Element, dict[str, object]]
 def _row_fields(analysis: SiteAnalysis, page: CapturedPage, row: etree._Element) -> dict[str, object]:
     text = collapse_whitespace(" ".join(row.itertext()))
     fields: dict[str, object] = {}
-    number = _DOC_NUMBER.search(text)
+    number = DOCUMENT_NUMBER.search(text)
     if number:
         fields["number"] = number.group(0)
     dates = find_dates(text)
@@ -111,7 +112,7 @@ def document_blocks(analysis: SiteAnalysis) -> list[tuple[CapturedPage, list[Row
             if parsed.region.get(el) not in _BOX_REGIONS or el in parsed.hidden:
                 continue
             text = collapse_whitespace(" ".join(el.itertext()))
-            if len(text) <= 600 and _DOC_NUMBER.search(text) and find_dates(text):
+            if len(text) <= 600 and DOCUMENT_NUMBER.search(text) and find_dates(text):
                 candidates.append((el, text))
         elements = {el for el, _ in candidates}
         rows: list[Row] = []

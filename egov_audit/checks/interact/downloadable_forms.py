@@ -20,6 +20,7 @@ from lxml import etree
 from egov_audit.checks.analysis import CONTENT_REGIONS, Link, SiteAnalysis, is_inside
 from egov_audit.checks.declaration import Check
 from egov_audit.checks.findings import not_found, page_evidence
+from egov_audit.checks.info.document_lists import DOCUMENT_NUMBER
 from egov_audit.checks.interact.listed_pages import item_pages
 from egov_audit.checks.options import CheckOptions
 from egov_audit.core.artifacts import CapturedPage, Finding, Need, Status
@@ -38,7 +39,6 @@ _DOCUMENT_CODE = re.compile(
     r"(^|[\d\W_])(qd|nd|tt|ttr|bc|nq|kh|cv|tb|ct|hd|ttlt|bb|gm)([\W_]|$)", re.I)
 _DOCUMENT_WORDS = ("Quyết định", "Nghị định", "Thông tư", "Tờ trình", "Báo cáo", "Nghị quyết", "Kế hoạch",
                    "Công văn", "Thông báo", "Chỉ thị", "Giấy mời", "Biên bản", "Hướng dẫn")
-_DOCUMENT_NUMBER = re.compile(r"\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ]{2,}[A-ZĐ0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*")
 # A template row left in a procedure table ("Tên thủ tục 2", "Tên đầy đủ thủ tục").
 _TEMPLATE_ROW = re.compile(r"^ten (day du )?(thu tuc|van ban|bieu mau)( hanh chinh)?\s*\d*$")
 
@@ -106,7 +106,7 @@ def _form_link(analysis: SiteAnalysis, page: CapturedPage, link: Link, procedure
     if match_label(item_text, _FORM_WORDS) or match_label(heading, _FORM_WORDS):
         return f"{item_text[:120] or heading} ({name})"
     # A numbered document's row ("Số: 05/2013/NĐ-CP Ngày: …") lists a document, wherever it sits.
-    if procedure_page and not _DOCUMENT_NUMBER.search(item_text) and _procedure_entry(item):
+    if procedure_page and not DOCUMENT_NUMBER.search(item_text) and _procedure_entry(item):
         return f"{item_text[:120]} ({name})"
     return None
 
