@@ -125,3 +125,14 @@ def test_spaced_dates_after_a_weekday_or_before_a_time(text: str, expected: date
 @pytest.mark.parametrize("text", ["Có 25 04 2019 hộ dân", "ĐT 0261 3543 140", "Mã số 12 10 2019", "Tổng 1 2 3456"])
 def test_spaced_numbers_without_a_weekday_or_time_are_not_dates(text: str) -> None:
     assert find_dates(text) == []
+
+
+@pytest.mark.parametrize("text", ["25 tháng 4, 2019", "Thứ Năm, 25 tháng 4, 2019", "25 thg 4, 2019 08:30",
+                                  "Thứ Năm, ngày 25 tháng 04 năm 2019", "Cập nhật lúc 08:30 ngày 25/04/2019",
+                                  "Thứ 5, 25/04/2019", "[25/04/2019]", "25-04-2019 08:30"])
+def test_locale_and_labelled_dates_of_listings(text: str) -> None:
+    assert [d.value for d in find_dates(text)] == [date(2019, 4, 25)]
+
+
+def test_a_duration_in_months_is_not_a_date() -> None:
+    assert find_dates("trong 3 tháng 12 ngày") == [] and find_dates("sau 6 tháng, 2019 hộ") == []

@@ -35,10 +35,14 @@ from tests.realworld.realpages import (
 )
 
 # First run, labels as corrected (bench/results/realpages-first-run.json has the run against the labels as
-# first committed: 204 of 240). Raise these when a rule fix raises the figures; never lower them.
-FLOOR_AGREEMENT = Fraction(208, 240)
-FLOOR_PASS_PRECISION = Fraction(33, 37)
-FLOOR_PASS_RECALL = Fraction(33, 46)
+# first committed: 204 of 240): 208/240, pass precision 33/37, recall 33/46. Raise these when a rule fix raises
+# the figures; never lower them. Raised after the check rules of issue 8 (freshness dates, tab panels, forms,
+# procedures, contact, ownership): 214/240, 35/35, 35/46 measured; the floors keep one check of slack for a
+# Chromium probe that times out on a loaded machine (tech.mobile "browser not available"), and pass precision
+# holds the issue's target, 0.98.
+FLOOR_AGREEMENT = Fraction(213, 240)
+FLOOR_PASS_PRECISION = Fraction(49, 50)
+FLOOR_PASS_RECALL = Fraction(34, 46)
 JUDGED_PER_SITE = 40
 
 

@@ -2,7 +2,7 @@
 
 Portals write dates as ``05/03/2026``, ``5/3/2026``, ``05-03-2026``, ``05.03.2026``, ``ngày 5 tháng 3 năm 2026``,
 ``05/03/2026 08:15``, ``17:00:00 02/01/2024 (GMT+7)``, ``Thứ hai, 05/03/2026``, with spaces after a weekday or
-before a time (``thứ năm, 25 04 2019 14:04``), ISO ``2026-03-05`` or with a
+before a time (``thứ năm, 25 04 2019 14:04``), ``25 tháng 4, 2019`` (Java/.NET Vietnamese locale), ISO ``2026-03-05`` or with a
 two-digit year ``05/03/26`` (read as 20yy). Impossible dates (31/02) are rejected. Excluding future dates is the
 caller's decision (a deadline is not news).
 
@@ -68,6 +68,9 @@ _SPACED = re.compile(
 )
 # Matched on the diacritic-free text so that NFD/ALL CAPS/"ngay 5 thang 3 nam 2026" all work.
 _WORDS = re.compile(r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s*(?:,\s*)?nam\s+(?P<y>\d{4})", re.I)
+# The Vietnamese locale of Java and .NET portals (Liferay, DotNetNuke): "25 tháng 4, 2019", "25 thg 4, 2019".
+_LOCALE_WORDS = re.compile(r"(?<![\d/.\-])(?P<d>\d{1,2})\s+(?:thang|thg)\s+(?P<m>\d{1,2})\s*,\s*(?P<y>\d{4})(?!\d)",
+                           re.I)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ def find_dates(text: str | None, reference: datetime | None = None, tz: ZoneInfo
         return []
     plain = strip_diacritics(nfc(text))
     found: dict[int, DateMatch] = {}
-    for pattern in (_DMY, _ISO, _WORDS, _SPACED, _DMY2):
+    for pattern in (_DMY, _ISO, _WORDS, _LOCALE_WORDS, _SPACED, _DMY2):
         for match in pattern.finditer(plain):
             groups = match.groupdict()
             if groups.get("d2"):  # the spaced form written before a time instead of after a weekday
