@@ -556,3 +556,14 @@ def test_a_filled_procedure_table_with_a_search_form_passes_dotnetnuke() -> None
     site = _forms_site(docs_box)
     site.pages = {url: replace(page, html=(page.html or "").replace(national, "")) for url, page in site.pages.items()}
     assert finding(site, "info.procedures").status == Status.PARTIAL
+
+
+def test_address_label_on_its_own_line_takes_the_next_line_sharepoint_footer() -> None:
+    from egov_audit.checks.contact_details import contact_details
+
+    footer = ('<div class="ms-footer"><strong>Địa chỉ:</strong><br>Số 8 đường Hùng Vương, phường Nghĩa Đức, thành phố '
+              'Gia Nghĩa<br>Điện thoại: 0261.3544.555</div>')
+    site = nukeviet_site(pages=nukeviet_pages(**{"/vi/": nv("Trang chủ", footer)}))
+    analysis = SiteAnalysis(site)
+    addresses = [f.value for f in contact_details(analysis, site.home) if f.kind == "address"]
+    assert any(a.startswith("Số 8 đường Hùng Vương") for a in addresses), addresses

@@ -137,14 +137,21 @@ def _owner_context(el: etree._Element, value: str) -> str:
 
 def _split_address(el: etree._Element, text: str) -> str:
     """An address whose cue and value sit in different inline elements ("<font>Địa chỉ: </font><font>Tổ dân
-    phố 3, thị trấn …</font>", a footer pasted from a word processor): the cue's whole line in its block."""
+    phố 3, thị trấn …</font>", a footer pasted from a word processor) or on two lines ("Địa chỉ:<br>Số 12 …"):
+    the cue's whole line in its block, or the cue and the next line."""
     if not re.fullmatch(r"\W*(địa chỉ|trụ sở|dia chi|tru so)(\s*(liên hệ|lien he|cơ quan|co quan))?\s*[:：]?\s*", text, re.I):
         return ""
     block = el
     while block.tag in _INLINE and block.getparent() is not None:
         block = block.getparent()
     cue = text.strip()
-    return next((line for line in block_lines(block) if line.startswith(cue) and len(line) > len(cue)), "")
+    lines = block_lines(block)
+    for i, line in enumerate(lines):
+        if line.startswith(cue) and len(line) > len(cue):
+            return line
+        if line == cue and i + 1 < len(lines):  # "Địa chỉ:<br>Số 12 đường …": the value on the next line
+            return f"{cue} {lines[i + 1]}"
+    return ""
 
 
 def is_leader(text: str) -> bool:
