@@ -268,6 +268,10 @@ DNN_PROCEDURES = """
     # Liferay documents and media: the file name comes before the document's uuid.
     ('<ul><li><a href="/documents/20182/0/To+khai+dang+ky+thuong+tru.docx/6f1c2b3a-0d4e">Đăng ký thường trú</a></li>'
      '</ul>', Status.PASS),
+    # "Mẫu" that is no form: a model commune, a kindergarten; "máu" without its accents is no "mẫu" either.
+    ('<ul><li><a href="/uploads/ke-hoach-xa-nong-thon-moi-kieu-mau.pdf">Xây dựng xã nông thôn mới kiểu mẫu</a></li>'
+     '<li><a href="/uploads/truong-mau-giao-hoa-sen.docx">Trường Mẫu giáo Hoa Sen tuyển sinh</a></li>'
+     '<li><a href="/uploads/hien-mau-tinh-nguyen.pdf">Ngày hội hiến máu tình nguyện</a></li></ul>', Status.FAIL),
     # A report and a plan on a page under another name are not forms.
     ('<ul><li><a href="/uploads/bao-cao-kt-xh-2026.pdf">Báo cáo tình hình kinh tế - xã hội năm 2026</a></li>'
      '<li><a href="/uploads/12-KH-UBND.pdf">Số 12/KH-UBND</a></li></ul>', Status.FAIL),

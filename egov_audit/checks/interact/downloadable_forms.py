@@ -4,7 +4,8 @@
 "Labelled as a form" comes from the link's text, title or image alt, the file name (``mau-don-...``,
 ``to_khai...``, ``BM01...``), or the table row, list item, heading or box the link sits in ("Tên biểu mẫu",
 "Mẫu đơn, tờ khai" on a procedure's page). "Linked from procedure pages" is read as the procedure's own
-attachment: a file in a procedure entry (a row naming a procedure, a procedure's own page) counts, but not
+attachment: a file in a procedure entry (a row naming a procedure by its act, "Đăng ký khai sinh", or any item
+of a procedure's own page) counts, but not
 any document that happens to sit on such a page: a file named or labelled as another kind of document (a
 decision ``012013QĐ-TTg.pdf``, a report ``41.BC-HĐND.PDF``, "Quyết định …") or in a document-list row
 ("Số: 05/2013/NĐ-CP") is not a form, nor is a file in a template row ("Tên thủ tục 2") or a repeated box.
@@ -29,9 +30,13 @@ from egov_audit.core.text import collapse_whitespace, fold, match_label, strip_d
 _FORM_WORDS = ("Mẫu", "Biểu mẫu", "Tờ khai", "Mẫu đơn", "Đơn đề nghị", "Phụ lục mẫu", "Mẫu số", "Đơn xin",
                "Phiếu đề nghị", "Mẫu tờ khai", "Form")
 # File names: "mau-don-de-nghi.doc", "to_khai_01.docx", "BM01-DKKD.doc", "Mau so 02.pdf", "donxincap.doc".
+# A bare "mau" (mẫu, but also máu, màu once accents are gone) counts where a form's name starts with it or a form's
+# word follows it ("mau-01", "mau_so_2", "mau-to-khai"), not inside "hien-mau-tinh-nguyen".
 _FORM_FILE = re.compile(
-    r"(^|[-_/ .])(mau|bieu-?mau|bieumau|to-?khai|tokhai|mau-?don|maudon|don-?de-?nghi|dondenghi|don-?xin|donxin|"
-    r"phieu-?de-?nghi|form|bm\d+|mau-?so)([-_. ]|\d|$)", re.I)
+    r"(^|[-_/ .])(bieu[-_ ]?mau|bieumau|to[-_ ]?khai|tokhai|mau[-_ ]?don|maudon|don[-_ ]?de[-_ ]?nghi|dondenghi|"
+    r"don[-_ ]?xin|donxin|phieu[-_ ]?de[-_ ]?nghi|form|bm\d+|mau[-_ ]?so)([-_. ]|\d|$)"
+    r"|^mau([-_ .]|\d)|(^|[-_/ .])mau[-_ ]?(\d|to[-_ ]?khai|de[-_ ]?nghi|phieu|giay|bien[-_ ]?ban|hop[-_ ]?dong|ke[-_ ]?khai)",
+    re.I)
 _FORM_EXT = re.compile(r"\.(docx?|pdf|xlsx?|odt)$", re.I)
 # Another kind of document by its name: a type code of Vietnamese administrative documents (Nghị định 30/2020)
 # after a number or a separator ("05-nd.pdf", "012013QĐ-TTg.pdf", "41.BC-HĐND.PDF", "12/KH-UBND") or its word.
@@ -69,6 +74,23 @@ def _text(el: etree._Element) -> str:
     return collapse_whitespace(" ".join(el.itertext()))
 
 
+# "Mẫu" that is not a form: a kindergarten (mẫu giáo), a model unit (kiểu mẫu, gương mẫu, mô hình mẫu), a sample
+# (hàng mẫu). Taken out of labels and file names before they are read.
+_NOT_FORM_MAU = re.compile(r"(kieu|guong|hang|lam|mo[-_ ]hinh|tieu[-_ ]bieu|diem)[-_ ]mau|mau[-_ ]?(giao|muc)", re.I)
+
+
+def _says_form(text: str) -> bool:
+    """The text names a form ("Mẫu đơn đề nghị …", "to-khai-01.doc"), not a kindergarten or a model commune. Words
+    are compared with their accents (so "Hiến máu" is no "Mẫu"); file names, which have none, by their shape."""
+    plain = strip_diacritics(text)
+    if len(plain) == len(text):  # blank the spans of "kiểu mẫu", "mẫu giáo" in the text itself
+        for m in _NOT_FORM_MAU.finditer(plain):
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+        plain = strip_diacritics(text)
+    accented = plain != text
+    return bool((accented and match_label(text, _FORM_WORDS)) or _FORM_FILE.search(plain.strip()))
+
+
 def _labels(link: Link) -> list[str]:
     """What names the file to a visitor: the link's text, title and image alt."""
     el = link.element
@@ -78,16 +100,33 @@ def _labels(link: Link) -> list[str]:
 def _names_other_document(name: str, labels: list[str]) -> bool:
     """A file named or labelled as another kind of document (a decision, a report, a plan)."""
     stem = name.rsplit(".", 1)[0]
-    if _DOCUMENT_CODE.search(strip_diacritics(stem)) and not _FORM_FILE.search(stem):
+    if _DOCUMENT_CODE.search(strip_diacritics(stem)) and not _says_form(stem):
         return True
     return any(match_label(label, _DOCUMENT_WORDS) for label in labels)
 
 
-def _procedure_entry(item: etree._Element) -> bool:
-    """A row or item that names a procedure, not a template row."""
+# How procedure names begin (the national procedure database names each by its act: "Đăng ký khai sinh", "Cấp
+# đổi giấy phép lái xe", "Chứng thực bản sao", "Thủ tục …"), after an optional number.
+_PROCEDURE_NAME = re.compile(
+    r"^(\d+[.)]?\s*)?(thu tuc|dang ky|cap|chung thuc|xac nhan|giai quyet|tham dinh|phe duyet|cong nhan|thanh lap|"
+    r"gia han|dieu chinh|thay doi|doi|ho tro|tro cap|huong|cho phep|thu hoi|chuyen|tiep nhan|lien thong|khai|"
+    r"giao|cho thue|dang ky lai|ghi vao so|trich luc|hoa giai|bo nhiem|tuyen|xet|cong bo)\b")
+
+
+def _names_procedure(text: str) -> bool:
+    key = strip_diacritics(fold(text))
+    return bool(_PROCEDURE_NAME.match(key)) and not _TEMPLATE_ROW.match(key)
+
+
+def _procedure_entry(analysis: SiteAnalysis, page: CapturedPage, item: etree._Element) -> bool:
+    """A row or item whose cell names a procedure ("Đăng ký khai sinh"), or any item of a procedure's own page
+    (its heading names the procedure); never a template row ("Tên thủ tục 2")."""
     cells = [_text(c) for c in item if isinstance(c.tag, str)] or [_text(item)]
-    names = [strip_diacritics(fold(c)) for c in cells if len(c) >= 3]
-    return bool(names) and not any(_TEMPLATE_ROW.match(n) for n in names)
+    keys = [strip_diacritics(fold(c)) for c in cells if len(c) >= 3]
+    if not keys or any(_TEMPLATE_ROW.match(k) for k in keys):
+        return False
+    own = [h[0] for h in analysis.headings(page) if h[1].tag == "h1"] or [h[0] for h in analysis.headings(page)[:1]]
+    return any(_names_procedure(c) for c in cells) or any(_names_procedure(h) for h in own)
 
 
 def _form_link(analysis: SiteAnalysis, page: CapturedPage, link: Link, procedure_page: bool) -> str | None:
@@ -99,14 +138,14 @@ def _form_link(analysis: SiteAnalysis, page: CapturedPage, link: Link, procedure
     item = _item(link.element)
     item_text = _text(item)
     heading = analysis.block_title(page, link.element) or ""
-    if any(match_label(label, _FORM_WORDS) for label in labels) or _FORM_FILE.search(name):
+    if any(_says_form(label) for label in [*labels, name]):
         return f"{link.text or name} ({name})"
     if _names_other_document(name, labels):
         return None
-    if match_label(item_text, _FORM_WORDS) or match_label(heading, _FORM_WORDS):
+    if _says_form(item_text) or _says_form(heading):
         return f"{item_text[:120] or heading} ({name})"
     # A numbered document's row ("Số: 05/2013/NĐ-CP Ngày: …") lists a document, wherever it sits.
-    if procedure_page and not DOCUMENT_NUMBER.search(item_text) and _procedure_entry(item):
+    if procedure_page and not DOCUMENT_NUMBER.search(item_text) and _procedure_entry(analysis, page, item):
         return f"{item_text[:120]} ({name})"
     return None
 
