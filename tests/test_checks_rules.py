@@ -499,7 +499,15 @@ TABLE_QA = """
 """
 
 
-@pytest.mark.parametrize("listing", [LIFERAY_QA, OFFICE_LABEL_QA, TABLE_QA])
+ANSWERED_BY_QA = """
+<div class="qa"><div class="q">Câu hỏi: Tôi là công chức, xin hỏi chế độ phụ cấp công vụ được tính thế nào?</div>
+<div class="by">Cơ quan trả lời: Sở Nội vụ</div>
+<div>Phụ cấp công vụ bằng 25% mức lương hiện hưởng cộng phụ cấp chức vụ lãnh đạo và phụ cấp thâm niên vượt khung.</div>
+</div>
+"""
+
+
+@pytest.mark.parametrize("listing", [LIFERAY_QA, OFFICE_LABEL_QA, TABLE_QA, ANSWERED_BY_QA])
 def test_answered_questions_in_real_layouts_pass(listing: str) -> None:
     result = finding(_qa_site(listing), "interact.qa")
     assert result.status == Status.PASS, result.reason

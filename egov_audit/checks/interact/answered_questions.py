@@ -30,7 +30,8 @@ _UNANSWERED = re.compile(r"chua (duoc |co cau )?tra loi|dang cho tra loi|cho tra
 # A label standing alone or before a colon ("Trả lời:", "Nội dung trả lời", "Trả lời của Phòng Tư pháp:", "Sở Tư
 # pháp trả lời như sau:"), so that "đáp ứng nhu cầu …" or "… đã trả lời cử tri" in a sentence is not one.
 _ANSWER_LABEL = re.compile(
-    r"^\s*(?:(?:noi dung |cau |y kien |van ban )?(?:tra loi|dap|phuc dap|phan hoi)(?: cua (?P<of>[^:\n]{3,80}?))?"
+    r"^\s*(?:(?:noi dung |cau |y kien |van ban |co quan |don vi |can bo )?(?:tra loi|dap|phuc dap|phan hoi)"
+    r"(?: cua (?P<of>[^:\n]{3,80}?))?"
     r"|(?P<office>.{3,80}?) (?:tra loi|phuc dap|phan hoi)(?: nhu sau)?)\s*(?:[:：]\s*(?P<rest>.*))?$")
 # A question: a line ending with "?" or a label ("Câu hỏi:", "Hỏi:", "Người hỏi:"), not the heading "Hỏi đáp".
 _QUESTION_LINE = re.compile(r"^\s*(?:cau hoi|noi dung cau hoi|hoi|nguoi hoi|nguoi gui|cau hoi cua [^:]{0,60})\s*[:：]|\?\s*\)?$")
