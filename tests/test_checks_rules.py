@@ -173,7 +173,7 @@ def test_undated_titles_dated_on_their_article_page_not_by_related_lists_liferay
             "Khánh thành trường mầm non", '<div class="metadata-entry"><span>Ngày đăng: 21/11/2026 09:15</span></div>',
             related),
         "/web/guest/tin-hoat-dong/-/asset_publisher/abc/content/tap-huan-chuyen-doi-so": _liferay_article(
-            "Tập huấn chuyển đổi số", "<p class='date'>Cập nhật lúc 10:20 - 14/11/2026</p>"),
+            "Tập huấn chuyển đổi số", "<p class='date'>Cập nhật lúc 10:20 - 14/11/2026 | Lượt xem: 125</p>"),
         "/web/guest/lich-cong-tac/-/content/tuan-49": _liferay_article(
             "Lịch công tác tuần 49", "<p class='date'>Ngày 27/11/2026</p>"),  # a schedule, not news
     })
@@ -579,3 +579,16 @@ def test_address_label_on_its_own_line_takes_the_next_line_sharepoint_footer() -
     analysis = SiteAnalysis(site)
     addresses = [f.value for f in contact_details(analysis, site.home) if f.kind == "address"]
     assert any(a.startswith("Số 8 đường Hùng Vương") for a in addresses), addresses
+
+
+def test_article_meta_line_with_views_and_font_size_dates_the_article_nukeviet() -> None:
+    pages = nukeviet_pages(**{
+        "/vi/": nv("Trang chủ", '<div class="block"><h2>Tin hoạt động</h2><ul><li><a href="/vi/news/b-2.html">'
+                                'Hội thi tìm hiểu pháp luật năm 2026</a></li></ul></div>'),
+        "/vi/news/b-2.html": nv("Hội thi", '<h1>Hội thi tìm hiểu pháp luật</h1><div class="meta"><span>Ngày đăng: '
+                                           '26/11/2026 | Lượt xem: 125 | Cỡ chữ: A A A</span></div><div class="bodytext">'
+                                           '<p>Nội dung bài viết.</p><p>Tin khác: <a href="/vi/news/c.html">Tin cũ</a> '
+                                           '(27/11/2026)</p></div>'),
+    })
+    pages.pop("/vi/news/tin-tuc-su-kien/")
+    assert finding(nukeviet_site(pages=pages), "fresh.news").value == 2

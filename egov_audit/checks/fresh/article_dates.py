@@ -23,9 +23,10 @@ from egov_audit.core.text import collapse_whitespace, strip_diacritics
 _DATE_META = ("article:published_time", "dc.date", "dcterms.date", "dc.date.created", "dcterms.created",
               "datepublished")
 # What may stand beside the date in its element: a label ("Ngày đăng", "Cập nhật lúc"), a weekday, a zone.
+# The article metadata cues of vocabulary.md §2 ("Ngày đăng", "Lượt xem", "Đăng lúc … (GMT+7)", "Cỡ chữ").
 _LABEL_WORDS = frozenset(
-    "ngay dang cap nhat luc dang gio dang tin thoi gian dang bai dang viet dang ngay gmt utc +7 am pm thu hai ba tu "
-    "nam sau bay chu nhat cn posted on published updated date".split())
+    "ngay dang cap nhat luc dang gio dang tin thoi gian dang bai dang viet dang ngay gmt utc +7 am pm sa ch thu hai "
+    "ba tu nam sau bay chu nhat cn luot xem so co voi mac dinh posted on published updated date views".split())
 _MAX_LABEL_CHARS = 80
 
 
@@ -42,7 +43,9 @@ def _only_a_label(text: str, match: DateMatch) -> bool:
     """The element says nothing but the date and its label ("Cập nhật: 25/11/2026 08:15 (GMT+7)")."""
     plain = strip_diacritics(text).lower()
     rest = plain.replace(match.text.lower(), " ")
-    words = [w for w in "".join(c if c.isalnum() or c == "+" else " " for c in rest).split() if not w.isdigit()]
+    # Digits (a view count) and single letters (the "A A A" of font-size buttons) say nothing either.
+    words = [w for w in "".join(c if c.isalnum() or c == "+" else " " for c in rest).split()
+             if not w.isdigit() and len(w) > 1]
     return all(w in _LABEL_WORDS for w in words)
 
 
