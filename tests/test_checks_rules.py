@@ -592,3 +592,13 @@ def test_article_meta_line_with_views_and_font_size_dates_the_article_nukeviet()
     })
     pages.pop("/vi/news/tin-tuc-su-kien/")
     assert finding(nukeviet_site(pages=pages), "fresh.news").value == 2
+
+
+def test_a_vietnamese_page_declared_lang_en_us_is_not_english_real_sharepoint() -> None:
+    from egov_audit.checks.info.english import is_english
+
+    site = real_site("dakrlap.daknong.gov.vn", ["/", "/gioi-thieu-chung/", "/huyen-uy/"])
+    analysis = SiteAnalysis(site)
+    page = next(p for p in site.pages.values() if p.url.endswith("/gioi-thieu-chung/"))
+    assert 'lang="en-us"' in (page.html or "") and not is_english(analysis, page)
+    assert is_english(analysis, make_page("https://x.gov.vn/en/", _en("Home", "<h1>Welcome</h1><p>Hoa Binh</p>")))

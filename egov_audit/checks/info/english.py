@@ -109,18 +109,18 @@ def _english_text(analysis: SiteAnalysis, page: CapturedPage) -> str:
 
 
 def is_english(analysis: SiteAnalysis, page: CapturedPage) -> bool:
-    """An English page: declared ``lang="en"``, or its own text is English (English function words, few
-    Vietnamese diacritics)."""
+    """An English page: its own text is English (English function words, few Vietnamese diacritics), or short
+    and unaccented on a page declared ``lang="en"``. The declaration alone proves nothing: SharePoint writes
+    ``lang="en-us"`` on Vietnamese pages."""
     doc = analysis.doc(page)
-    if doc is not None and (doc.get("lang") or "").lower().startswith("en"):
-        return True
+    declared = doc is not None and (doc.get("lang") or "").lower().startswith("en")
     words = re.findall(r"[^\W\d_]+", _english_text(analysis, page).lower())
-    if len(words) < 20:
-        return False
     accented = sum(1 for w in words if strip_diacritics(w) != w)
+    if len(words) < 20:
+        return declared and bool(words) and accented == 0
     common = sum(1 for w in words if w in _ENGLISH_WORDS)
     # Vietnamese names and addresses keep their accents on an English page ("Address: Thôn 3, xã Hoà Bình").
-    return accented / len(words) < 0.3 and common / len(words) >= 0.05
+    return accented / len(words) < 0.3 and (common / len(words) >= 0.05 or declared)
 
 
 def english_version(analysis: SiteAnalysis, entry: CapturedPage) -> list[CapturedPage]:
