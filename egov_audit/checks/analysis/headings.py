@@ -136,10 +136,20 @@ def _title_text(el: etree._Element) -> str | None:
     return _caption(el)
 
 
+# DotNetNuke skins title a module with class "Head" (or "SubHead"), which names no title in English.
+_HEAD_CLASS = re.compile(r"((sub|box|module|block|portlet)[-_]?)?head", re.I)
+
+
 def _caption(el: etree._Element) -> str | None:
-    """A box caption written in capitals with no link ("VĂN BẢN MỚI" in a one-cell table over a SharePoint
-    web part): a title however it is marked up, since no listing item is written in capitals alone."""
-    if el.tag in {"a", "script", "style", "img", "br", "input", "select", "ul", "ol"} or el.find(".//a") is not None:
+    """A box caption of old layouts: a DotNetNuke module's "Head", or a one-cell table in capitals, with no
+    link, over the box's list ("VĂN BẢN MỚI" over a SharePoint web part). Only these idioms: an uppercase line
+    inside a box (a sub-caption, a title in capitals) must not hide the box's own heading."""
+    if el.find(".//a") is not None or el.tag in {"a", "script", "style"}:
+        return None
+    if any(_HEAD_CLASS.fullmatch(word) for word in (el.get("class") or "").split()):
+        text = collapse_whitespace(" ".join(el.itertext()))
+        return text if 0 < len(text) <= 80 else None
+    if el.tag != "table" or len(list(el.iter("td", "th"))) != 1:
         return None
     text = collapse_whitespace(" ".join(el.itertext()))
     letters = [c for c in text if c.isalpha()]
