@@ -10,7 +10,7 @@ from urllib.parse import urldefrag, urljoin
 from lxml import etree
 
 from egov_audit.checks.analysis.page_parsing import PageParser
-from egov_audit.checks.analysis.page_regions import BREADCRUMB, CONTENT_REGIONS
+from egov_audit.checks.analysis.page_regions import BREADCRUMB, CONTENT_REGIONS, control_targets, names_panel
 from egov_audit.checks.analysis.site_scope import PerPage
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.text import collapse_whitespace
@@ -88,7 +88,6 @@ def block_title(element: etree._Element) -> str | None:
 # A class word naming a tab list: "tabs", "nav-tabs", "ui-tabs-nav", "tab-list", "tabs-header" (not "tab-pane").
 _RE_TAB_LIST = re.compile(r"(ui[-_])?(nav[-_])?tabs?([-_]?(nav|list|header|title|menu|links)s?)?", re.I)
 _RE_ACTIVE = re.compile(r"active|selected|current", re.I)
-_RE_QUOTED = re.compile(r"""['"]#?([\w-]+)['"]""")
 
 
 def _tab_title(tabs: etree._Element, path: list[etree._Element]) -> str | None:
@@ -104,16 +103,9 @@ def _tab_title(tabs: etree._Element, path: list[etree._Element]) -> str | None:
     items = list(tabs.iter("li")) or list(tabs.iter("a", "button"))
     if not items:
         return None
-    ids = [el.get("id") for el in path if el.get("id")]
+    ids = [el.get("id") or "" for el in path if el.get("id")]
     for item in items:
-        targets = set()
-        for el in item.iter():
-            if not isinstance(el.tag, str):
-                continue
-            targets.update(v.lstrip("#") for v in (el.get("href"), el.get("aria-controls"), el.get("data-target"),
-                                                   el.get("data-bs-target")) if v)
-            targets.update(_RE_QUOTED.findall(el.get("onclick") or ""))
-        if any(t and (t == i or i.endswith(("-" + t, "_" + t))) for t in targets for i in ids):
+        if any(names_panel(t, i) for t in control_targets(item) for i in ids):
             return _label(item)
     active = [i for i in items if _RE_ACTIVE.search(i.get("class") or "") or i.get("aria-selected") == "true"]
     if len(items) == 1 or len(active) == 1:

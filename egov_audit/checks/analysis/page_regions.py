@@ -152,8 +152,25 @@ def _revealed_panels(body: etree._Element) -> set[etree._Element]:
     ``role="tabpanel"``) and a control on the page targets its id (href "#id", aria-controls, data-target, or an
     onclick argument naming the id or its last part, ``ShowTab('kinhte')`` for ``tab-content-kinhte``); a
     display:none block that nothing opens stays hidden."""
-    targets: set[str] = set()
+    targets = control_targets(body)
+    if not targets:
+        return set()
+    panels: set[etree._Element] = set()
     for el in body.iter():
+        if not isinstance(el.tag, str) or not el.get("id"):
+            continue
+        if el.get("role") != "tabpanel" and not _RE_TAB_PANEL.search(el.get("class") or ""):
+            continue
+        if any(names_panel(t, el.get("id") or "") for t in targets):
+            panels.add(el)
+    return panels
+
+
+def control_targets(control: etree._Element) -> set[str]:
+    """The ids the controls in ``control`` open: a "#id" href, aria-controls, data-target, or a quoted onclick
+    argument (``ShowTab('kinhte')``)."""
+    targets: set[str] = set()
+    for el in control.iter():
         if not isinstance(el.tag, str):
             continue
         href = (el.get("href") or "").strip()
@@ -163,18 +180,12 @@ def _revealed_panels(body: etree._Element) -> set[etree._Element]:
                                                               el.get("data-bs-target")))
         targets.update(_RE_QUOTED_ID.findall(el.get("onclick") or ""))
     targets.discard("")
-    if not targets:
-        return set()
-    panels: set[etree._Element] = set()
-    for el in body.iter():
-        if not isinstance(el.tag, str) or not el.get("id"):
-            continue
-        if el.get("role") != "tabpanel" and not _RE_TAB_PANEL.search(el.get("class") or ""):
-            continue
-        panel_id = el.get("id") or ""
-        if any(t == panel_id or panel_id.endswith(("-" + t, "_" + t)) for t in targets):
-            panels.add(el)
-    return panels
+    return targets
+
+
+def names_panel(target: str, panel_id: str) -> bool:
+    """A control's target names the panel: its id, or the id's last part ("kinhte" for "tab-content-kinhte")."""
+    return bool(target) and (target == panel_id or panel_id.endswith(("-" + target, "_" + target)))
 
 
 def _is_hidden(el: etree._Element) -> bool:
