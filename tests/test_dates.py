@@ -106,3 +106,33 @@ def test_relative_label_with_a_prefix_or_brackets(text: str) -> None:
                                   "trong 3 ngày trước kỳ họp", "05/03/2026"])
 def test_relative_label_is_only_a_whole_label_not_a_clock_or_a_sentence(text: str) -> None:
     assert relative_label(text, VN_MORNING) is None
+
+
+@pytest.mark.parametrize("text, expected, at", [
+    # SharePoint 2010 news templates of provincial portals: "<span class="ShowDate"> thứ năm, 25 04 2019 14:04</span>"
+    ("Các gói thầu được áp dụng lựa chọn nhà thầu thứ năm, 25 04 2019 14:04", date(2019, 4, 25), time(14, 4)),
+    ("Người tốt Việc tốt thứ năm, 08 08 2019 08:51", date(2019, 8, 8), time(8, 51)),
+    ("Chủ nhật, 5 5 2019", date(2019, 5, 5), None),
+    ("T5, 25 04 2019", date(2019, 4, 25), None),
+    ("Cập nhật 25 04 2019 08:30", date(2019, 4, 25), time(8, 30)),
+])
+def test_spaced_dates_after_a_weekday_or_before_a_time(text: str, expected: date, at: time | None) -> None:
+    found = find_dates(text)
+    assert [(d.value, d.time) for d in found] == [(expected, at)]
+    assert not found[0].text.lower().startswith(("thu", "chu", "t5"))  # the weekday is not part of the date
+
+
+@pytest.mark.parametrize("text", ["Có 25 04 2019 hộ dân", "ĐT 0261 3543 140", "Mã số 12 10 2019", "Tổng 1 2 3456"])
+def test_spaced_numbers_without_a_weekday_or_time_are_not_dates(text: str) -> None:
+    assert find_dates(text) == []
+
+
+@pytest.mark.parametrize("text", ["25 tháng 4, 2019", "Thứ Năm, 25 tháng 4, 2019", "25 thg 4, 2019 08:30",
+                                  "Thứ Năm, ngày 25 tháng 04 năm 2019", "Cập nhật lúc 08:30 ngày 25/04/2019",
+                                  "Thứ 5, 25/04/2019", "[25/04/2019]", "25-04-2019 08:30"])
+def test_locale_and_labelled_dates_of_listings(text: str) -> None:
+    assert [d.value for d in find_dates(text)] == [date(2019, 4, 25)]
+
+
+def test_a_duration_in_months_is_not_a_date() -> None:
+    assert find_dates("trong 3 tháng 12 ngày") == [] and find_dates("sau 6 tháng, 2019 hộ") == []

@@ -36,12 +36,13 @@ from tests.realworld.realpages import (
 
 # First run, labels as corrected (bench/results/realpages-first-run.json has the run against the labels as
 # first committed: 204 of 240). Raise these when a rule fix raises the figures; never lower them.
-# Section recognition the way a visitor clicks (issue 8, deliverables 1-2; one label corrected, gianghia
-# info.procedures): 233/240, pass precision 42/45, recall 42/46 measured; the agreement floor keeps one check of
-# slack for a Chromium probe that times out on a loaded machine.
-FLOOR_AGREEMENT = Fraction(232, 240)
-FLOOR_PASS_PRECISION = Fraction(42, 45)
-FLOOR_PASS_RECALL = Fraction(42, 46)
+# After issue 8 (section recognition the way a visitor clicks, and the check rules: dates, tab panels, forms,
+# procedures, contact, ownership, English version, answered Q&A): 239/240, pass precision 45/45, recall 45/46
+# measured. The floors keep one check of slack for a Chromium probe that times out on a loaded machine
+# (tech.mobile "browser not available"); pass precision holds the issue's target, 0.98.
+FLOOR_AGREEMENT = Fraction(238, 240)
+FLOOR_PASS_PRECISION = Fraction(49, 50)
+FLOOR_PASS_RECALL = Fraction(44, 46)
 JUDGED_PER_SITE = 40
 
 

@@ -38,6 +38,10 @@ LEADER_CUES = (
     "Chủ tịch", "Phó Chủ tịch", "Bí thư", "Phó Bí thư", "Trưởng phòng", "Phó Trưởng phòng", "Chánh Văn phòng",
     "Giám đốc", "Phó Giám đốc", "Đồng chí", "Ông", "Bà", "Ủy viên", "Trưởng ban", "Phó Trưởng ban", "Đ/c",
 )
+# Cues of a portal's credits line: who manages it and who answers for its content (CRITERIA.md §2 info.ownership).
+CREDITS_CUES = ("Cơ quan chủ quản", "Đơn vị chủ quản", "Cơ quan quản lý", "Đơn vị quản lý", "Chịu trách nhiệm",
+                "Trưởng Ban biên tập", "Trưởng ban biên tập", "Người chịu trách nhiệm", "Bản quyền thuộc về",
+                "Giấy phép số", "Giấy phép")
 _FAX_CUE = re.compile(r"\bfax\b", re.I)
 _ADDRESS_CUE = re.compile(r"(địa chỉ|trụ sở|dia chi|tru so)\s*(?:liên hệ|lien he|cơ quan|co quan)?\s*[:：]?\s*(.+)", re.I)
 _ADDRESS_WORDS = re.compile(r"\b(so|duong|pho|thon|ap|xom|khu|to dan pho|xa|phuong|huyen|quan|tinh|thanh pho|tp|thi tran|km|quoc lo)\b")
@@ -74,12 +78,14 @@ _INLINE = frozenset({"a", "span", "strong", "b", "em", "i", "u", "label", "font"
 _BARE_CUES = re.compile(r"(điện thoại|đt|dđ|di động|tel|phone|mobile|email|e-mail|thư điện tử|số điện thoại|hotline)", re.I)
 
 
-def _block_lines(block: etree._Element) -> list[str]:
-    """The block's visible text split at <br> and nested blocks."""
+def block_lines(block: etree._Element, hidden: set[etree._Element] | frozenset[etree._Element] = frozenset()
+                ) -> list[str]:
+    """The block's text split at <br> and nested blocks, inline elements joined as written (so a word split by
+    a ``<span>`` stays one word), hidden elements left out."""
     out: list[str] = []
 
     def walk(el: etree._Element) -> None:
-        if not isinstance(el.tag, str) or el.tag in {"script", "style"}:
+        if not isinstance(el.tag, str) or el.tag in {"script", "style"} or el in hidden:
             return
         if el.tag == "br" or el.tag not in _INLINE:
             out.append("\n")
@@ -108,21 +114,45 @@ def _owner_context(el: etree._Element, value: str) -> str:
     block = el
     while block.tag in _INLINE and block.getparent() is not None:
         block = block.getparent()
-    lines = _block_lines(block)
+    lines = block_lines(block)
     index = next((i for i, line in enumerate(lines) if value in line), None)
     if index is None:
         return _text(el)
     line = lines[index]
     if not _is_bare(line, value):
         return line
-    if index > 0:
+    # The line before names whose detail a bare line is ("Ông A – Chủ tịch<br>ĐT: 09…"), unless it is the
+    # portal's credits ("Chịu trách nhiệm nội dung: Ông B – Trưởng Ban biên tập<br>Email: ubnd@…"): the
+    # details written under a credits line are the portal's, as its footer publishes them.
+    if index > 0 and not match_label(lines[index - 1], CREDITS_CUES):
         return lines[index - 1] + " " + line
+    if index > 0:
+        return line
     parent = block.getparent()
     if len(lines) == 1 and parent is not None:
         card = _text(parent)
         if len(card) < 300:
             return card
     return line
+
+
+def _split_address(el: etree._Element, text: str) -> str:
+    """An address whose cue and value sit in different inline elements ("<font>Địa chỉ: </font><font>Tổ dân
+    phố 3, thị trấn …</font>", a footer pasted from a word processor) or on two lines ("Địa chỉ:<br>Số 12 …"):
+    the cue's whole line in its block, or the cue and the next line."""
+    if not re.fullmatch(r"\W*(địa chỉ|trụ sở|dia chi|tru so)(\s*(liên hệ|lien he|cơ quan|co quan))?\s*[:：]?\s*", text, re.I):
+        return ""
+    block = el
+    while block.tag in _INLINE and block.getparent() is not None:
+        block = block.getparent()
+    cue = text.strip()
+    lines = block_lines(block)
+    for i, line in enumerate(lines):
+        if line.startswith(cue) and len(line) > len(cue):
+            return line
+        if line == cue and i + 1 < len(lines):  # "Địa chỉ:<br>Số 12 đường …": the value on the next line
+            return f"{cue} {lines[i + 1]}"
+    return ""
 
 
 def is_leader(text: str) -> bool:
@@ -200,7 +230,7 @@ def contact_details(analysis: SiteAnalysis, page: CapturedPage, regions: frozens
                     number = collapse_whitespace(m.group(0))
                     ctx_text = _owner_context(el, number)
                     found.append(Found("phone", number, ctx_text, el, page, is_leader(ctx_text)))
-            am = _ADDRESS_CUE.search(text)
+            am = _ADDRESS_CUE.search(_split_address(el, text) or text)
             if am:
                 rest = am.group(2).strip()
                 rest_key = strip_diacritics(fold(rest))

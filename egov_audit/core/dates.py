@@ -1,7 +1,8 @@
 """The one Vietnamese date parser, and ages in days counted in Asia/Ho_Chi_Minh.
 
 Portals write dates as ``05/03/2026``, ``5/3/2026``, ``05-03-2026``, ``05.03.2026``, ``ngày 5 tháng 3 năm 2026``,
-``05/03/2026 08:15``, ``17:00:00 02/01/2024 (GMT+7)``, ``Thứ hai, 05/03/2026``, ISO ``2026-03-05`` or with a
+``05/03/2026 08:15``, ``17:00:00 02/01/2024 (GMT+7)``, ``Thứ hai, 05/03/2026``, with spaces after a weekday or
+before a time (``thứ năm, 25 04 2019 14:04``), ``25 tháng 4, 2019`` (Java/.NET Vietnamese locale), ISO ``2026-03-05`` or with a
 two-digit year ``05/03/26`` (read as 20yy). Impossible dates (31/02) are rejected. Excluding future dates is the
 caller's decision (a deadline is not news).
 
@@ -56,8 +57,20 @@ _RELATIVE = re.compile(
 _LABEL_PREFIX = r"(?:(?:cap\s+nhat|ngay\s+dang|dang\s+luc|dang\s+ngay|dang|ngay|luc|thoi\s+gian)\s*:?\s*)?"
 _RELATIVE_LABEL = re.compile(r"^[\s(\[]*" + _LABEL_PREFIX + r"(?P<rel>.+?)[\s)\].]*$", re.I)
 
+# Day, month and year separated by spaces ("thứ năm, 25 04 2019 14:04", a SharePoint news template): only after a
+# weekday or before a time, because three bare numbers in a row are as often a count, a phone or a code.
+_WEEKDAY = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|cn|t[2-7])"
+_SPACED = re.compile(
+    r"(?:(?<![\w])" + _WEEKDAY + r"\s*[,.\-]?\s*(?P<d>\d{1,2}) (?P<m>\d{1,2}) (?P<y>\d{4})(?![\d/])"
+    r"(?:\s*(?:-\s*)?" + _TIME.format(p="b") + r")?"
+    r"|(?<![\d/.\-\w])(?P<d2>\d{1,2}) (?P<m2>\d{1,2}) (?P<y3>\d{4})\s*(?:-\s*)?" + _TIME.format(p="c") + ")",
+    re.I,
+)
 # Matched on the diacritic-free text so that NFD/ALL CAPS/"ngay 5 thang 3 nam 2026" all work.
 _WORDS = re.compile(r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\s*(?:,\s*)?nam\s+(?P<y>\d{4})", re.I)
+# The Vietnamese locale of Java and .NET portals (Liferay, DotNetNuke): "25 tháng 4, 2019", "25 thg 4, 2019".
+_LOCALE_WORDS = re.compile(r"(?<![\d/.\-])(?P<d>\d{1,2})\s+(?:thang|thg)\s+(?P<m>\d{1,2})\s*,\s*(?P<y>\d{4})(?!\d)",
+                           re.I)
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,7 @@ def _make_date(y: str, m: str, d: str) -> date | None:
 
 
 def _make_time(match: re.Match[str]) -> time | None:
-    for p in ("b", "a"):
+    for p in ("b", "a", "c"):
         hour = match.groupdict().get(f"{p}h")
         if hour is None:
             continue
@@ -116,17 +129,20 @@ def find_dates(text: str | None, reference: datetime | None = None, tz: ZoneInfo
         return []
     plain = strip_diacritics(nfc(text))
     found: dict[int, DateMatch] = {}
-    for pattern in (_DMY, _ISO, _WORDS, _DMY2):
+    for pattern in (_DMY, _ISO, _WORDS, _LOCALE_WORDS, _SPACED, _DMY2):
         for match in pattern.finditer(plain):
             groups = match.groupdict()
-            year = groups.get("y") or f"20{groups['y2']}"
-            value = _make_date(year, match.group("m"), match.group("d"))
+            if groups.get("d2"):  # the spaced form written before a time instead of after a weekday
+                value = _make_date(groups["y3"], groups["m2"], groups["d2"])
+            else:
+                value = _make_date(groups.get("y") or f"20{groups['y2']}", groups["m"], groups["d"])
             if value is None:
                 continue
-            start = match.start()
+            # A weekday before a spaced date is not part of it (the item's text keeps it, with its accents).
+            start = match.start("d") if pattern is _SPACED and groups.get("d") else match.start()
             if any(abs(start - s) < 3 for s in found):
                 continue
-            found[start] = DateMatch(value, _make_time(match), match.group(0).strip(), start)
+            found[start] = DateMatch(value, _make_time(match), plain[start:match.end()].strip(), start)
     if reference is not None:
         for match in _RELATIVE.finditer(plain):
             if not any(abs(match.start() - s) < 3 for s in found):

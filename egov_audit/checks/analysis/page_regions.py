@@ -42,6 +42,12 @@ _RE_ARTICLE = re.compile(
     re.I,
 )
 _RE_BLOCK_TOKEN = re.compile(r"block|panel|box|portlet|title|widget|module", re.I)
+# Styling utilities that name an edge, not a region: jQuery UI's "ui-corner-bottom" on every tab panel,
+# "border-bottom", "margin-bottom", "rounded-bottom", "align-bottom".
+_RE_STYLE_TOKEN = re.compile(r"corner|border|radius|rounded|margin|padding|align|shadow|spacing", re.I)
+# The header of one article or item, not of the page: SharePoint's "ms-news-header" (category and date over a
+# news item), WordPress's "entry-header", "post-header", "article-header".
+_RE_ITEM_TOKEN = re.compile(r"(news|post|entry|article|item|detail)[-_]?(header|footer)", re.I)
 _RE_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _RE_BAR_SEPARATORS = re.compile(r"^[\s|¦•·]*$")
 
@@ -53,6 +59,7 @@ def mark_regions(body: etree._Element) -> tuple[dict[etree._Element, str], set[e
     """The region of every element under ``body`` and the set of hidden elements, in one pass."""
     region: dict[etree._Element, str] = {}
     hidden: set[etree._Element] = set()
+    panels = _revealed_panels(body)
     for el in body.iter():
         if not isinstance(el.tag, str):
             continue
@@ -67,7 +74,7 @@ def mark_regions(body: etree._Element) -> tuple[dict[etree._Element, str], set[e
             region[el] = ARTICLE
         else:
             region[el] = own
-        if (parent is not None and parent in hidden) or _is_hidden(el):
+        if (parent is not None and parent in hidden) or (_is_hidden(el) and el not in panels):
             hidden.add(el)
     # A bare menu bar (old table layouts, skins without menu classes): short links separated only by
     # "|"-style separators is navigation wherever it sits.
@@ -99,9 +106,10 @@ def _classify_names(names: str) -> str | None:
         return BREADCRUMB
     tokens = names.split()
     # A box's own header ("block-header", "panel-title") is a title, not the page header.
-    if any(_RE_HEADER.search(t) and not _RE_BLOCK_TOKEN.search(t) for t in tokens):
+    if any(_RE_HEADER.search(t) and not _RE_BLOCK_TOKEN.search(t) and not _RE_ITEM_TOKEN.search(t) for t in tokens):
         return HEADER
-    if any(_RE_FOOTER.search(t) and not _RE_BLOCK_TOKEN.search(t) for t in tokens):
+    if any(_RE_FOOTER.search(t) and not _RE_BLOCK_TOKEN.search(t) and not _RE_STYLE_TOKEN.search(t)
+           and not _RE_ITEM_TOKEN.search(t) for t in tokens):
         return FOOTER
     # camelCase names split into words for menus: Oracle ADF's "af_navigationPane", "mainMenuBar".
     if any(_RE_NAV.search(re.sub(r"([a-z])([A-Z])", r"\1-\2", t)) for t in tokens):
@@ -229,6 +237,50 @@ def _is_dropdown(el: etree._Element, parent: etree._Element, hidden: set[etree._
 
 def _names(el: etree._Element) -> list[str]:
     return f"{el.get('id') or ''} {el.get('class') or ''}".split()
+_RE_TAB_PANEL = re.compile(r"(^|[-_\s])(tab-?pane|tab-?panel|tabs-?panel|tab-?content|tab-?item)([-_\s]|$)", re.I)
+_RE_QUOTED_ID = re.compile(r"""['"]#?([\w-]+)['"]""")
+
+
+def _revealed_panels(body: etree._Element) -> set[etree._Element]:
+    """Tab panels hidden until their tab is clicked (jQuery UI, Bootstrap, ARIA, SharePoint "ShowTab('x')"):
+    content a visitor opens with one click, so not hidden. A panel counts when it is named as one (class or
+    ``role="tabpanel"``) and a control on the page targets its id (href "#id", aria-controls, data-target, or an
+    onclick argument naming the id or its last part, ``ShowTab('kinhte')`` for ``tab-content-kinhte``); a
+    display:none block that nothing opens stays hidden."""
+    targets = control_targets(body)
+    if not targets:
+        return set()
+    panels: set[etree._Element] = set()
+    for el in body.iter():
+        if not isinstance(el.tag, str) or not el.get("id"):
+            continue
+        if el.get("role") != "tabpanel" and not _RE_TAB_PANEL.search(el.get("class") or ""):
+            continue
+        if any(names_panel(t, el.get("id") or "") for t in targets):
+            panels.add(el)
+    return panels
+
+
+def control_targets(control: etree._Element) -> set[str]:
+    """The ids the controls in ``control`` open: a "#id" href, aria-controls, data-target, or a quoted onclick
+    argument (``ShowTab('kinhte')``)."""
+    targets: set[str] = set()
+    for el in control.iter():
+        if not isinstance(el.tag, str):
+            continue
+        href = (el.get("href") or "").strip()
+        if href.startswith("#"):
+            targets.add(href[1:])
+        targets.update((v or "").strip().lstrip("#") for v in (el.get("aria-controls"), el.get("data-target"),
+                                                              el.get("data-bs-target")))
+        targets.update(_RE_QUOTED_ID.findall(el.get("onclick") or ""))
+    targets.discard("")
+    return targets
+
+
+def names_panel(target: str, panel_id: str) -> bool:
+    """A control's target names the panel: its id, or the id's last part ("kinhte" for "tab-content-kinhte")."""
+    return bool(target) and (target == panel_id or panel_id.endswith(("-" + target, "_" + target)))
 
 
 def _is_hidden(el: etree._Element) -> bool:

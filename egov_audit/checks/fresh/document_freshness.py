@@ -13,10 +13,10 @@ from lxml import etree
 from egov_audit.checks.analysis import SiteAnalysis, is_inside
 from egov_audit.checks.declaration import Check, Option
 from egov_audit.checks.findings import grade_at_most, not_found, page_evidence
-from egov_audit.checks.info.document_lists import document_listing
+from egov_audit.checks.info.document_lists import Row, document_blocks, document_listing
 from egov_audit.checks.options import CheckOptions
 from egov_audit.checks.section_rule import tz
-from egov_audit.core.artifacts import Finding, Need, Status
+from egov_audit.core.artifacts import CapturedPage, Finding, Need, Status
 from egov_audit.core.dates import age_days, find_dates
 from egov_audit.core.text import collapse_whitespace, match_label
 
@@ -61,23 +61,36 @@ def document_date(row: etree._Element, fields: dict[str, object]) -> date | None
     return issued if isinstance(issued, date) else None
 
 
+def _dated_rows(analysis: SiteAnalysis, options: CheckOptions,
+                listed: list[tuple[CapturedPage, list[Row], set[etree._Element]]]
+                ) -> list[tuple[date, etree._Element, CapturedPage]]:
+    """Rows with an issue date that is not in the future, outside the given excluded elements."""
+    ref = analysis.reference_time
+    dated = []
+    for page, rows, excluded in listed:
+        for row, fields in rows:
+            issued = document_date(row, fields) if not is_inside(row, excluded) else None
+            if issued is not None and ref is not None and age_days(issued, ref, tz(options)) >= 0:
+                dated.append((issued, row, page))
+    return dated
+
+
 def fresh_documents(analysis: SiteAnalysis, options: CheckOptions) -> Finding:
     ref = analysis.reference_time
     if ref is None:
         return Finding("fresh.documents", Status.UNKNOWN, reason="no reference time (audited_at) for the crawl")
     results, others = document_listing(analysis, options)
-    dated = []
-    for _match, page, rows in results:
-        boiler = analysis.boilerplate_elements(page)
-        for row, fields in rows:
-            if is_inside(row, boiler):
-                continue
-            issued = document_date(row, fields)
-            if issued is not None and age_days(issued, ref, tz(options)) >= 0:
-                dated.append((issued, row, page))
+    # The section's own rows (a repeated block on its page is not its list). When the section is there but its
+    # pages show no dated row (its menu entry answers 404, its page lists nothing), the boxes titled as
+    # documents show the list's newest entries: repeated blocks by nature (a "VĂN BẢN MỚI" side box on every
+    # page). No document section at all is "no document list" (CRITERIA.md §5), whatever a box shows.
+    dated = _dated_rows(analysis, options, [(page, rows, analysis.boilerplate_elements(page))
+                                            for _match, page, rows in results])
+    if not dated and any(o is not None and o.status == Status.UNKNOWN for o in others):
+        return Finding("fresh.documents", Status.UNKNOWN, reason="document list page did not answer")
+    if not dated and (results or others):
+        dated = _dated_rows(analysis, options, [(page, rows, set()) for page, rows in document_blocks(analysis)])
     if not dated:
-        if any(o is not None and o.status == Status.UNKNOWN for o in others):
-            return Finding("fresh.documents", Status.UNKNOWN, reason="document list page did not answer")
         return not_found(analysis, "fresh.documents", "no dated document list found")
     issued, row, page = max(dated, key=lambda d: d[0])
     days = age_days(issued, ref, tz(options))

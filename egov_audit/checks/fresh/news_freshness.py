@@ -15,6 +15,7 @@ from lxml import etree
 from egov_audit.checks.analysis import CONTENT_REGIONS, SiteAnalysis, is_inside
 from egov_audit.checks.declaration import Check, Option
 from egov_audit.checks.findings import grade_at_most, not_found, page_evidence
+from egov_audit.checks.fresh.article_dates import article_date, undated_items
 from egov_audit.checks.info.news_listings import FRESH_CONCEPTS, news_entries, news_listings
 from egov_audit.checks.options import CheckOptions
 from egov_audit.checks.section_rule import tz
@@ -88,13 +89,33 @@ def _relative_items(analysis: SiteAnalysis, page: CapturedPage, kind: str, ref: 
     return items
 
 
+def _dated_on_their_pages(analysis: SiteAnalysis, page: CapturedPage, kind: str,
+                          labels: tuple[str, ...]) -> list[_Item]:
+    """Listing items without a date whose article page shows its publication date (a home tab of titles only,
+    the article dated in its own header). On the home page the block must be titled, as news or as a news
+    category ("Người tốt - Việc tốt", "Kinh tế"): a title naming another section (documents, schedules) is not."""
+    items: list[_Item] = []
+    for link, target in undated_items(analysis, page):
+        title = analysis.block_title(page, link.element) if kind == "home" else None
+        if kind == "home" and (not title or (not match_label(title, labels)
+                                             and set(analysis.claims(title)) - set(FRESH_CONCEPTS))):
+            continue
+        dated = article_date(analysis, target)
+        if dated is not None:
+            items.append(_Item(dated.match.value, dated.text, link.text, dated.element if dated.element is not None
+                               else link.element, target if dated.element is not None else page))
+    return items
+
+
 def news_items(analysis: SiteAnalysis, options: CheckOptions, ref: datetime) -> list[_Item]:
-    """Dated, not future, news, announcement and direction items (CRITERIA.md §5)."""
+    """Dated, not future, news, announcement and direction items (CRITERIA.md §5): dated in their listing, dated
+    relatively there, or undated there and dated on their own article page."""
     items = [_Item(e.date, e.date_text, e.title, e.element, page)
              for e, page, _match in news_entries(analysis, options, FRESH_CONCEPTS)]
     labels = tuple(label for c in FRESH_CONCEPTS for label in analysis.vocabulary.labels(c))
     for page, kind, _match in news_listings(analysis, FRESH_CONCEPTS):
         items += _relative_items(analysis, page, kind, ref, options, labels)
+        items += _dated_on_their_pages(analysis, page, kind, labels)
     today = local_date(ref, tz(options))
     return [i for i in items if i.date <= today]
 

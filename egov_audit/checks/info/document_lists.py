@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from egov_audit.checks.analysis import CONTENT_REGIONS, SectionMatch, SiteAnalysis, is_file_url
+from egov_audit.checks.analysis import CONTENT_REGIONS, SIDEBAR, SectionMatch, SiteAnalysis, is_file_url
 from egov_audit.checks.options import CheckOptions
 from egov_audit.checks.section_rule import Outcome, evaluate, no_content
 from egov_audit.core.artifacts import CapturedPage
@@ -16,7 +16,8 @@ from egov_audit.core.dates import find_dates
 from egov_audit.core.text import collapse_whitespace, match_label
 
 DOCUMENT_FIELDS = ("number", "issued", "summary")
-_DOC_NUMBER = re.compile(r"(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐ0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*(?![\w])")
+DOCUMENT_NUMBER = re.compile(r"(?<![\w/])\d{1,5}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐ0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*(?![\w])")
+"""A document's number and symbol (*số ký hiệu*): "125/QĐ-UBND", "05/2013/NĐ-CP"."""
 _DOWNLOAD_WORDS = ("Tải về", "Tải xuống", "Download", "File đính kèm", "Tệp đính kèm", "Đính kèm", "Tải văn bản")
 _RE_FILE_HREF = re.compile(r"download|attach|dinhkem|file", re.I)
 
@@ -26,7 +27,7 @@ Row = tuple[etree._Element, dict[str, object]]
 def _row_fields(analysis: SiteAnalysis, page: CapturedPage, row: etree._Element) -> dict[str, object]:
     text = collapse_whitespace(" ".join(row.itertext()))
     fields: dict[str, object] = {}
-    number = _DOC_NUMBER.search(text)
+    number = DOCUMENT_NUMBER.search(text)
     if number:
         fields["number"] = number.group(0)
     dates = find_dates(text)
@@ -89,3 +90,38 @@ def document_listing(analysis: SiteAnalysis, options: CheckOptions
         else:
             others.append(evaluate(analysis, match, options, no_content))
     return results, others
+
+
+_ROW_TAGS = ("tr", "li", "div", "p", "dd")
+_BOX_REGIONS = CONTENT_REGIONS | {SIDEBAR}
+
+
+def document_blocks(analysis: SiteAnalysis) -> list[tuple[CapturedPage, list[Row]]]:
+    """Documents listed in a box titled as documents on the home page or a side column ("VĂN BẢN MỚI" with
+    "Số: 05/2013/NĐ-CP Ngày: 01/09/2013" per entry): a document list wherever it sits, read by fresh.documents
+    besides the section's own pages. An entry is the smallest element showing a number and a date; a side box
+    repeated on every inner page gives each distinct entry once."""
+    found: list[tuple[CapturedPage, list[Row]]] = []
+    seen: set[str] = set()
+    for page in analysis.html_pages:
+        parsed = analysis.parsed(page)
+        if parsed is None or (page is not analysis.home and not analysis.is_reachable(page)):
+            continue
+        candidates = []
+        for el in parsed.body.iter(*_ROW_TAGS):
+            if parsed.region.get(el) not in _BOX_REGIONS or el in parsed.hidden:
+                continue
+            text = collapse_whitespace(" ".join(el.itertext()))
+            if len(text) <= 600 and DOCUMENT_NUMBER.search(text) and find_dates(text):
+                candidates.append((el, text))
+        elements = {el for el, _ in candidates}
+        rows: list[Row] = []
+        for el, text in candidates:
+            if text in seen or any(sub in elements for sub in el.iterdescendants()):
+                continue
+            if "legal_documents" in analysis.claims(analysis.block_title(page, el) or ""):
+                seen.add(text)
+                rows.append((el, _row_fields(analysis, page, el)))
+        if rows:
+            found.append((page, rows))
+    return found
