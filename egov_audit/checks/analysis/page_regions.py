@@ -174,17 +174,22 @@ def _control_references(body: etree._Element, hidden: set[etree._Element]) -> di
     """What each shown control references (an id, or a word the panel's id ends with), and the control."""
     refs: dict[str, etree._Element] = {}
     for el in body.iter():
-        if not isinstance(el.tag, str) or el in hidden:
-            continue
-        for name in _CONTROL_ATTRIBUTES:
-            value = (el.get(name) or "").strip()
-            if value.startswith("#") or (value and name != "href"):
-                refs.setdefault(value.lstrip("#"), el)
-        onclick = el.get("onclick")
-        if onclick:
-            for word in _RE_QUOTED.findall(onclick):
-                refs.setdefault(word, el)
+        if isinstance(el.tag, str) and el not in hidden:
+            for target in _element_targets(el):
+                refs.setdefault(target, el)
     return refs
+
+
+def _element_targets(el: etree._Element) -> list[str]:
+    """The ids one element opens: an "#id" href, aria-controls, data-target, data-tab, rel, or a quoted word of
+    its onclick ("ShowTab('tronghuyen')")."""
+    targets: list[str] = []
+    for name in _CONTROL_ATTRIBUTES:
+        value = (el.get(name) or "").strip()
+        if value.startswith("#") or (value and name != "href"):
+            targets.append(value.lstrip("#"))
+    targets += _RE_QUOTED.findall(el.get("onclick") or "")
+    return [t for t in targets if t]
 
 
 def _referencing(el: etree._Element, references: dict[str, etree._Element]) -> etree._Element | None:
@@ -193,10 +198,7 @@ def _referencing(el: etree._Element, references: dict[str, etree._Element]) -> e
         return None
     if ident in references:
         return references[ident]
-    for ref, control in references.items():
-        if ref and ident.endswith(("-" + ref, "_" + ref)):
-            return control
-    return None
+    return next((control for ref, control in references.items() if names_panel(ref, ident)), None)
 
 
 def _is_referenced(el: etree._Element, references: dict[str, etree._Element]) -> bool:
@@ -238,7 +240,6 @@ def _is_dropdown(el: etree._Element, parent: etree._Element, hidden: set[etree._
 def _names(el: etree._Element) -> list[str]:
     return f"{el.get('id') or ''} {el.get('class') or ''}".split()
 _RE_TAB_PANEL = re.compile(r"(^|[-_\s])(tab-?pane|tab-?panel|tabs-?panel|tab-?content|tab-?item)([-_\s]|$)", re.I)
-_RE_QUOTED_ID = re.compile(r"""['"]#?([\w-]+)['"]""")
 
 
 def _revealed_panels(body: etree._Element) -> set[etree._Element]:
@@ -262,20 +263,8 @@ def _revealed_panels(body: etree._Element) -> set[etree._Element]:
 
 
 def control_targets(control: etree._Element) -> set[str]:
-    """The ids the controls in ``control`` open: a "#id" href, aria-controls, data-target, or a quoted onclick
-    argument (``ShowTab('kinhte')``)."""
-    targets: set[str] = set()
-    for el in control.iter():
-        if not isinstance(el.tag, str):
-            continue
-        href = (el.get("href") or "").strip()
-        if href.startswith("#"):
-            targets.add(href[1:])
-        targets.update((v or "").strip().lstrip("#") for v in (el.get("aria-controls"), el.get("data-target"),
-                                                              el.get("data-bs-target")))
-        targets.update(_RE_QUOTED_ID.findall(el.get("onclick") or ""))
-    targets.discard("")
-    return targets
+    """The ids the controls in ``control`` open (``_element_targets`` of each element under it)."""
+    return {target for el in control.iter() if isinstance(el.tag, str) for target in _element_targets(el)}
 
 
 def names_panel(target: str, panel_id: str) -> bool:
