@@ -289,28 +289,31 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
     # Sums in integer units of 1/(2·lcm of the point denominators): exact like fractions, far cheaper.
     earned_units = dict.fromkeys(ACHIEVED_LEVELS, 0)
     max_units = dict.fromkeys(ACHIEVED_LEVELS, 0)
+    unmet_levels: set[str] = set()  # levels with a required indicator not met
     readiness_units = readiness_max_units = 0
     for r in results:
         if r.status == NOT_APPLICABLE:
             continue
-        full = r.indicator.points.numerator * (scale // r.indicator.points.denominator)
+        ind = r.indicator
+        if ind.required and not r.met:
+            unmet_levels.add(ind.level)
+        full = ind.points.numerator * (scale // ind.points.denominator)
         got = full if r.status == PASS else full // 2 if r.status == PARTIAL else 0
-        if r.indicator.level == "readiness":
+        if ind.level == "readiness":
             readiness_units += got
             readiness_max_units += full
         else:
-            earned_units[r.indicator.level] += got
-            max_units[r.indicator.level] += full
+            earned_units[ind.level] += got
+            max_units[ind.level] += full
     points = {lv: Fraction(earned_units[lv], scale) for lv in ACHIEVED_LEVELS}
     max_points = {lv: Fraction(max_units[lv], scale) for lv in ACHIEVED_LEVELS}
     readiness_points, readiness_max = Fraction(readiness_units, scale), Fraction(readiness_max_units, scale)
 
     achieved: str | None = None
     for lv in ACHIEVED_LEVELS:
-        if all(r.met or r.status == NOT_APPLICABLE for r in results if r.indicator.level == lv and r.indicator.required):
-            achieved = lv
-        else:
+        if lv in unmet_levels:
             break
+        achieved = lv
 
     readiness_level: int | None = None
     if report is not None and readiness_max > 0:
@@ -532,10 +535,17 @@ def _report_order(s: UnitScore) -> tuple[str, str, int, int, str]:
 
 # ── values ─────────────────────────────────────────────────────────────────────────────────────────
 
+_STATUS_TEXT: dict[Any, str] = {}
+"""A finding's status (a ``Status`` member or its text) → its text: read once per kind, not per finding."""
+
+
 def _status(value: Any) -> str:
-    text = str(getattr(value, "value", value))
-    if text not in STATUSES:
-        raise ValueError(f"unknown finding status {text!r}")
+    text = _STATUS_TEXT.get(value)
+    if text is None:
+        text = str(getattr(value, "value", value))
+        if text not in STATUSES:
+            raise ValueError(f"unknown finding status {text!r}")
+        _STATUS_TEXT[value] = text
     return text
 
 
