@@ -249,12 +249,13 @@ def score_units(
     seen: set[str] = set()
     scores: list[UnitScore] = []
     scale = _scale(framework)
+    observed: dict[tuple[str, str], IndicatorScore] = {}
     for unit in units:
         if unit.code in seen:
             raise ValueError(f"unit {unit.code}: listed twice")
         seen.add(unit.code)
         scored = _score_unit(framework, unit, findings.get(unit.code) or {},
-                             selfreports.get(unit.code), decisions.get(unit.code) or {}, year, scale)
+                             selfreports.get(unit.code), decisions.get(unit.code) or {}, year, scale, observed)
         scored.survey = (survey_sources or {}).get(unit.code)
         for cc in scored.crosschecks:
             if cc.claimed is not None and scored.survey is not None:
@@ -278,13 +279,15 @@ def scores_export(framework: Framework, year: int, unit_scores: Iterable[UnitSco
 # ── one unit ───────────────────────────────────────────────────────────────────────────────────────
 
 def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report: dict[str, Any] | None,
-                decisions: dict[str, DecisionInput], year: int, scale: int) -> UnitScore:
+                decisions: dict[str, DecisionInput], year: int, scale: int,
+                observed: dict[tuple[str, str], IndicatorScore]) -> UnitScore:
     for key, decision in decisions.items():
         allowed = (EXCLUDE, INCLUDE) if key == UNIT_KEY else (*STATUSES, CONFIRM)
         if decision.status not in allowed:
             raise ValueError(f"unit {unit.code}: decision on {key}: status {decision.status!r} is not one of {', '.join(allowed)}")
     checks = _CheckView(findings, decisions)
-    results = [_score_indicator(fw, ind, checks, report, decisions.get(ind.id), unit.code) for ind in fw.indicators]
+    results = [_score_indicator(fw, ind, checks, report, decisions.get(ind.id), unit.code, observed)
+               for ind in fw.indicators]
 
     # Sums in integer units of 1/(2·lcm of the point denominators): exact like fractions, far cheaper.
     earned_units = dict.fromkeys(ACHIEVED_LEVELS, 0)
@@ -305,9 +308,9 @@ def _score_unit(fw: Framework, unit: UnitInput, findings: dict[str, Any], report
         else:
             earned_units[ind.level] += got
             max_units[ind.level] += full
-    points = {lv: Fraction(earned_units[lv], scale) for lv in ACHIEVED_LEVELS}
-    max_points = {lv: Fraction(max_units[lv], scale) for lv in ACHIEVED_LEVELS}
-    readiness_points, readiness_max = Fraction(readiness_units, scale), Fraction(readiness_max_units, scale)
+    points = {lv: _in_points(earned_units[lv], scale) for lv in ACHIEVED_LEVELS}
+    max_points = {lv: _in_points(max_units[lv], scale) for lv in ACHIEVED_LEVELS}
+    readiness_points, readiness_max = _in_points(readiness_units, scale), _in_points(readiness_max_units, scale)
 
     achieved: str | None = None
     for lv in ACHIEVED_LEVELS:
@@ -377,14 +380,22 @@ class _CheckView:
 
 
 def _score_indicator(fw: Framework, ind: Indicator, checks: _CheckView, report: dict[str, Any] | None,
-                     decision: DecisionInput | None, unit_code: str) -> IndicatorScore:
+                     decision: DecisionInput | None, unit_code: str,
+                     observed_scores: dict[tuple[str, str], IndicatorScore]) -> IndicatorScore:
     src = ind.source
     if decision is None and src.field is None and src.min_value is None and len(src.checks) == 1:
         # The common case (one check, no survey field, no reviewer decision on the indicator), kept short.
+        # Without a decision the result depends on the status alone: one (never mutated) instance per
+        # indicator and status serves every unit of the call.
         status, _, by = checks.get(src.checks[0])
+        if by is None and (shared := observed_scores.get((ind.id, status))) is not None:
+            return shared
         earned = ind.points if status == PASS else _half(ind.points) if status == PARTIAL else _ZERO
         met = status == PASS or (status == PARTIAL and ind.allow_partial)
-        return IndicatorScore(ind, status, "reviewer" if by is not None else "observed", False, earned, met, by)
+        result = IndicatorScore(ind, status, "reviewer" if by is not None else "observed", False, earned, met, by)
+        if by is None:
+            observed_scores[(ind.id, status)] = result
+        return result
     observed: str | None = None
     check_decision: DecisionInput | None = None
     if src.checks:
@@ -584,6 +595,13 @@ def _yes_no(raw: Any, field_id: str, unit_code: str) -> bool:
 
 _ZERO = Fraction(0)
 _JSON_NUMBERS: dict[tuple[int, int], int | float] = {}
+
+
+@functools.lru_cache(maxsize=65536)
+def _in_points(units: int, scale: int) -> Fraction:
+    """``units`` of 1/``scale`` point as a fraction: few distinct sums recur over thousands of units, and
+    building a Fraction (its gcd) costs more than looking one up."""
+    return Fraction(units, scale)
 
 
 @functools.lru_cache(maxsize=1024)
