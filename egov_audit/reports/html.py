@@ -14,12 +14,13 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
+from numbers import Number
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from egov_audit import __version__
 from egov_audit.core.dates import VN_TZ
@@ -65,8 +66,52 @@ def environment() -> Environment:
     env.filters["num"] = num
     env.filters["href"] = report_href
     env.globals.update(STATUS=STATUS_LABELS, SOURCE=SOURCE_LABELS, OUTCOME=OUTCOME_LABELS, CRAWL=CRAWL_LABELS,
-                       LEVELS=LEVELS, LEVEL_COLOURS=LEVEL_COLOURS)
+                       LEVELS=LEVELS, LEVEL_COLOURS=LEVEL_COLOURS, bi=bilingual, badge=badge, text=value_text,
+                       decision=decision)
     return env
+
+
+# The fragments every row of the report repeats. They are Python, not template macros: a 10,000-unit
+# report calls them half a million times and a Jinja macro call costs several times a function call.
+# Markup.format escapes every argument that is not already Markup, exactly as the template would.
+_BILINGUAL = Markup('{} <span class="en">{}</span>')
+_BADGE = Markup('<span class="badge {}-{}">{} <span class="en">{}</span></span>')
+
+
+def bilingual(vi: Any, en: Any) -> Markup:
+    """Vietnamese first, the English beside it (hidden by the reader's choice of language)."""
+    return _BILINGUAL.format(vi, en)
+
+
+def badge(kind: str, value: Any, labels: dict[str, tuple[str, str]]) -> Markup:
+    """A coloured status word: class ``<kind>-<value>``, the Vietnamese label and the English one."""
+    key = value if value is not None else "unknown"
+    words = labels.get(str(key), (key, key))
+    return _BADGE.format(kind, str(key).lower().replace(" ", "_"), words[0], words[1])
+
+
+def value_text(value: Any) -> Markup | str:
+    """A cell's value in words: a dash for nothing, có/không for yes/no, numbers as people write them."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "có"
+    if value is False:
+        return "không"
+    if isinstance(value, Number):
+        return num(value)
+    return escape(value)
+
+
+_DECISION = Markup('<div class="decision">{}: <b>{}</b>, {} — {}</div>')
+
+
+def decision(d: dict[str, Any] | None) -> Markup | str:
+    """Who decided, when and why, under a finding, a cross-check or a unit; nothing without a decision."""
+    if not d:
+        return ""
+    return _DECISION.format(bilingual("Người duyệt", "reviewer"), d.get("reviewer") or "?", d.get("decided_at") or "—",
+                            d.get("reason") or "—")
 
 
 def report_href(url: Any, relative_ok: bool = False) -> str | None:
