@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from egov_audit.core.dates import VN_TZ
 from egov_audit.core.errors import InputError
+from egov_audit.core.gcpause import gc_paused
 from egov_audit.reports.content import exports_of
 from egov_audit.reports.csv import render_csv
 from egov_audit.reports.files import atomic_write, write_json
@@ -51,8 +52,14 @@ def write_report(
     """
     if fmt not in FORMATS:
         raise InputError("--format", f"unknown report format {fmt!r} (one of: {', '.join(FORMATS)})")
-    exports = exports_of(scores)
-    out = Path(out)
+    with gc_paused():
+        return _write(fmt, exports_of(scores), isinstance(scores, dict), findings, Path(out), evidence_link,
+                      generated_at, previous, night)
+
+
+def _write(fmt: str, exports: list[dict[str, Any]], single: bool, findings: dict[str, Any] | None, out: Path,
+           evidence_link: Callable[[str], str | None] | None, generated_at: datetime | None,
+           previous: list[dict[str, Any]] | None, night: dict[str, Any] | None) -> Path:
     if out.is_dir():
         out = out / f"egov-audit-report.{fmt}"
     when = generated_at or datetime.now(VN_TZ)
@@ -70,5 +77,5 @@ def write_report(
         return atomic_write(out, lambda p: p.write_text(text, encoding="utf-8-sig", newline=""))
     from egov_audit.reports.json import render_json
 
-    text = render_json(exports, findings, isinstance(scores, dict) or len(exports) == 1, previous)
-    return atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
+    data = render_json(exports, findings, single or len(exports) == 1, previous)
+    return atomic_write(out, lambda p: p.write_bytes(data))
