@@ -1,8 +1,12 @@
-"""The XLSX report (openpyxl): ranking (with the change since last year), indicators, cross-checks with both
+"""The XLSX report: ranking (with the change since last year), indicators, cross-checks with both
 sides (survey version and cell, the portal's URL, excerpt and screenshot), findings, then the figures of the
 HTML report as sheets: pass rate per indicator with a native bar chart, what each unit lacks for its next
 level, and the units' tree coloured by level. Every sheet prints on A4 (landscape, fitted to the width,
-header row repeated). Text stays text: no crawled string ever becomes a formula.
+header row repeated). Text stays text: no crawled string ever becomes a formula or a link.
+
+Written with XlsxWriter, a write-only library made for this: a 10,000-unit province is about 1.6 million
+cells, which it writes in about half the time openpyxl's write-only mode takes (``bench/score.py``).
+openpyxl still reads the units and survey files.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import PatternFill
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from egov_audit import __version__
 from egov_audit.reports.content import (
@@ -45,59 +49,41 @@ def _value(value: Any) -> Any:
 class _Book:
     """A workbook whose sheets share the header style, filters, frozen header and A4 print setup."""
 
-    def __init__(self) -> None:
-        from openpyxl import Workbook
-        from openpyxl.styles import Font, PatternFill
-
-        # Write-only: rows stream to the file (a 10,000-unit province would otherwise be held cell by cell).
-        self.wb = Workbook(write_only=True)
-        self.header_font = Font(bold=True, color="FFFFFF")
-        self.header_fill = PatternFill("solid", fgColor="0B5394")
-
-    @staticmethod
-    def cell(ws: Any, value: Any) -> Any:
-        """A value as written: plain, or a cell that keeps formula-like text as text."""
-        value = _value(value)
-        if not (isinstance(value, str) and value.startswith("=")):
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        # openpyxl turns any string starting with "=" into a formula; crawled text must not be.
-        cell.data_type = "s"
-        return cell
+    def __init__(self, path: Path) -> None:
+        self.wb = xlsxwriter.Workbook(str(path), {
+            # Crawled and imported text stays text: no "=..." formula, no "http..." link, no "1e5" number.
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "nan_inf_to_errors": True,
+        })
+        self.header = self.wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#0B5394",
+                                          "pattern": 1, "text_wrap": True, "valign": "top"})
 
     def sheet(self, title: str, header: list[str], rows: Iterable[list[Any]], widths: dict[int, int]) -> Any:
-        from openpyxl.styles import Alignment
-        from openpyxl.utils import get_column_letter
-
-        ws = self.wb.create_sheet(title)
+        """A sheet of one header row and ``rows``; ``widths`` by 1-based column (default 14)."""
+        ws = self.wb.add_worksheet(title)
         for i in range(1, len(header) + 1):
-            ws.column_dimensions[get_column_letter(i)].width = widths.get(i, 14)
-        ws.freeze_panes = "A2"
+            ws.set_column(i - 1, i - 1, widths.get(i, 14))
+        ws.freeze_panes(1, 0)
         self._print_setup(ws)
-        heading = []
-        for text in header:
-            cell = WriteOnlyCell(ws, value=text)
-            cell.font, cell.fill = self.header_font, self.header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            heading.append(cell)
-        ws.append(heading)
+        ws.write_row(0, 0, header, self.header)
         count = 0
-        for row in rows:
-            ws.append([self.cell(ws, v) for v in row])
-            count += 1
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+        for count, row in enumerate(rows, start=1):
+            ws.write_row(count, 0, [_value(v) for v in row])
+        ws.autofilter(0, 0, count, len(header) - 1)
         return ws
 
     @staticmethod
     def _print_setup(ws: Any) -> None:
-        ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4)
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
-        ws.print_options.gridLines = True
-        ws.oddFooter.center.text = "&P / &N"
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+        ws.repeat_rows(0)
+        ws.hide_gridlines(0)  # gridlines on screen and on paper
+        ws.set_footer("&C&P / &N")
+
+    def fill(self, colour: str) -> Any:
+        hex_colour = "#" + colour.lstrip("#").upper()
+        return self.wb.add_format({"pattern": 1, "bg_color": hex_colour, "fg_color": hex_colour})
 
 
 def _ranking_rows(exports: list[dict[str, Any]], previous: list[dict[str, Any]] | None) -> list[list[Any]]:
@@ -154,20 +140,16 @@ STATUS_WORDS = {"pass": "đạt", "partial": "một phần", "fail": "không đ�
 STATUS_FILLS = {"đạt": "#C8E6C9", "một phần": "#FFF0B3", "không đạt": "#F8C8C8", "chưa rõ": "#E3E6EA"}
 
 
-def _colour_by_value(ws: Any, cells: str, colours: dict[str, str]) -> None:
+def _colour_by_value(book: _Book, ws: Any, cells: str, colours: dict[str, str]) -> None:
     """Conditional formats colour the cells by their text: one rule per value, not one style per cell, so a
     10,000-unit sheet stays fast to write and to open."""
-    from openpyxl.formatting.rule import CellIsRule
-
     for text, colour in colours.items():
-        fill = PatternFill("solid", fgColor=colour.lstrip("#").upper(), bgColor=colour.lstrip("#").upper())
-        ws.conditional_formatting.add(cells, CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill))
+        ws.conditional_format(cells, {"type": "cell", "criteria": "==", "value": f'"{text}"',
+                                      "format": book.fill(colour)})
 
 
 def _indicator_sheet(book: _Book, exports: list[dict[str, Any]]) -> None:
     """One row per unit, one column per indicator (its status, coloured): the province's own table."""
-    from openpyxl.utils import get_column_letter
-
     header, ids, rows = ["Khung / Framework", "Mã đơn vị / Unit code", "Đơn vị / Unit"], [], []
     for export in exports:
         for u in export["units"]:
@@ -186,7 +168,7 @@ def _indicator_sheet(book: _Book, exports: list[dict[str, Any]]) -> None:
                 rows.append([u.get("framework") or fw_id, u.get("unit_code"), u.get("unit_name"), *values])
     ws = book.sheet("Chỉ tiêu", header, rows, {2: 10, 3: 30})
     if ids:
-        _colour_by_value(ws, f"D2:{get_column_letter(3 + len(ids))}{len(rows) + 1}", STATUS_FILLS)
+        _colour_by_value(book, ws, f"D2:{xl_col_to_name(2 + len(ids))}{len(rows) + 1}", STATUS_FILLS)
 
 
 def _unit_rows(exports: list[dict[str, Any]]) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
@@ -246,8 +228,6 @@ def _finding_rows(findings: dict[str, Any] | None) -> list[list[Any]]:
 
 def _figures(book: _Book, exports: list[dict[str, Any]]) -> None:
     """Pass rates (with a native bar chart) and the units' tree coloured by level."""
-    from openpyxl.chart import BarChart, Reference
-
     rate_rows, tree_rows = [], []
     names = unit_names(exports)
     for export in exports:
@@ -266,29 +246,31 @@ def _figures(book: _Book, exports: list[dict[str, Any]]) -> None:
                                      "Một phần / Partial", "Không đạt / Fail", "Chưa xác định / Unknown",
                                      "Áp dụng / Applicable", "Tỷ lệ đạt % / Pass rate %"], rate_rows, {4: 22, 5: 44})
     if rate_rows:
-        chart = BarChart()
-        chart.type, chart.style, chart.grouping, chart.overlap = "bar", 10, "percentStacked", 100
-        chart.title = "Tỷ lệ đạt từng chỉ tiêu / pass rate per indicator"
-        data = Reference(rates, min_col=8, max_col=11, min_row=1, max_row=len(rate_rows) + 1)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(rates, min_col=4, min_row=2, max_row=len(rate_rows) + 1))
-        chart.height, chart.width = max(8, 0.5 * len(rate_rows)), 24
-        rates.add_chart(chart, "O2")
+        last = len(rate_rows)
+        chart = book.wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
+        for column in range(7, 11):  # pass, partial, fail, unknown (0-based columns H to K)
+            chart.add_series({"name": [rates.name, 0, column], "categories": [rates.name, 1, 3, last, 3],
+                              "values": [rates.name, 1, column, last, column], "overlap": 100})
+        chart.set_style(10)
+        chart.set_title({"name": "Tỷ lệ đạt từng chỉ tiêu / pass rate per indicator"})
+        # 24 × max(8, 0.5 × rows) cm, as the sheet's first figure to the right of the table.
+        chart.set_size({"width": 24 * 37.8, "height": max(8, 0.5 * last) * 37.8})
+        rates.insert_chart("O2", chart)
     sheet = book.sheet("Cây đơn vị", ["Khung / Framework", "Tỉnh / Province", "Mã cấp trên / Parent code",
                                        "Cấp trên / Parent", "Mã / Code", "Đơn vị / Unit", "Mức đạt / Level",
                                        "Hạng / Rank"], tree_rows, {4: 30, 6: 34})
-    _colour_by_value(sheet, f"G2:G{len(tree_rows) + 1}",
+    _colour_by_value(book, sheet, f"G2:G{len(tree_rows) + 1}",
                      {("chưa đạt" if lv is None else lv): LEVEL_COLOURS[lv] for lv in (None, *LEVELS)})
 
 
 def write_xlsx(exports: list[dict[str, Any]], findings: dict[str, Any] | None, path: Path,
                previous: list[dict[str, Any]] | None = None) -> None:
-    book = _Book()
+    book = _Book(path)
     crosscheck_rows, missing_rows, provenance_rows = _unit_rows(exports)
     book.sheet("Xếp hạng", RANKING_HEADER, _ranking_rows(exports, previous), {1: 18, 4: 9, 5: 34, 17: 30})
     _indicator_sheet(book, exports)
     sheet = book.sheet("Đối chiếu", CROSSCHECK_HEADER, crosscheck_rows, {3: 30, 4: 28, 5: 24, 10: 26, 14: 40, 15: 50})
-    _colour_by_value(sheet, f"I2:I{len(crosscheck_rows) + 1}", dict.fromkeys(sorted(DISAGREEMENTS), DISAGREE_FILL))
+    _colour_by_value(book, sheet, f"I2:I{len(crosscheck_rows) + 1}", dict.fromkeys(sorted(DISAGREEMENTS), DISAGREE_FILL))
     book.sheet("Phát hiện", [
         "Mã đơn vị / Unit code", "Đơn vị / Unit", "Thu thập / Crawl", "Kiểm tra / Check", "Trạng thái / Status",
         "Trạng thái (vi)", "Giá trị / Value", "Lý do / Reason", "URL bằng chứng / Evidence URL", "Trích đoạn / Excerpt",
@@ -300,8 +282,8 @@ def write_xlsx(exports: list[dict[str, Any]], findings: dict[str, Any] | None, p
                {3: 30, 7: 50, 8: 60})
     _figures(book, exports)
     book.sheet("Người duyệt", PROVENANCE_HEADER, provenance_rows, {3: 30, 5: 40, 11: 40})
-    book.wb.properties.creator = f"egov-audit {__version__}"
-    book.wb.save(path)
+    book.wb.set_properties({"author": f"egov-audit {__version__}"})
+    book.wb.close()
 
 
 DISAGREE_FILL = "#FDE7E7"
