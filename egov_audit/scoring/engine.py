@@ -39,6 +39,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from egov_audit.core.gcpause import gc_paused
 from egov_audit.scoring.framework import (
     ACHIEVED_LEVELS,
     NUMERIC_TYPES,
@@ -229,6 +230,9 @@ class UnitScore:
 
 # ── public functions ───────────────────────────────────────────────────────────────────────────────
 
+# Both build hundreds of thousands of objects on top of a large live heap; see core.gcpause for why the
+# collector waits.
+@gc_paused()
 def score_units(
     framework: Framework,
     units: list[UnitInput],
@@ -266,6 +270,7 @@ def score_units(
     return sorted(scores, key=_report_order)
 
 
+@gc_paused()
 def scores_export(framework: Framework, year: int, unit_scores: Iterable[UnitScore]) -> dict[str, Any]:
     """The scores export of PRODUCT.md (``egov-audit report --format json``)."""
     return {
