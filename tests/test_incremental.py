@@ -170,3 +170,48 @@ async def test_pages_not_due_are_carried_over_without_a_request(tmp_path: Path, 
     # Link statuses not due tonight were the previous night's; each carries when it was last asked.
     probes = json.loads(crawl.probes_json)  # type: ignore[union-attr]
     assert set(probes["link_status_checked"]) == set(probes["link_status"])
+
+
+async def test_a_portal_that_hung_last_night_costs_one_timeout_tonight(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    hanging = "xa-treo.tinh-thu.gov.vn"
+    server = HostingServer([build_portal(hanging, rng, articles=1, page_kb=2, think=0.01, behaviour="hanging"),
+                            build_portal("xa-mot.tinh-thu.gov.vn", rng, articles=1, page_kb=2, think=0.01)],
+                           capacity=100)
+    try:
+        ws = workspace(tmp_path, server, incremental=True, timeout_seconds=0.4, retries=2, breaker_timeouts=3,
+                       backoff_base_seconds=0.01)
+        first = await audit(ws, OPTIONS)
+        night1 = server.stats.requests[hanging]
+        assert night1 == 3  # robots.txt and its two retries, then the breaker
+        second = await audit(ws, OPTIONS)
+        assert server.stats.requests[hanging] - night1 == 1  # one chance tonight
+        for outcome in (first, second):
+            by_code = {u.code: u for u in outcome.units}
+            assert by_code["90"].crawl_status == "unreachable" and by_code["91"].crawl_status == "ok"
+        with session(ws.engine) as s:
+            crawl = runs_repo.unit_crawl(s, second.run_id, "90")
+        assert "as on the previous run" in (crawl.error or "")  # type: ignore[union-attr]
+    finally:
+        server.close()
+
+
+async def test_units_start_longest_previous_crawl_first(tmp_path: Path) -> None:
+    rng = random.Random(6)
+    hosts = ["xa-mot.tinh-thu.gov.vn", "xa-hai.tinh-thu.gov.vn", "xa-ba.tinh-thu.gov.vn"]
+    server = HostingServer([build_portal(h, rng, articles=1, page_kb=2, think=0.0) for h in hosts], capacity=100)
+    try:
+        ws = workspace(tmp_path, server, concurrent_sites=1)  # one site at a time: the order is visible
+        first = await audit(ws, OPTIONS)
+        with session(ws.engine) as s:  # last night, unit 91 took longest, then 92, then 90
+            for code, seconds in (("90", 100), ("91", 300), ("92", 200)):
+                crawl = runs_repo.unit_crawl(s, first.run_id, code)
+                crawl.finished_at = crawl.started_at + timedelta(seconds=seconds)  # type: ignore[union-attr]
+                s.add(crawl)
+            s.commit()
+        mark = len(server.stats.log)
+        await audit(ws, OPTIONS)
+        order = list(dict.fromkeys(host for host, _, _ in server.stats.log[mark:]))
+        assert order == [hosts[1], hosts[2], hosts[0]]
+    finally:
+        server.close()

@@ -190,6 +190,22 @@ async def test_an_answer_in_between_resets_the_breaker() -> None:
     assert limiter.retired("xa.gov.vn") is None
 
 
+async def test_a_host_retired_on_the_previous_run_is_retired_at_its_first_timeout_unless_it_answers() -> None:
+    limiter = HostLimiter(breaker_timeouts=3)
+    for host in ("treo.gov.vn", "xa.gov.vn"):
+        limiter.arm_breaker(host)
+    async with limiter.slot("treo.gov.vn", IP, 0.0) as ticket:
+        ticket.failed(FailureClass.TIMEOUT)
+    assert "as on the previous run" in (limiter.retired("treo.gov.vn") or "")
+    # It came back: its first answer clears the count, and the ordinary breaker applies again.
+    async with limiter.slot("xa.gov.vn", IP, 0.0) as ticket:
+        ticket.answered(0.1, 200)
+    for _ in range(2):
+        async with limiter.slot("xa.gov.vn", IP, 0.0) as ticket:
+            ticket.failed(FailureClass.TIMEOUT)
+    assert limiter.retired("xa.gov.vn") is None
+
+
 async def test_the_wait_for_a_slot_never_counts_against_the_request_timeout() -> None:
     limiter = HostLimiter(per_host=1, per_ip=1)
     slot = TakeSlot(limiter, lambda host: 0.0, max_seconds=0.3)

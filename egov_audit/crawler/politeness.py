@@ -299,6 +299,8 @@ class HostLimiter:
         self._adaptive_delay: dict[str, float] = {}
         self._timeouts_in_a_row: dict[str, int] = {}
         self._retired: dict[str, str] = {}
+        self._armed: set[str] = set()
+        """Hosts that start one timeout short of the breaker (``arm_breaker``) and have not answered yet."""
 
     @classmethod
     def from_settings(cls, settings: CrawlerSettings) -> HostLimiter:
@@ -352,6 +354,14 @@ class HostLimiter:
     def retired(self, host: str) -> str | None:
         """Why ``host`` was retired for this run, or None."""
         return self._retired.get(host)
+
+    def arm_breaker(self, host: str) -> None:
+        """Start ``host`` one timeout short of retirement (it was retired on the previous night): a host
+        that still never answers then costs one timeout tonight, not ``breaker_timeouts``, while its first
+        answer clears the count as usual."""
+        if self.breaker_timeouts > 1:
+            self._timeouts_in_a_row[host] = max(self._timeouts_in_a_row.get(host, 0), self.breaker_timeouts - 1)
+            self._armed.add(host)
 
     def _refuse_if_retired(self, host: str) -> None:
         reason = self._retired.get(host)
@@ -407,6 +417,7 @@ class HostLimiter:
 
     def _answered(self, ticket: Ticket, latency: float, status: int, sample: str | None) -> None:
         self._timeouts_in_a_row.pop(ticket.host, None)
+        self._armed.discard(ticket.host)
         if ticket.ip:
             self.window(ticket.ip).answered(ticket.host, latency, status, ticket.epoch, sample)
 
@@ -415,8 +426,9 @@ class HostLimiter:
         if failure is FailureClass.TIMEOUT:
             self._timeouts_in_a_row[ticket.host] = in_a_row + 1
             if self.breaker_timeouts and in_a_row + 1 >= self.breaker_timeouts:
-                self._retired.setdefault(
-                    ticket.host, f"host retired for this run after {in_a_row + 1} timeouts in a row")
+                why = ("a timeout, as on the previous run" if ticket.host in self._armed
+                       else f"{in_a_row + 1} timeouts in a row")
+                self._retired.setdefault(ticket.host, f"host retired for this run after {why}")
         if ticket.ip and failure in CONGESTION_FAILURES:
             window = self.window(ticket.ip)
             others = any(when > ticket.started for host, when in window.last_answer.items() if host != ticket.host)

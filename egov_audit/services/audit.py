@@ -12,9 +12,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from egov_audit.core.artifacts import CrawlStatus
 from egov_audit.core.errors import InputError
+from egov_audit.core.failures import FailureClass
 from egov_audit.services.frameworks import CheckOptionsByTier
 from egov_audit.services.run_lock import AUDIT_LOCK, DatabaseLock
 from egov_audit.services.settings import Settings
@@ -217,6 +219,7 @@ async def _audit_units(ws: Workspace, run_id: str, units: list[Any], options: Au
                           check_ids=options.check_ids)
     semaphore = asyncio.Semaphore(max(1, ws.settings.crawler.concurrent_sites))
     outcomes: list[UnitOutcome] = []
+    units = _night_order(ws, run_id, units, gatherers.limiter)
 
     async def one(unit: Any) -> None:
         async with semaphore:
@@ -234,6 +237,32 @@ async def _audit_units(ws: Workspace, run_id: str, units: list[Any], options: Au
     if errors:
         raise errors[0]
     return outcomes, gatherers.limiter.stats()
+
+
+def _night_order(ws: Workspace, run_id: str, units: list[Any], limiter: Any) -> list[Any]:
+    """The units in the order they start tonight, longest previous crawl first (units never crawled first
+    of all): a slow or hanging portal then waits while the others are crawled, instead of holding the
+    night open at its end. A portal whose previous crawl ended in a timeout starts one timeout short of
+    the circuit breaker (``HostLimiter.arm_breaker``)."""
+    with session(ws.engine) as s:
+        previous = runs_repo.previous_crawls(s, run_id, [u.code for u in units])
+
+    def expected_seconds(unit: Any) -> float:
+        crawl = previous.get(unit.code)
+        if crawl is None or crawl.finished_at is None:
+            return float("inf")
+        return (crawl.finished_at - crawl.started_at).total_seconds()
+
+    for unit in units:
+        crawl = previous.get(unit.code)
+        timed_out = crawl is not None and (crawl.status == FailureClass.TIMEOUT.value
+                                           or (crawl.error or "").startswith(FailureClass.TIMEOUT.value))
+        if not timed_out:
+            continue
+        for url in {unit.portal_url, crawl.home_url} - {None}:
+            if host := urlsplit(url).hostname:
+                limiter.arm_breaker(host)
+    return sorted(units, key=expected_seconds, reverse=True)  # stable: ties keep the selection's order
 
 
 def _selection(options: dict[str, Any]) -> dict[str, Any]:
