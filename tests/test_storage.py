@@ -390,3 +390,26 @@ def _head_revision() -> str:
     from egov_audit.storage.db import alembic_config
 
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def test_long_looked_at_lists_are_stored_once_and_read_back(engine: sa.Engine) -> None:
+    from egov_audit.storage.models import FindingRow, UrlList
+
+    pages = [f"https://kinhbac.bacninh.gov.vn/trang-{n}" for n in range(20)]
+    findings = [Finding(check, Status.FAIL, looked_at=pages) for check in ("info.plans", "info.budget", "info.qa")]
+    findings.append(Finding("tech.https", Status.FAIL, looked_at=["https://kinhbac.bacninh.gov.vn/"]))
+    with session(engine) as s:
+        units_repo.upsert_units(s, _units())
+        runs = [runs_repo.create_run(s, {}, {}).id for _ in range(2)]
+        for run_id in runs:  # two nights, two units: the same long list each time
+            for code in ("07420", "07421"):
+                findings_repo.save_findings(s, run_id, code, findings)
+        findings_repo.save_findings(s, runs[1], "07421", findings)  # a recheck rewrites the unit's findings
+    with session(engine) as s:
+        assert len(s.exec(select(UrlList)).all()) == 1
+        columns = {row.check_id: row.looked_at_json for row in s.exec(select(FindingRow))}
+        assert columns["tech.https"].startswith("[")  # a short list stays inline
+        for run_id in runs:
+            loaded = findings_repo.load_run_findings(s, run_id)
+            for code in ("07420", "07421"):
+                assert [f["looked_at"] for f in loaded[code]] == [list(f.looked_at) for f in findings]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,14 +15,40 @@ from egov_audit.core.artifacts import Finding
 from egov_audit.storage.columns import dumps
 from egov_audit.storage.models import (
     FindingRow,
+    UrlList,
 )
 from egov_audit.storage.runs_repo import newest_crawls
+
+INLINE_URL_LIST_CHARS = 160
+"""A looked-at list whose JSON is longer than this is stored once in ``url_list`` and named by its digest."""
+
+
+def _looked_at_column(s: Session, urls: list[str], known: set[str]) -> str:
+    """The ``looked_at_json`` value: the list itself when short, else the digest of a ``url_list`` row."""
+    text = dumps(urls)
+    if len(text) <= INLINE_URL_LIST_CHARS:
+        return text
+    digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if digest not in known:
+        # Another worker may store the same list at the same moment: the first one wins, both refer to it.
+        s.execute(_insert_ignoring_duplicates(s, digest, text))
+        known.add(digest)
+    return json.dumps(digest)
+
+
+def _insert_ignoring_duplicates(s: Session, digest: str, text: str) -> Any:
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(UrlList).values(digest=digest, urls_json=text).on_conflict_do_nothing(index_elements=["digest"])
 
 
 def save_findings(s: Session, run_id: str, unit_code: str, findings: list[Finding]) -> None:
     """Replace the findings of one unit in one run (a recheck overwrites the earlier ones)."""
     s.exec(delete(FindingRow).where(FindingRow.run_id == run_id, FindingRow.unit_code == unit_code))
     s.flush()
+    known: set[str] = set()
     # Rows are inserted in the order given (the catalogue order of run_checks); export keeps it.
     for finding in findings:
         s.add(
@@ -33,7 +60,7 @@ def save_findings(s: Session, run_id: str, unit_code: str, findings: list[Findin
                 value_json=dumps(finding.value),
                 reason=finding.reason,
                 evidence_json=dumps([e.to_json() for e in finding.evidence]),
-                looked_at_json=dumps(list(finding.looked_at)),
+                looked_at_json=_looked_at_column(s, list(finding.looked_at), known),
             )
         )
     s.flush()
@@ -51,20 +78,37 @@ def load_run_findings(
     query = select(FindingRow).where(FindingRow.run_id == run_id)
     if unit_codes is not None:
         query = query.where(FindingRow.unit_code.in_(list(unit_codes)))
+    rows = list(s.exec(query.order_by(FindingRow.unit_code, FindingRow.id)))
+    lists = url_lists(s, [row.looked_at_json for row in rows])
     result: dict[str, list[dict[str, Any]]] = {}
-    for row in s.exec(query.order_by(FindingRow.unit_code, FindingRow.id)):
-        result.setdefault(row.unit_code, []).append(_finding_json(row))
+    for row in rows:
+        result.setdefault(row.unit_code, []).append(_finding_json(row, lists))
     return result
 
 
-def _finding_json(row: FindingRow) -> dict[str, Any]:
+def url_lists(s: Session, columns: Iterable[str]) -> dict[str, list[str]]:
+    """The ``url_list`` rows named by these ``looked_at_json`` values, by digest (one query)."""
+    digests = {json.loads(c) for c in columns if c.startswith('"')}
+    if not digests:
+        return {}
+    rows = s.exec(select(UrlList).where(UrlList.digest.in_(sorted(digests))))  # type: ignore[attr-defined]
+    return {row.digest: json.loads(row.urls_json) for row in rows}
+
+
+def looked_at(column: str, lists: dict[str, list[str]]) -> list[str]:
+    """A finding's looked-at URLs from its column: inline, or the named list."""
+    value = json.loads(column)
+    return lists[value] if isinstance(value, str) else value
+
+
+def _finding_json(row: FindingRow, lists: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "check": row.check_id,
         "status": row.status,
         "value": json.loads(row.value_json),
         "reason": row.reason,
         "evidence": json.loads(row.evidence_json),
-        "looked_at": json.loads(row.looked_at_json),
+        "looked_at": looked_at(row.looked_at_json, lists),
     }
 
 

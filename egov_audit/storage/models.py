@@ -173,6 +173,19 @@ class FindingRow(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=sa.Text)
     evidence_json: str = Field(default="[]", sa_type=sa.Text)
     looked_at_json: str = Field(default="[]", sa_type=sa.Text)
+    """The URLs the check looked at: a JSON list, or (written since ``x_url_lists``) a JSON string naming a
+    ``url_list`` row by digest when the list is long."""
+
+
+class UrlList(SQLModel, table=True):
+    """A list of URLs stored once by the digest of its JSON. What a check looked at is mostly the same list
+    for many checks of a unit and from one night to the next: stored inline it was two thirds of the
+    ``finding`` table and the largest part of what an incremental night wrote."""
+
+    __tablename__ = "url_list"
+
+    digest: str = Field(primary_key=True)
+    urls_json: str = Field(sa_type=sa.Text)
 
 
 class SurveyVersion(SQLModel, table=True):
