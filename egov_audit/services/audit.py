@@ -242,8 +242,7 @@ async def _audit_units(ws: Workspace, run_id: str, units: list[Any], options: Au
 def _night_order(ws: Workspace, run_id: str, units: list[Any], limiter: Any) -> list[Any]:
     """The units in the order they start tonight, longest previous crawl first (units never crawled first
     of all): a slow or hanging portal then waits while the others are crawled, instead of holding the
-    night open at its end. A portal whose previous crawl ended in a timeout starts one timeout short of
-    the circuit breaker (``HostLimiter.arm_breaker``)."""
+    night open at its end. Breakers are armed from the previous crawls (``arm_breakers``)."""
     with session(ws.engine) as s:
         previous = runs_repo.previous_crawls(s, run_id, [u.code for u in units])
 
@@ -253,16 +252,22 @@ def _night_order(ws: Workspace, run_id: str, units: list[Any], limiter: Any) -> 
             return float("inf")
         return (crawl.finished_at - crawl.started_at).total_seconds()
 
+    arm_breakers(previous, units, limiter)
+    return sorted(units, key=expected_seconds, reverse=True)  # stable: ties keep the selection's order
+
+
+def arm_breakers(previous: dict[str, Any], units: list[Any], limiter: Any) -> None:
+    """A portal whose previous crawl ended in a timeout starts one timeout short of the circuit breaker
+    (``HostLimiter.arm_breaker``): if it still never answers it costs one timeout, not several."""
+    local = getattr(limiter, "local", limiter)  # the distributed mode wraps this worker's own limiter
     for unit in units:
         crawl = previous.get(unit.code)
-        timed_out = crawl is not None and (crawl.status == FailureClass.TIMEOUT.value
-                                           or (crawl.error or "").startswith(FailureClass.TIMEOUT.value))
-        if not timed_out:
+        if crawl is None or not (crawl.status == FailureClass.TIMEOUT.value
+                                 or (crawl.error or "").startswith(FailureClass.TIMEOUT.value)):
             continue
         for url in {unit.portal_url, crawl.home_url} - {None}:
             if host := urlsplit(url).hostname:
-                limiter.arm_breaker(host)
-    return sorted(units, key=expected_seconds, reverse=True)  # stable: ties keep the selection's order
+                local.arm_breaker(host)
 
 
 def _selection(options: dict[str, Any]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from egov_audit.core.artifacts import CapturedSite, CrawlStatus
 from egov_audit.core.errors import BadInput
 from egov_audit.core.settings import apply_values
 from egov_audit.crawler.settings import CrawlerSettings
-from egov_audit.services.audit import AuditOptions, _start_browser
+from egov_audit.services.audit import AuditOptions, _start_browser, arm_breakers
 from egov_audit.services.distributed import complete_run, sweep
 from egov_audit.services.frameworks import CheckOptionsByTier
 from egov_audit.services.settings import DistributedSettings
@@ -289,8 +289,10 @@ class Worker:
     async def _attempt(self, run: RunContext, run_id: str, unit_code: str, token: str, last: bool) -> None:
         with session(run.ws.engine) as s:
             unit = units_repo.get_unit(s, unit_code)
+            previous = runs_repo.previous_crawls(s, run_id, [unit_code])
         if unit is None:
             raise UnitGone(f"unit {unit_code} is not in the database")
+        arm_breakers(previous, [unit], run.gatherers.limiter)
         await asyncio.to_thread(prepare_evidence, run.ws, run_id, unit_code)
         guard = functools.partial(self._store_outcome_if_held, token=token, last=last)
         gatherers = dataclasses.replace(run.gatherers, before_outcome=guard)
