@@ -5,7 +5,7 @@ level, and the units' tree coloured by level. Every sheet prints on A4 (landscap
 header row repeated). Text stays text: no crawled string ever becomes a formula or a link.
 
 Written with XlsxWriter, a write-only library made for this: a 10,000-unit province is about 1.6 million
-cells, which it writes in about half the time openpyxl's write-only mode takes (``bench/score.py``).
+cells, which it writes in about two thirds of the time openpyxl's write-only mode takes (``bench/score.py``).
 openpyxl still reads the units and survey files.
 """
 
