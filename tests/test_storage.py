@@ -392,11 +392,14 @@ def _head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
 
 
-def test_long_looked_at_lists_are_stored_once_and_read_back(engine: sa.Engine) -> None:
+def test_long_looked_at_lists_are_stored_once_and_read_back(engine: sa.Engine,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from egov_audit.storage.models import FindingRow, UrlList
 
+    monkeypatch.setattr(findings_repo, "URL_LISTS_PER_QUERY", 1)  # lists read back over several queries
     pages = [f"https://kinhbac.bacninh.gov.vn/trang-{n}" for n in range(20)]
     findings = [Finding(check, Status.FAIL, looked_at=pages) for check in ("info.plans", "info.budget", "info.qa")]
+    findings.append(Finding("info.news", Status.FAIL, looked_at=pages[::-1]))  # a second long list
     findings.append(Finding("tech.https", Status.FAIL, looked_at=["https://kinhbac.bacninh.gov.vn/"]))
     with session(engine) as s:
         units_repo.upsert_units(s, _units())
@@ -406,7 +409,7 @@ def test_long_looked_at_lists_are_stored_once_and_read_back(engine: sa.Engine) -
                 findings_repo.save_findings(s, run_id, code, findings)
         findings_repo.save_findings(s, runs[1], "07421", findings)  # a recheck rewrites the unit's findings
     with session(engine) as s:
-        assert len(s.exec(select(UrlList)).all()) == 1
+        assert len(s.exec(select(UrlList)).all()) == 2
         columns = {row.check_id: row.looked_at_json for row in s.exec(select(FindingRow))}
         assert columns["tech.https"].startswith("[")  # a short list stays inline
         for run_id in runs:

@@ -86,19 +86,30 @@ def load_run_findings(
     return result
 
 
+URL_LISTS_PER_QUERY = 500
+"""Digests asked for in one query: a whole province's run names tens of thousands of lists, more than
+SQLite accepts as parameters of one statement."""
+
+
 def url_lists(s: Session, columns: Iterable[str]) -> dict[str, list[str]]:
-    """The ``url_list`` rows named by these ``looked_at_json`` values, by digest (one query)."""
-    digests = {json.loads(c) for c in columns if c.startswith('"')}
-    if not digests:
-        return {}
-    rows = s.exec(select(UrlList).where(UrlList.digest.in_(sorted(digests))))  # type: ignore[attr-defined]
-    return {row.digest: json.loads(row.urls_json) for row in rows}
+    """The ``url_list`` rows named by these ``looked_at_json`` values, by digest."""
+    digests = sorted({json.loads(c) for c in columns if c.startswith('"')})
+    lists: dict[str, list[str]] = {}
+    for start in range(0, len(digests), URL_LISTS_PER_QUERY):
+        batch = digests[start:start + URL_LISTS_PER_QUERY]
+        for row in s.exec(select(UrlList).where(UrlList.digest.in_(batch))):  # type: ignore[attr-defined]
+            lists[row.digest] = json.loads(row.urls_json)
+    return lists
 
 
 def looked_at(column: str, lists: dict[str, list[str]]) -> list[str]:
     """A finding's looked-at URLs from its column: inline, or the named list."""
     value = json.loads(column)
-    return lists[value] if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    if value not in lists:
+        raise LookupError(f"finding names URL list {value}, which is not in the url_list table")
+    return lists[value]
 
 
 def _finding_json(row: FindingRow, lists: dict[str, list[str]]) -> dict[str, Any]:
