@@ -182,6 +182,32 @@ async def test_a_host_that_timed_out_never_takes_the_last_free_slot_of_its_ip() 
     assert order[-1] == "treo.gov.vn"  # admitted once nobody else wanted the server
 
 
+async def test_a_timed_out_request_keeps_its_slots_while_the_server_may_still_be_busy_with_it() -> None:
+    limiter = HostLimiter(per_host=1, per_ip=1, abandoned_hold=0.2)
+    async with limiter.slot("cham.gov.vn", IP, 0.0) as ticket:
+        ticket.failed(FailureClass.TIMEOUT)
+    # We hung up, but the server's worker may not have noticed yet: the slots are still taken...
+    stats = limiter.stats()
+    assert stats.hosts["cham.gov.vn"].in_flight == 1 and stats.ips[IP].in_flight == 1
+    admitted = asyncio.Event()
+
+    async def other_portal() -> None:
+        async with limiter.slot("xa-khac.gov.vn", IP, 0.0) as other:
+            admitted.set()
+            other.answered(0.1, 200)
+
+    waiting = asyncio.create_task(other_portal())
+    await asyncio.sleep(0)
+    assert not admitted.is_set()  # ...so a portal of the same server waits for the hold, not for nothing
+    await asyncio.wait_for(waiting, 5)
+    stats = limiter.stats()
+    assert stats.hosts["cham.gov.vn"].in_flight == 0 and stats.ips[IP].in_flight == 0
+    # Any other outcome gives the slots back at once.
+    async with limiter.slot("cham.gov.vn", IP, 0.0) as ticket:
+        ticket.failed(FailureClass.CONNECTION_RESET)
+    assert limiter.stats().ips[IP].in_flight == 0
+
+
 async def test_an_answer_in_between_resets_the_breaker() -> None:
     limiter = HostLimiter(breaker_timeouts=2)
     for failure in (FailureClass.TIMEOUT, None, FailureClass.TIMEOUT):

@@ -12,6 +12,9 @@ window of answers while the server's latency stays near its observed baseline, a
 latency (a timeout of one host while the others answer is that host's, not the server's), never below 1 nor above ``per_ip_max_concurrency``. A host that times out
 ``breaker_timeouts`` times in a row is retired for the run (a circuit breaker): its later requests fail
 at once with ``timeout`` instead of holding the IP's slots for their full timeout again and again.
+A request that timed out keeps its slots ``abandoned_hold`` seconds more (released in the background,
+so the crawl goes on): hanging up does not free the server's worker at once, and a new request sent the
+moment we gave up would be one more than the limit on the server's side.
 
 ``stats()`` is the read-only view a run's metrics need: requests and peak in flight per host and per
 IP, the IP limits reached and the hosts retired.
@@ -253,6 +256,7 @@ class Ticket:
     epoch: int
     limiter: HostLimiter = field(repr=False)
     started: float = 0.0
+    failure: FailureClass | None = None
 
     def answered(self, latency: float, status: int, sample: str | None = "page") -> None:
         """The exchange got an answer; ``sample`` names its kind for the latency baseline (None: its
@@ -260,6 +264,7 @@ class Ticket:
         self.limiter._answered(self, latency, status, sample)
 
     def failed(self, failure: FailureClass) -> None:
+        self.failure = failure
         self.limiter._failed(self, failure)
 
 
@@ -285,12 +290,14 @@ class HostLimiter:
         max_delay: float = 60.0,
         window: WindowRule | None = None,
         breaker_timeouts: int = 0,
+        abandoned_hold: float = 0.0,
     ) -> None:
         self.per_host = max(1, per_host)
         self.per_ip = max(1, per_ip)
         self._clock = clock
         self.window_rule = window or WindowRule(start=self.per_ip, ceiling=self.per_ip, adaptive=False)
         self.breaker_timeouts = max(0, breaker_timeouts)
+        self.abandoned_hold = max(0.0, abandoned_hold)
         self._hosts: dict[str, _Gate] = {}
         self._ips: dict[str, AdaptiveWindow] = {}
         self._next_start: dict[str, float] = {}
@@ -313,7 +320,8 @@ class HostLimiter:
         )
         return cls(settings.per_host_concurrency, start,
                    adaptive_target_concurrency=settings.adaptive_target_concurrency if settings.adaptive_delay else None,
-                   max_delay=settings.max_delay_seconds, window=rule, breaker_timeouts=settings.breaker_timeouts)
+                   max_delay=settings.max_delay_seconds, window=rule, breaker_timeouts=settings.breaker_timeouts,
+                   abandoned_hold=settings.abandoned_hold_seconds)
 
     # --- per-host delay ---------------------------------------------------------------------------
 
@@ -382,17 +390,24 @@ class HostLimiter:
         self._refuse_if_retired(host)
         host_gate = self._host_gate(host)
         await host_gate.acquire()
+        held: list[_Gate] = [host_gate]
+        ticket: Ticket | None = None
         try:
             window = self.window(ip) if ip else None
             await self._wait_turn(host, window, delay if spaced else None)
-            try:
-                self._refuse_if_retired(host)
-                yield Ticket(host, ip, window.epoch if window else 0, self, self._clock())
-            finally:
-                if window is not None:
-                    window.gate.release()
+            if window is not None:
+                held.append(window.gate)
+            self._refuse_if_retired(host)
+            ticket = Ticket(host, ip, window.epoch if window else 0, self, self._clock())
+            yield ticket
         finally:
-            host_gate.release()
+            if ticket is not None and ticket.failure is FailureClass.TIMEOUT and self.abandoned_hold:
+                loop = asyncio.get_running_loop()
+                for gate in reversed(held):
+                    loop.call_later(self.abandoned_hold, gate.release)
+            else:
+                for gate in reversed(held):
+                    gate.release()
 
     async def _wait_turn(self, host: str, window: AdaptiveWindow | None, delay: float | None) -> None:
         """Wait for the host's next start (unless unspaced), then take an IP slot; reserve the next turn."""

@@ -42,6 +42,10 @@ class CrawlerSettings:
                                       "the per-IP limit.", minimum=1, maximum=100)
     breaker_timeouts: int = setting(3, "A host that times out this many times in a row is retired for the run "
                                     "(its crawl ends partial with `timeout`); 0 = never.", minimum=0, maximum=100)
+    abandoned_hold_seconds: float = setting(1.0, "After a request times out, its host and IP slots stay taken this "
+                                            "long: the server is still working on the answer nobody waits for "
+                                            "(it sees the hang-up only when it next reads or writes).", minimum=0,
+                                            maximum=60)
     hosts_file: str | None = setting(None, "A hosts file (`address name...` lines, as /etc/hosts) consulted before "
                                      "DNS: audit a portal moved to a new server before its DNS changed; benchmarks. "
                                      "The addresses are vetted like DNS answers.")

@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from egov_audit.core.failures import FailureClass
+
 log = logging.getLogger("egov_audit.politeness")
 
 _TURN_SQL = """
@@ -139,7 +141,8 @@ class SharedLimiter:
     def __init__(self, local: Any, slots: SharedSlots, per_host: int, per_ip: int) -> None:
         self.local, self.slots = local, slots
         self.per_host, self.per_ip = max(1, per_host), max(1, per_ip)
-        self._pausing: set[asyncio.Task[float]] = set()
+        self._pausing: set[asyncio.Task[Any]] = set()
+        """Background tasks (Retry-After pauses, slots released after a timeout's hold): kept until done."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.local, name)
@@ -172,6 +175,22 @@ class SharedLimiter:
                     yield ticket
                 finally:
                     if ip_key is not None:
-                        await self.slots.release(ip_key)
+                        await self._release(ip_key, ticket)
             finally:
-                await self.slots.release(host_key)
+                await self._release(host_key, ticket)
+
+    async def _release(self, key: int, ticket: Any) -> None:
+        """Give a cluster slot back; after a timeout only once the local limiter's ``abandoned_hold`` has
+        passed (the server is still busy with the abandoned request), in a task so the crawl goes on."""
+        hold = float(getattr(self.local, "abandoned_hold", 0.0) or 0.0)
+        if hold <= 0 or getattr(ticket, "failure", None) is not FailureClass.TIMEOUT:
+            await self.slots.release(key)
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(hold)
+            await self.slots.release(key)
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._pausing.add(task)
+        task.add_done_callback(self._pausing.discard)
