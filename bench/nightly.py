@@ -82,7 +82,8 @@ def _serve(args: dict[str, Any], conn: Any) -> None:
             conn.send({"requests": sum(stats.requests.values()), "peak_ip": stats.peak_ip,
                        "peak_host": max(stats.peak_host.values(), default=0),
                        "not_modified": sum(stats.not_modified.values()), "conditional": sum(stats.conditional.values()),
-                       "latency_factor": sum(t for t, _ in loaded) / max(1e-9, sum(b for _, b in loaded))})
+                       "latency_factor": sum(t for t, _ in loaded) / max(1e-9, sum(b for _, b in loaded)),
+                       **_pace(stats.latencies)})
         elif command == "change":
             conn.send(len(server.change(rest[0], rng)))
         elif command == "pages":
@@ -91,6 +92,18 @@ def _serve(args: dict[str, Any], conn: Any) -> None:
             server.close()
             conn.send(True)
             return
+
+
+def _pace(latencies: list[tuple[float, float, float]]) -> dict[str, float]:
+    """When the answered requests arrived, from the first: half and nine tenths of them, and the last; and
+    the server's mean think time in flight (its busy workers on average, hanging requests aside). A last
+    tenth that takes most of the night means a tail of slow portals, not a slow crawl."""
+    if not latencies:
+        return {"half": 0.0, "ninety": 0.0, "span": 0.0, "busy": 0.0}
+    arrivals = sorted(a for a, _, _ in latencies)
+    start, span = arrivals[0], max(1e-9, arrivals[-1] - arrivals[0])
+    return {"half": arrivals[len(arrivals) // 2] - start, "ninety": arrivals[int(len(arrivals) * 0.9)] - start,
+            "span": span, "busy": sum(t for _, t, _ in latencies) / span}
 
 
 # --------------------------------------------------------------------------- one night, in a child process
@@ -113,8 +126,25 @@ def _night(cfg: dict[str, Any]) -> dict[str, Any]:
     with session(ws.engine) as s:
         units_repo.upsert_units(s, [units_repo.UnitRow(f"B{n:04d}", f"Xã {n}", "commune", PROVINCE, None, url)
                                     for n, url in enumerate(cfg["urls"])])
+    stalls: list[float] = []
+
+    async def watched() -> Any:
+        # The loop's stalls: work that holds it (parsing, checks, SQLite) delays every answer in flight,
+        # and the adaptive per-IP limit reads that delay as the server's latency.
+        async def watch() -> None:
+            while True:
+                before = time.perf_counter()
+                await asyncio.sleep(0.02)
+                stalls.append(time.perf_counter() - before - 0.02)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            return await audit(ws, AuditOptions(province=PROVINCE, use_browser=False, screenshots=False))
+        finally:
+            watcher.cancel()
+
     t0 = time.perf_counter()
-    outcome = asyncio.run(audit(ws, AuditOptions(province=PROVINCE, use_browser=False, screenshots=False)))
+    outcome = asyncio.run(watched())
     seconds = time.perf_counter() - t0
     from egov_audit.storage import pages_repo
 
@@ -133,7 +163,9 @@ def _night(cfg: dict[str, Any]) -> dict[str, Any]:
                          "decreases": window.decreases, "peak": window.peak_in_flight},
             "host_peak": max(h.peak_in_flight for h in outcome.politeness.hosts.values()),
             "retired": len(outcome.politeness.retired),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "stall_max": max(stalls, default=0.0), "stalled": sum(x for x in stalls if x > 0.05),
+            "cpu_seconds": (lambda r: r.ru_utime + r.ru_stime)(resource.getrusage(resource.RUSAGE_SELF))}
 
 
 def _child(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +201,11 @@ def _run(name: str, conn: Any, cfg: dict[str, Any]) -> dict[str, Any]:
           f"IP {result['server']['peak_ip']} (limit {result['ip_limit']['lowest']:.0f}–{result['ip_limit']['highest']:.0f}, "
           f"{result['ip_limit']['decreases']} cuts); server latency ×{result['server']['latency_factor']:.2f} of idle; "
           f"{result['retired']} hosts retired; {result['statuses']}; RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+    pace = result["server"]
+    print(f"{'':9} requests arrived: half by {pace['half']:.0f} s, 90 % by {pace['ninety']:.0f} s, last at "
+          f"{pace['span']:.0f} s; the server's workers busy {pace['busy']:.1f} on average; the audit's CPU "
+          f"{result['cpu_seconds']:.0f} s; its event loop stalled {result['stalled']:.0f} s in all (stalls over "
+          f"50 ms; longest {result['stall_max'] * 1000:.0f} ms)", flush=True)
     return result
 
 
