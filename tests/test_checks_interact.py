@@ -153,6 +153,18 @@ def test_downloadable_form_by_label_or_file_name() -> None:
     assert finding(nukeviet_site(pages=pages), "interact.downloadable_forms").status == Status.PASS
 
 
+def test_a_file_in_a_long_article_body_is_judged_by_the_words_around_its_link() -> None:
+    # The link sits directly in the article's content block: the block is no "item", and a "Mẫu" far above
+    # the link (a model commune, a form mentioned in passing) does not make the attached file a form.
+    filler = "<p>" + "Xã đạt chuẩn nông thôn mới kiểu mẫu năm 2025, mẫu đơn được hướng dẫn tại bộ phận một cửa. " * 12 + "</p>"
+    far = f"<h1>Tin hoạt động</h1><div class='content'>{filler}Xem toàn văn: <a href='/uploads/bai-viet-12.pdf'>tải về</a></div>"
+    near = (f"<h1>Tin hoạt động</h1><div class='content'>{filler}Mẫu đơn đề nghị cấp giấy phép: "
+            "<a href='/uploads/tai-lieu-12.pdf'>tải về</a></div>")
+    for body, expected in ((far, Status.FAIL), (near, Status.PASS)):
+        pages = nukeviet_pages(**{"/vi/news/tin-tuc/": nv("Tin hoạt động", body)})
+        assert finding(nukeviet_site(pages=pages), "interact.downloadable_forms").status == expected, body[-80:]
+
+
 def test_document_pdf_is_not_a_form() -> None:
     # The laws table links PDFs of decisions: documents, not forms.
     assert finding(nukeviet_site(), "interact.downloadable_forms").status == Status.FAIL

@@ -45,6 +45,23 @@ def test_unaccented_text_matches_without_diacritics() -> None:
     assert match_label("HOI DAP", ["Hỏi đáp"]) == "Hỏi đáp"
 
 
+def test_strip_diacritics_equals_removing_the_marks_of_the_decomposed_text() -> None:
+    import random
+    import unicodedata
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+    rng = random.Random(7)
+    alphabet = ("aăâeêioôơuưyAĂÂEÊIOÔƠUƯYđĐ ,.-1ớỚờỜởỞỡỠợỢụỤủỦứỨừỪửỬữỮựỰỳỲỷỶỹỸỵỴ\u0300\u0301\u0303\u0309\u0323"
+                "\u0302\u0306\u031bñçÅﬁ한글ｶ\u00a0")
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30))) for _ in range(3000)]
+    samples += [unicodedata.normalize("NFD", s) for s in samples[:500]]
+    for text in samples:
+        assert strip_diacritics(text) == reference(text), text
+
+
 def test_strip_diacritics_maps_d_with_stroke() -> None:
     assert strip_diacritics("Đường dây nóng Hoà Bình") == "Duong day nong Hoa Binh"
 

@@ -54,8 +54,10 @@ def _missing_need(check: Check, site: CapturedSite) -> str | None:
 
 
 def run_checks(site: CapturedSite, ids: Iterable[str] | None = None, options: CheckOptions | None = None,
-               vocabulary: Vocabulary | None = None) -> list[Finding]:
-    """One finding per requested id, in ``CHECK_IDS`` order. Never raises for a check's failure."""
+               vocabulary: Vocabulary | None = None, analysis: SiteAnalysis | None = None) -> list[Finding]:
+    """One finding per requested id, in ``CHECK_IDS`` order. Never raises for a check's failure.
+
+    ``analysis``: the site's analysis already used to plan its probes (its pages parsed once for both)."""
     requested = _requested(ids)
     options = options or CheckOptions.from_config()
     if site.crawl_status == CrawlStatus.NO_PORTAL:
@@ -71,7 +73,8 @@ def run_checks(site: CapturedSite, ids: Iterable[str] | None = None, options: Ch
                 findings.append(Finding(c, Status.UNKNOWN, reason=reason))
         return findings
     try:
-        analysis = SiteAnalysis(site, vocabulary)
+        if analysis is None or analysis.site is not site or (vocabulary is not None and analysis.vocabulary is not vocabulary):
+            analysis = SiteAnalysis(site, vocabulary)
     except Exception as exc:  # noqa: BLE001 - a broken artifact must still give one finding per id
         return [Finding(c, Status.UNKNOWN, reason=f"analysis failed: {type(exc).__name__}: {exc}") for c in requested]
     findings = []

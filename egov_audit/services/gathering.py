@@ -9,6 +9,7 @@ night's, the search within the same bound.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,21 +26,21 @@ SEARCH_CHECKED = "search_checked"
 """``probes`` key: when the search form was last submitted (ISO time)."""
 
 
-def _links_to_check(site: CapturedSite) -> list[str]:
+def _links_to_check(site: CapturedSite, analysis: Any) -> list[str]:
     from egov_audit.checks.search_plan import link_check_urls
 
     try:
-        return link_check_urls(site)
+        return link_check_urls(site, analysis=analysis)
     except Exception:  # noqa: BLE001 - a page the parser chokes on must not break the audit
         log.warning("links of %s could not be listed for the link-status probe", site.unit_code, exc_info=True)
         return []
 
 
 async def _link_statuses(site: CapturedSite, sender: Sender, prior: dict[str, Any], prior_at: datetime | None,
-                         plan: RevisitPlan) -> None:
+                         plan: RevisitPlan, analysis: Any) -> None:
     from egov_audit.crawler import probes
 
-    urls = _links_to_check(site)
+    urls = await asyncio.to_thread(_links_to_check, site, analysis)
     known = prior.get(Need.LINK_STATUS.value) or {}
     checked = prior.get(LINK_CHECKED) or {}
 
@@ -80,7 +81,7 @@ async def _search(site: CapturedSite, sender: Sender, search: Any, prior: dict[s
 
 
 async def _network_probes(site: CapturedSite, needs: set[Need], sender: Sender, check_options: checks.CheckOptions,
-                          prior: dict[str, Any], prior_at: datetime | None, plan: RevisitPlan) -> None:
+                          prior: dict[str, Any], prior_at: datetime | None, plan: RevisitPlan, analysis: Any) -> None:
     from egov_audit.checks.search_plan import plan_search
     from egov_audit.crawler import probes
 
@@ -93,9 +94,11 @@ async def _network_probes(site: CapturedSite, needs: set[Need], sender: Sender, 
         # host:port when the portal names a port, so the probe never knocks on ports the unit does not serve.
         site.probes[Need.HTTPS.value] = await probes.https_probe(parts.netloc, sender)
     if Need.SEARCH in needs:
-        await _search(site, sender, plan_search(site, check_options), prior, prior_at, plan)
+        # Reading the pages is CPU work: in a thread, so the event loop goes on with the other portals.
+        search = await asyncio.to_thread(plan_search, site, check_options, analysis)
+        await _search(site, sender, search, prior, prior_at, plan)
     if Need.LINK_STATUS in needs:
-        await _link_statuses(site, sender, prior, prior_at, plan)
+        await _link_statuses(site, sender, prior, prior_at, plan, analysis)
 
 
 async def _browser_probes(browser: Any, site: CapturedSite, needs: set[Need], sender: Sender,
@@ -119,8 +122,15 @@ async def _browser_probes(browser: Any, site: CapturedSite, needs: set[Need], se
 
 async def gather_probes(site: CapturedSite, needs: set[Need], sender: Sender, browser: Any,
                         check_options: checks.CheckOptions, prior: dict[str, Any] | None = None,
-                        prior_at: datetime | None = None, plan: RevisitPlan | None = None) -> None:
-    """Every probe ``needs`` asks for; the previous night's ``prior`` probes where they still hold."""
+                        prior_at: datetime | None = None, plan: RevisitPlan | None = None,
+                        analysis: Any = None) -> None:
+    """Every probe ``needs`` asks for; the previous night's ``prior`` probes where they still hold.
+
+    ``analysis``: the site's ``SiteAnalysis``, to be handed to ``checks.run_checks`` afterwards, so that the
+    pages are parsed once for the probes' plans and the checks (the probes add no page)."""
+    from egov_audit.checks.analysis import SiteAnalysis
+
     plan = plan or RevisitPlan.from_settings(sender.settings)
-    await _network_probes(site, needs, sender, check_options, prior or {}, prior_at, plan)
+    analysis = analysis if analysis is not None else SiteAnalysis(site)
+    await _network_probes(site, needs, sender, check_options, prior or {}, prior_at, plan, analysis)
     await _browser_probes(browser, site, needs, sender, prior or {})

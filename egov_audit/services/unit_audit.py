@@ -10,6 +10,7 @@ drives conditional requests and carries over the pages not due tonight (``crawle
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Any
 from sqlmodel import Session
 
 from egov_audit import checks
+from egov_audit.checks.analysis import SiteAnalysis
 from egov_audit.core.artifacts import CapturedSite, CrawlStatus, Finding, Need, PriorCapture, Status
 from egov_audit.core.urls import normalize_url
 from egov_audit.crawler import Sender, SiteTarget, crawl_site
@@ -195,6 +197,17 @@ def _store_pages_not_fetched(ws: Workspace, run_id: str, unit_code: str, site: C
             pages_repo.record_page(s, run_id, unit_code, page, None, ws.blobs, None)
 
 
+def _store_outcome(ws: Workspace, run_id: str, unit_code: str, site: Any, warc_files: list[str], findings: list[Any],
+                   before_outcome: Any) -> None:
+    """The unit's crawl and findings in one transaction (run in a thread: a province's findings are many rows)."""
+    with session(ws.engine) as s:
+        if before_outcome is not None:
+            # The distributed mode's fence: only the attempt holding the unit's lease stores an outcome.
+            before_outcome(s, run_id, site)
+        runs_repo.finish_unit_crawl(s, run_id, site, warc_files)
+        findings_repo.save_findings(s, run_id, unit_code, findings)
+
+
 async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: checks.CheckOptions,
                      gatherers: Gatherers) -> UnitOutcome:
     """Crawl, probe, check and store one unit in one run; resumes what a killed attempt stored."""
@@ -219,12 +232,18 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         site = await crawl_site(target, crawl_settings_for(settings.crawler, needs), sender=sender,
                                 resume=resume_site.pages if resume_site else None, renderer=renderer,
                                 prior=prior.pages, revisit=plan)
+        # One analysis of the site (its pages parsed once) plans the probes and then runs the checks.
+        analysis = SiteAnalysis(site)
         if site.crawl_status in (CrawlStatus.OK, CrawlStatus.PARTIAL):
-            await gather_probes(site, needs, sender, browser, check_options, prior.probes, prior.crawled_at, plan)
+            await gather_probes(site, needs, sender, browser, check_options, prior.probes, prior.crawled_at, plan,
+                                analysis)
         # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck
         # and resume see the menu a script built.
         _store_pages_not_fetched(ws, run_id, unit.code, site, prior)
-        findings = checks.run_checks(site, ids=gatherers.check_ids, options=check_options)
+        # Judging is pure CPU work of up to a second or two a portal: in a thread, so the event loop goes on
+        # reading the other portals' answers (their latency, which the per-IP limit reads, is not inflated).
+        findings = await asyncio.to_thread(checks.run_checks, site, ids=gatherers.check_ids, options=check_options,
+                                          analysis=analysis)
         if browser is not None and gatherers.screenshots:
             await _take_screenshots(browser, ws, site, findings, sender, prior)
     finally:
@@ -233,12 +252,7 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
     if ws.evidence is not None:
         ws.evidence.publish(warc_files)  # a remote store holds the evidence before the outcome is stored
-    with session(ws.engine) as s:
-        if gatherers.before_outcome is not None:
-            # The distributed mode's fence: only the attempt holding the unit's lease stores an outcome.
-            gatherers.before_outcome(s, run_id, site)
-        runs_repo.finish_unit_crawl(s, run_id, site, warc_files)
-        findings_repo.save_findings(s, run_id, unit.code, findings)
+    await asyncio.to_thread(_store_outcome, ws, run_id, unit.code, site, warc_files, findings, gatherers.before_outcome)
     pages = sum(1 for p in site.pages.values() if p.status is not None)
     if progress:
         progress("unit_finished", {"unit": unit.code, "status": str(site.crawl_status), "pages": pages,

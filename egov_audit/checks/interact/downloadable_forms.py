@@ -74,6 +74,30 @@ def _text(el: etree._Element) -> str:
     return collapse_whitespace(" ".join(el.itertext()))
 
 
+# A row, item or paragraph says what its file is in a line or two; a longer "item" is an article's body (the
+# attachment link sits directly in the content block), and only the words around the link speak for the file.
+_ITEM_CHARS = 600
+_AROUND_CHARS = 200
+_INLINE = frozenset({"b", "strong", "i", "em", "span", "label", "u", "font", "small", "img"})
+
+
+def _item_text(item: etree._Element, link: etree._Element) -> str:
+    """The text of the link's row or item, or, when that is a whole body, the words just before and after the
+    link ("Mẫu đơn đề nghị: <a>tải về</a>")."""
+    text = _text(item)
+    if len(text) <= _ITEM_CHARS:
+        return text
+    previous, parent = link.getprevious(), link.getparent()
+    if previous is not None:
+        # An inline label ("<b>Mẫu đơn:</b> <a>…</a>") is part of the line; a paragraph above is another line.
+        label = previous.itertext() if previous.tag in _INLINE else []
+        before = " ".join([*label, previous.tail or ""])
+    else:
+        before = parent.text or "" if parent is not None else ""
+    after = link.tail or ""
+    return collapse_whitespace(" ".join([before[-_AROUND_CHARS:], *link.itertext(), after[:_AROUND_CHARS]]))
+
+
 # "Mẫu" that is not a form: a kindergarten (mẫu giáo), a model unit (kiểu mẫu, gương mẫu, mô hình mẫu), a sample
 # (hàng mẫu). Taken out of labels and file names before they are read.
 _NOT_FORM_MAU = re.compile(r"(kieu|guong|hang|lam|mo[-_ ]hinh|tieu[-_ ]bieu|diem)[-_ ]mau|mau[-_ ]?(giao|muc)", re.I)
@@ -136,7 +160,7 @@ def _form_link(analysis: SiteAnalysis, page: CapturedPage, link: Link, procedure
         return None
     labels = _labels(link)
     item = _item(link.element)
-    item_text = _text(item)
+    item_text = _item_text(item, link.element)
     heading = analysis.block_title(page, link.element) or ""
     if any(_says_form(label) for label in [*labels, name]):
         return f"{link.text or name} ({name})"
