@@ -220,7 +220,9 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         progress("unit_started", {"unit": unit.code, "name": unit.name, "resumed_pages": len(resume_site.pages) if resume_site else 0})
     target = SiteTarget(unit_code=unit.code, unit_level=unit.level, portal_url=unit.portal_url or None,
                         scope=unit.scope or None, other_unit_scopes=nested)
-    prior = load_prior_night(ws, run_id, unit.code) if settings.crawler.incremental else PriorNight()
+    # Reading the previous night (rows, bodies) and storing the carried pages are database and disk work of
+    # hundreds of rows a portal: in threads, so the event loop goes on with the other portals' answers.
+    prior = await asyncio.to_thread(load_prior_night, ws, run_id, unit.code) if settings.crawler.incremental else PriorNight()
     plan = RevisitPlan.from_settings(settings.crawler, datetime.now(UTC))
     warc = _open_warc(ws, run_id, unit.code, prior)
     sender = Sender(gatherers.client, settings.crawler, limiter=gatherers.limiter,
@@ -239,7 +241,7 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
                                 analysis)
         # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck
         # and resume see the menu a script built.
-        _store_pages_not_fetched(ws, run_id, unit.code, site, prior)
+        await asyncio.to_thread(_store_pages_not_fetched, ws, run_id, unit.code, site, prior)
         # Judging is pure CPU work of up to a second or two a portal: in a thread, so the event loop goes on
         # reading the other portals' answers (their latency, which the per-IP limit reads, is not inflated).
         findings = await asyncio.to_thread(checks.run_checks, site, ids=gatherers.check_ids, options=check_options,
