@@ -9,7 +9,6 @@ night's, the search within the same bound.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from egov_audit import checks
 from egov_audit.core.artifacts import CapturedSite, Need
 from egov_audit.crawler import Sender
 from egov_audit.crawler.revisit import RevisitPlan
+from egov_audit.services.judging import off_loop
 from egov_audit.services.workspace import log
 
 LINK_CHECKED = "link_status_checked"
@@ -40,7 +40,7 @@ async def _link_statuses(site: CapturedSite, sender: Sender, prior: dict[str, An
                          plan: RevisitPlan, analysis: Any) -> None:
     from egov_audit.crawler import probes
 
-    urls = await asyncio.to_thread(_links_to_check, site, analysis)
+    urls = await off_loop(_links_to_check, site, analysis)
     known = prior.get(Need.LINK_STATUS.value) or {}
     checked = prior.get(LINK_CHECKED) or {}
 
@@ -94,8 +94,8 @@ async def _network_probes(site: CapturedSite, needs: set[Need], sender: Sender, 
         # host:port when the portal names a port, so the probe never knocks on ports the unit does not serve.
         site.probes[Need.HTTPS.value] = await probes.https_probe(parts.netloc, sender)
     if Need.SEARCH in needs:
-        # Reading the pages is CPU work: in a thread, so the event loop goes on with the other portals.
-        search = await asyncio.to_thread(plan_search, site, check_options, analysis)
+        # Reading the pages is CPU work: off the event loop, which goes on with the other portals.
+        search = await off_loop(plan_search, site, check_options, analysis)
         await _search(site, sender, search, prior, prior_at, plan)
     if Need.LINK_STATUS in needs:
         await _link_statuses(site, sender, prior, prior_at, plan, analysis)

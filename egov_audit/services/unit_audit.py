@@ -29,6 +29,7 @@ from egov_audit.crawler import Sender, SiteTarget, crawl_site
 from egov_audit.crawler.revisit import RevisitPlan
 from egov_audit.crawler.warc import WarcRecorder, capture_digests
 from egov_audit.services.gathering import gather_probes
+from egov_audit.services.judging import off_loop
 from egov_audit.services.workspace import ProgressCallback, Workspace
 from egov_audit.storage import findings_repo, pages_repo, runs_repo, units_repo
 from egov_audit.storage.db import session
@@ -242,9 +243,8 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         # The DOM after scripts ran is set on a page after its exchange was stored: store it too, so recheck
         # and resume see the menu a script built.
         await asyncio.to_thread(_store_pages_not_fetched, ws, run_id, unit.code, site, prior)
-        # Judging is pure CPU work of up to a second or two a portal: in a thread, so the event loop goes on
-        # reading the other portals' answers (their latency, which the per-IP limit reads, is not inflated).
-        findings = await asyncio.to_thread(checks.run_checks, site, ids=gatherers.check_ids, options=check_options,
+        # Judging is CPU work of up to a second or two a portal: off the event loop (services/judging.py).
+        findings = await off_loop(checks.run_checks, site, ids=gatherers.check_ids, options=check_options,
                                           analysis=analysis)
         if browser is not None and gatherers.screenshots:
             await _take_screenshots(browser, ws, site, findings, sender, prior)
