@@ -83,7 +83,7 @@ def _serve(args: dict[str, Any], conn: Any) -> None:
                        "peak_host": max(stats.peak_host.values(), default=0),
                        "not_modified": sum(stats.not_modified.values()), "conditional": sum(stats.conditional.values()),
                        "latency_factor": sum(t for t, _ in loaded) / max(1e-9, sum(b for _, b in loaded)),
-                       **_pace(stats.latencies)})
+                       "at_peak_ip": stats.at_peak_ip, **_pace(stats.latencies)})
         elif command == "change":
             conn.send(len(server.change(rest[0], rng)))
         elif command == "pages":
@@ -213,6 +213,9 @@ def _run(name: str, conn: Any, cfg: dict[str, Any]) -> dict[str, Any]:
           f"{pace['span']:.0f} s; the server's workers busy {pace['busy']:.1f} on average; the audit's CPU "
           f"{result['cpu_seconds']:.0f} s; its event loop stalled {result['stalled']:.0f} s in all (stalls over "
           f"50 ms; longest {result['stall_max'] * 1000:.0f} ms)", flush=True)
+    if pace["peak_ip"] > result["ip_limit"]["highest"]:
+        print(f"{'':9} above the limit: in flight at the IP's peak (host, path, seconds): "
+              f"{[(h, p, round(t, 3)) for h, p, t in pace['at_peak_ip']]}", flush=True)
     return result
 
 

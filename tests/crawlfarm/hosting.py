@@ -134,6 +134,9 @@ class Measurements:
     """(host, method, path) of every request, in arrival order."""
     agents: Counter[str] = field(default_factory=Counter)
     """Requests by User-Agent."""
+    at_peak_ip: list[tuple[str, str, float]] = field(default_factory=list)
+    """(host, path, seconds in flight) of every request in flight when the IP's peak was last reached: what a
+    peak above the limit was made of."""
 
 
 class HostingServer:
@@ -149,6 +152,7 @@ class HostingServer:
         self.stats = Measurements()
         self._now_host: Counter[str] = Counter()
         self._now_ip = 0
+        self._in_flight: dict[int, tuple[str, str, float]] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self._server = self._make_server(address)
@@ -222,6 +226,10 @@ class HostingServer:
             stats.requests[host] += 1
             stats.log.append((host, method, path))
             stats.peak_host[host] = max(stats.peak_host[host], self._now_host[host])
+            self._in_flight[threading.get_ident()] = (host, path, time.monotonic())
+            if self._now_ip > stats.peak_ip:
+                now = time.monotonic()
+                stats.at_peak_ip = [(h, p, now - t) for h, p, t in self._in_flight.values()]
             stats.peak_ip = max(stats.peak_ip, self._now_ip)
             return self._now_ip
 
@@ -229,6 +237,7 @@ class HostingServer:
         with self._lock:
             self._now_host[host] -= 1
             self._now_ip -= 1
+            self._in_flight.pop(threading.get_ident(), None)
 
     def _answer(self, handler: BaseHTTPRequestHandler, method: str, portal: HostedPortal | None,
                 path: str) -> tuple[int, list[tuple[str, str]], bytes]:
