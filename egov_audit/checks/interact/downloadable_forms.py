@@ -93,7 +93,7 @@ def _item_text(item: etree._Element, link: etree._Element) -> str:
         label = previous.itertext() if previous.tag in _INLINE else []
         before = " ".join([*label, previous.tail or ""])
     else:
-        before = parent.text or "" if parent is not None else ""
+        before = (parent.text or "") if parent is not None else ""
     after = link.tail or ""
     return collapse_whitespace(" ".join([before[-_AROUND_CHARS:], *link.itertext(), after[:_AROUND_CHARS]]))
 
