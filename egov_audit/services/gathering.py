@@ -10,7 +10,7 @@ night's, the search within the same bound.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from egov_audit import checks
@@ -20,13 +20,16 @@ from egov_audit.crawler.revisit import RevisitPlan
 from egov_audit.services.judging import off_loop
 from egov_audit.services.workspace import log
 
+if TYPE_CHECKING:
+    from egov_audit.checks.analysis import SiteAnalysis
+
 LINK_CHECKED = "link_status_checked"
 """``probes`` key: URL → when its status was last asked (ISO time), the revisit bound of link statuses."""
 SEARCH_CHECKED = "search_checked"
 """``probes`` key: when the search form was last submitted (ISO time)."""
 
 
-def _links_to_check(site: CapturedSite, analysis: Any) -> list[str]:
+def _links_to_check(site: CapturedSite, analysis: SiteAnalysis) -> list[str]:
     from egov_audit.checks.search_plan import link_check_urls
 
     try:
@@ -37,7 +40,7 @@ def _links_to_check(site: CapturedSite, analysis: Any) -> list[str]:
 
 
 async def _link_statuses(site: CapturedSite, sender: Sender, prior: dict[str, Any], prior_at: datetime | None,
-                         plan: RevisitPlan, analysis: Any) -> None:
+                         plan: RevisitPlan, analysis: SiteAnalysis) -> None:
     from egov_audit.crawler import probes
 
     urls = await off_loop(_links_to_check, site, analysis)
@@ -81,7 +84,8 @@ async def _search(site: CapturedSite, sender: Sender, search: Any, prior: dict[s
 
 
 async def _network_probes(site: CapturedSite, needs: set[Need], sender: Sender, check_options: checks.CheckOptions,
-                          prior: dict[str, Any], prior_at: datetime | None, plan: RevisitPlan, analysis: Any) -> None:
+                          prior: dict[str, Any], prior_at: datetime | None, plan: RevisitPlan,
+                          analysis: SiteAnalysis) -> None:
     from egov_audit.checks.search_plan import plan_search
     from egov_audit.crawler import probes
 
@@ -123,7 +127,7 @@ async def _browser_probes(browser: Any, site: CapturedSite, needs: set[Need], se
 async def gather_probes(site: CapturedSite, needs: set[Need], sender: Sender, browser: Any,
                         check_options: checks.CheckOptions, prior: dict[str, Any] | None = None,
                         prior_at: datetime | None = None, plan: RevisitPlan | None = None,
-                        analysis: Any = None) -> None:
+                        analysis: SiteAnalysis | None = None) -> None:
     """Every probe ``needs`` asks for; the previous night's ``prior`` probes where they still hold.
 
     ``analysis``: the site's ``SiteAnalysis``, to be handed to ``checks.run_checks`` afterwards, so that the
