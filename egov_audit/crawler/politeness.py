@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -163,6 +163,8 @@ class AdaptiveWindow:
         self.last_answer: dict[str, float] = {}
         """Host → clock of its last answer (a timeout while other hosts answer is that host's trouble)."""
         self.decreases = 0
+        self.cuts: Counter[str] = Counter()
+        """Why the limit was cut: ``latency``, ``HTTP 503``, ``timeout``… → how many times."""
         self.lowest = self.highest = float(rule.start)
         self.history: deque[tuple[float, float, str]] = deque(maxlen=500)
         """(clock, new limit, reason) of every change."""
@@ -218,6 +220,7 @@ class AdaptiveWindow:
             return  # this request was already in flight when the window was last cut
         self.epoch += 1
         self.decreases += 1
+        self.cuts[reason.split(" x")[0]] += 1
         self.ratios.clear()  # measure afresh at the new limit
         self._set(self.limit * self.rule.decrease_factor, reason)
 
@@ -235,6 +238,8 @@ class IpStats(SlotStats):
     lowest_limit: float
     highest_limit: float
     decreases: int
+    cuts: Mapping[str, int] = field(default_factory=dict)
+    """Cuts of the limit by reason (``latency``, ``HTTP 503``, ``timeout``…)."""
 
 
 @dataclass(frozen=True)
@@ -457,7 +462,8 @@ class HostLimiter:
         """Requests and peak in flight per host and per IP, IP limits and retired hosts (a snapshot)."""
         hosts = {h: SlotStats(g.requests, g.peak, g.in_flight) for h, g in self._hosts.items()}
         ips = {
-            ip: IpStats(w.gate.requests, w.gate.peak, w.gate.in_flight, w.limit, w.lowest, w.highest, w.decreases)
+            ip: IpStats(w.gate.requests, w.gate.peak, w.gate.in_flight, w.limit, w.lowest, w.highest, w.decreases,
+                        MappingProxyType(dict(w.cuts)))
             for ip, w in self._ips.items()
         }
         return PolitenessStats(MappingProxyType(hosts), MappingProxyType(ips), MappingProxyType(dict(self._retired)))

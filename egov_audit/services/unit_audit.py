@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,13 +78,19 @@ def load_prior_night(ws: Workspace, run_id: str, unit_code: str) -> PriorNight:
 class StoringSink:
     """Persists every exchange as it arrives (page row + body blob + WARC records), so a killed run
     keeps everything it fetched and a resumed run refetches nothing. A page a 304 confirmed is stored as
-    a copy of the previous night's row (its body is already in the blob store)."""
+    a copy of the previous night's row (its body is already in the blob store).
+
+    The writes (SQLite, the blob store, the gzip of the WARC file) run in a thread: on the event loop
+    they would delay every other portal's answers in flight, and the adaptive per-IP limit would read
+    that delay as the server slowing down. One lock keeps a unit's writes in order and whole: a WARC
+    record is never interleaved with another, and ``close`` waits for the last one."""
 
     def __init__(self, ws: Workspace, run_id: str, unit_code: str, warc: WarcRecorder,
                  progress: ProgressCallback | None, prior: PriorNight | None = None) -> None:
         self.ws, self.run_id, self.unit_code, self.warc, self.progress = ws, run_id, unit_code, warc, progress
         self.prior = prior or PriorNight()
         self.count = 0
+        self._writing = threading.Lock()
 
     def _changed_at(self, page: Any) -> datetime | None:
         before = self.prior.pages.get(normalize_url(page.url) or page.url)
@@ -93,24 +100,42 @@ class StoringSink:
             return page.fetched_at
         return before.changed_at
 
-    def record(self, exchange: Any) -> None:
+    def _store(self, exchange: Any) -> None:
         page = exchange.page
-        if page is not None:
-            # Database row (and body blob) first: a run killed between the two writes then never fetches
-            # the page again on resume; the body it relies on is already in the blob store.
-            with session(self.ws.engine) as s:
-                if page.revisit == "not_modified" and self.prior.run_id:
-                    pages_repo.copy_page(s, self.prior.run_id, self.run_id, self.unit_code, page)
-                else:
-                    pages_repo.record_page(s, self.run_id, self.unit_code, page, dict(exchange.response_headers or []),
-                                           self.ws.blobs, exchange.body, changed_at=self._changed_at(page))
-        self.warc.record(exchange)
+        with self._writing:
+            if page is not None:
+                # Database row (and body blob) first: a run killed between the two writes then never fetches
+                # the page again on resume; the body it relies on is already in the blob store.
+                with session(self.ws.engine) as s:
+                    if page.revisit == "not_modified" and self.prior.run_id:
+                        pages_repo.copy_page(s, self.prior.run_id, self.run_id, self.unit_code, page)
+                    else:
+                        pages_repo.record_page(s, self.run_id, self.unit_code, page,
+                                               dict(exchange.response_headers or []), self.ws.blobs, exchange.body,
+                                               changed_at=self._changed_at(page))
+            self.warc.record(exchange)
+
+    async def record(self, exchange: Any) -> None:
+        writing = asyncio.ensure_future(asyncio.to_thread(self._store, exchange))
+        try:
+            await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            # A cancelled crawl (its time budget) still lets the write end before it goes on, as the
+            # synchronous write did: what comes after (the pages not fetched, the outcome) sees it stored.
+            await asyncio.wait({writing})
+            raise
+        page = exchange.page
         if page is None:  # robots.txt, sitemap, probe and browser requests: WARC only
             return
         self.count += 1
         if self.progress:
             self.progress("page", {"unit": self.unit_code, "url": page.url, "status": page.status,
                                    "error": page.error})
+
+    def close(self) -> None:
+        """Close the WARC file once the write in progress (if any) has ended."""
+        with self._writing:
+            self.warc.close()
 
 
 SCREENSHOTS_PER_FINDING = 3
@@ -225,9 +250,10 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
     # hundreds of rows a portal: in threads, so the event loop goes on with the other portals' answers.
     prior = await asyncio.to_thread(load_prior_night, ws, run_id, unit.code) if settings.crawler.incremental else PriorNight()
     plan = RevisitPlan.from_settings(settings.crawler, datetime.now(UTC))
-    warc = _open_warc(ws, run_id, unit.code, prior)
-    sender = Sender(gatherers.client, settings.crawler, limiter=gatherers.limiter,
-                    sink=StoringSink(ws, run_id, unit.code, warc, progress, prior))
+    # Opening the WARC reads the previous night's records of the unit (their digests): disk and gzip work.
+    warc = await asyncio.to_thread(_open_warc, ws, run_id, unit.code, prior)
+    sink = StoringSink(ws, run_id, unit.code, warc, progress, prior)
+    sender = Sender(gatherers.client, settings.crawler, limiter=gatherers.limiter, sink=sink)
     needs = checks.needs_for(gatherers.check_ids)
     try:
         # Portals whose menu only appears after scripts run are rendered in the shared Chromium.
@@ -249,7 +275,9 @@ async def audit_unit(ws: Workspace, run_id: str, unit: Any, check_options: check
         if browser is not None and gatherers.screenshots:
             await _take_screenshots(browser, ws, site, findings, sender, prior)
     finally:
-        warc.close()
+        # In a thread, and shielded: a cancelled unit still waits for its last write to end and closes the
+        # WARC file whole (a resumed run appends a new segment).
+        await asyncio.shield(asyncio.to_thread(sink.close))
     warc_dir = ws.warc_dir / run_id
     warc_files = sorted(str(p.relative_to(ws.settings.evidence_dir)) for p in warc_dir.glob(f"{unit.code}-*.warc.gz"))
     if ws.evidence is not None:
