@@ -7,7 +7,6 @@ Two nights of the real audit pipeline (SQLite, blob store, WARC files) against a
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -165,10 +164,11 @@ async def test_pages_not_due_are_carried_over_without_a_request(tmp_path: Path, 
         rows = {r.url: r for r in s.exec(__import__("sqlmodel").select(pages_repo.Page).where(
             pages_repo.Page.run_id == second.run_id, pages_repo.Page.unit_code == "90"))}
         crawl = runs_repo.unit_crawl(s, second.run_id, "90")
+        assert crawl is not None
+        probes = runs_repo.probes_of(s, crawl)
     assert {rows[u].carried_from for u in carried} == {first.run_id}
     assert all(rows[u].etag for u in rows if rows[u].status == 200)
     # Link statuses not due tonight were the previous night's; each carries when it was last asked.
-    probes = json.loads(crawl.probes_json)  # type: ignore[union-attr]
     assert set(probes["link_status_checked"]) == set(probes["link_status"])
 
 

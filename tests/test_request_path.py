@@ -122,7 +122,7 @@ async def test_the_pipeline_gathers_only_what_the_selected_checks_need(tmp_path:
         from egov_audit.storage import runs_repo
 
         crawl = runs_repo.unit_crawl(s, outcome.run_id, "90")
-        assert crawl is not None and sorted(__import__("json").loads(crawl.probes_json)) == ["https"]
+        assert crawl is not None and sorted(runs_repo.probes_of(s, crawl)) == ["https"]
 
 
 # --------------------------------------------------------------------------- DNS rebinding

@@ -22,6 +22,7 @@ from egov_audit.storage import (
     pages_repo,
     runs_repo,
     scores_repo,
+    shared_json,
     surveys_repo,
     units_repo,
 )
@@ -396,7 +397,7 @@ def test_long_looked_at_lists_are_stored_once_and_read_back(engine: sa.Engine,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from egov_audit.storage.models import FindingRow, UrlList
 
-    monkeypatch.setattr(findings_repo, "URL_LISTS_PER_QUERY", 1)  # lists read back over several queries
+    monkeypatch.setattr(shared_json, "PER_QUERY", 1)  # lists read back over several queries
     pages = [f"https://kinhbac.bacninh.gov.vn/trang-{n}" for n in range(20)]
     findings = [Finding(check, Status.FAIL, looked_at=pages) for check in ("info.plans", "info.budget", "info.qa")]
     findings.append(Finding("info.news", Status.FAIL, looked_at=pages[::-1]))  # a second long list
@@ -416,3 +417,29 @@ def test_long_looked_at_lists_are_stored_once_and_read_back(engine: sa.Engine,
             loaded = findings_repo.load_run_findings(s, run_id)
             for code in ("07420", "07421"):
                 assert [f["looked_at"] for f in loaded[code]] == [list(f.looked_at) for f in findings]
+
+
+def test_long_evidence_and_probe_results_are_stored_once_across_nights(engine: sa.Engine) -> None:
+    from egov_audit.storage.models import FindingRow, UnitCrawl, UrlList
+
+    evidence = [Evidence(url=f"https://kinhbac.bacninh.gov.vn/tin-tuc/bai-{n}", excerpt="Tin tức - Sự kiện " * 4)
+                for n in range(3)]
+    findings = [Finding("info.news", Status.PASS, evidence=evidence), Finding("tech.https", Status.FAIL)]
+    site = CapturedSite(unit_code="07420", unit_level="commune", portal_url="https://kinhbac.bacninh.gov.vn/")
+    site.probes = {"link_status": {f"https://kinhbac.bacninh.gov.vn/files/{n}.pdf": 200 for n in range(12)}}
+    with session(engine) as s:
+        units_repo.upsert_units(s, _units())
+        runs = [runs_repo.create_run(s, {}, {}).id for _ in range(2)]
+        for run_id in runs:  # two nights with the same evidence and the same probe results
+            findings_repo.save_findings(s, run_id, "07420", findings)
+            runs_repo.finish_unit_crawl(s, run_id, site, [])
+    with session(engine) as s:
+        assert len(s.exec(select(UrlList)).all()) == 2  # one evidence list, one probes object
+        assert all(c.probes_json.startswith('"sha256:') for c in s.exec(select(UnitCrawl)))
+        short = s.exec(select(FindingRow).where(FindingRow.check_id == "tech.https")).all()
+        assert {r.evidence_json for r in short} == {"[]"}  # a short value stays inline
+        for run_id in runs:
+            loaded = findings_repo.load_findings(s, run_id, "07420")
+            assert loaded[0]["evidence"] == [e.to_json() for e in evidence] and loaded[1]["evidence"] == []
+            crawl = runs_repo.unit_crawl(s, run_id, "07420")
+            assert crawl is not None and runs_repo.probes_of(s, crawl) == site.probes

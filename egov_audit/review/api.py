@@ -26,7 +26,7 @@ from starlette.schemas import SchemaGenerator
 from egov_audit import __version__
 from egov_audit.services import api_clients
 from egov_audit.services.decisions import check_decisions_in_force, effective_status
-from egov_audit.storage import decisions_repo, scores_repo
+from egov_audit.storage import decisions_repo, findings_repo, scores_repo, shared_json
 from egov_audit.storage.db import session
 from egov_audit.storage.models import AuditRun, FindingRow, Unit, UnitCrawl
 
@@ -270,12 +270,13 @@ def list_findings(request: Request, s: Session, principal: api_clients.ApiPrinci
         decisions = check_decisions_in_force(decisions_repo.load_decisions(s, unit_code=code, latest_only=False),
                                              run_id, None)
         in_force.update({f"{code}/{check}": d for check, d in decisions.items()})
+    lists = findings_repo.stored_lists(s, rows)
     items = []
     for r in rows:
         d = in_force.get(f"{r.unit_code}/{r.check_id}")
         items.append({"run_id": r.run_id, "unit_code": r.unit_code, "check": r.check_id,
                       "status": effective_status(r.status, d), "observed_status": r.status,
-                      "value": json.loads(r.value_json), "reason": r.reason, "evidence": json.loads(r.evidence_json),
+                      "value": json.loads(r.value_json), "reason": r.reason, "evidence": shared_json.value_of(r.evidence_json, lists, []),
                       "decision": {"status": d["status"], "reason": d["reason"], "reviewer": d["reviewer"],
                                    "decided_at": _iso(d["decided_at"]), "year": d["year"]} if d else None})
     return _paged(request, items, total, limit, offset)

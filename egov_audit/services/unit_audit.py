@@ -69,7 +69,7 @@ def load_prior_night(ws: Workspace, run_id: str, unit_code: str) -> PriorNight:
         return PriorNight(
             run_id=crawl.run_id, crawled_at=crawl.finished_at or crawl.started_at,
             pages=pages_repo.prior_captures(s, crawl.run_id, unit_code, ws.blobs),
-            probes=json.loads(crawl.probes_json or "{}"),
+            probes=runs_repo.probes_of(s, crawl),
             warc_files=[ws.settings.evidence_dir / name for name in json.loads(crawl.warc_files_json or "[]")],
             screenshots=shots,
         )

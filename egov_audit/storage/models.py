@@ -113,6 +113,8 @@ class UnitCrawl(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     probes_json: str = Field(default="{}", sa_type=sa.Text)
+    """The probes' results: a JSON object, or (when long) a JSON string naming a ``url_list`` row by digest
+    (``storage.shared_json``; read it with ``runs_repo.probes_of``)."""
     budget_exhausted: bool = False
     robots_txt: str | None = Field(default=None, sa_type=sa.Text)
     sitemap_json: str | None = Field(default=None, sa_type=sa.Text)
@@ -172,15 +174,18 @@ class FindingRow(SQLModel, table=True):
     value_json: str = Field(default="null", sa_type=sa.Text)
     reason: str | None = Field(default=None, sa_type=sa.Text)
     evidence_json: str = Field(default="[]", sa_type=sa.Text)
+    """The evidence: a JSON list, or (when long) a JSON string naming a ``url_list`` row by digest
+    (``storage.shared_json``)."""
     looked_at_json: str = Field(default="[]", sa_type=sa.Text)
     """The URLs the check looked at: a JSON list, or (written since ``x_url_lists``) a JSON string naming a
     ``url_list`` row by digest when the list is long."""
 
 
 class UrlList(SQLModel, table=True):
-    """A list of URLs stored once by the digest of its JSON. What a check looked at is mostly the same list
-    for many checks of a unit and from one night to the next: stored inline it was two thirds of the
-    ``finding`` table and the largest part of what an incremental night wrote."""
+    """A long JSON value stored once by the digest of its text (``storage.shared_json``): the URLs a check
+    looked at (its first use, hence the name), a finding's evidence, a unit's probe results. They are
+    mostly the same for many checks of a unit and from one night to the next: stored inline they were
+    most of the ``finding`` table and the largest part of what an incremental night wrote."""
 
     __tablename__ = "url_list"
 

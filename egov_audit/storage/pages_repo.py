@@ -18,7 +18,7 @@ from egov_audit.storage.models import (
     Page,
     Unit,
 )
-from egov_audit.storage.runs_repo import unit_crawl
+from egov_audit.storage.runs_repo import probes_of, unit_crawl
 from egov_audit.storage.units_repo import nested_scopes
 
 
@@ -181,7 +181,7 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
         site.budget_exhausted = crawl.budget_exhausted
         site.robots_txt = crawl.robots_txt
         site.sitemap = json.loads(crawl.sitemap_json) if crawl.sitemap_json else None
-        site.probes = json.loads(crawl.probes_json or "{}")
+        site.probes = probes_of(s, crawl)
         site.audited_at = crawl.started_at
     site.other_unit_scopes = nested_scopes(s, unit)
     rows = s.exec(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from egov_audit.core.artifacts import CapturedSite
+from egov_audit.storage import shared_json
 from egov_audit.storage.columns import dumps
 from egov_audit.storage.models import (
     RUN_STATUSES,
@@ -106,7 +107,7 @@ def finish_unit_crawl(s: Session, run_id: str, site: CapturedSite, warc_files: l
     crawl.pages = len(site.pages)
     crawl.home_url = site.home_url
     crawl.finished_at = utcnow()
-    crawl.probes_json = dumps(site.probes)
+    crawl.probes_json = shared_json.column_for(s, site.probes)
     crawl.budget_exhausted = site.budget_exhausted
     crawl.robots_txt = site.robots_txt
     crawl.sitemap_json = dumps(site.sitemap) if site.sitemap is not None else None
@@ -114,6 +115,11 @@ def finish_unit_crawl(s: Session, run_id: str, site: CapturedSite, warc_files: l
     s.add(crawl)
     s.flush()
     return crawl
+
+
+def probes_of(s: Session, crawl: UnitCrawl) -> dict[str, Any]:
+    """A unit crawl's probe results (stored inline or once by digest)."""
+    return shared_json.load_value(s, crawl.probes_json, {})
 
 
 def finished_unit_codes(s: Session, run_id: str) -> set[str]:
