@@ -13,11 +13,12 @@ from functools import cached_property
 
 from lxml import etree
 
+from egov_audit.checks.analysis.element_text import subtree_texts
 from egov_audit.checks.analysis.page_parsing import SKIP_TAGS, PageParser
 from egov_audit.checks.analysis.page_regions import CONTENT_REGIONS, FOOTER, MAIN
 from egov_audit.checks.analysis.site_scope import PerPage, SiteScope
 from egov_audit.core.artifacts import CapturedPage
-from egov_audit.core.text import collapse_whitespace, match_label, nfc
+from egov_audit.core.text import match_label, nfc
 
 _CONTAINER_TAGS = frozenset({"div", "section", "ul", "ol", "table", "p", "dl", "form", "aside", "nav", "center"})
 
@@ -50,12 +51,13 @@ class Boilerplate:
         if parsed is None:
             return {}
         result: dict[etree._Element, int] = {}
+        texts = subtree_texts(parsed.body)  # every block's text in one walk (blocks nest: menus in boxes)
         for el in parsed.body.iter():
             if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or el is parsed.body:
                 continue
             if parsed.region.get(el) not in CONTENT_REGIONS:
                 continue
-            text = collapse_whitespace(" ".join(t for t in el.itertext() if t))
+            text = texts[el]
             # Short repeated pieces ("Xem thêm", "Chi tiết") are harmless, and an article's title is
             # repeated in listings by nature: only container blocks (menus, boxes, footers) are boilerplate.
             if len(text) >= 30 and el.tag in _CONTAINER_TAGS:

@@ -10,6 +10,7 @@ import re
 from lxml import etree
 
 from egov_audit.checks.analysis import ARTICLE, ParsedPage, SiteAnalysis
+from egov_audit.checks.analysis.element_text import text_up_to
 from egov_audit.checks.declaration import Check
 from egov_audit.checks.findings import page_evidence
 from egov_audit.checks.options import CheckOptions
@@ -52,8 +53,8 @@ def _figure_kinds(analysis: SiteAnalysis, parsed: ParsedPage) -> dict[etree._Ele
     for el in parsed.body.iter(*_FIGURE_TAGS):
         if el in parsed.hidden or parsed.region.get(el) == ARTICLE or el.tag == "tr":
             continue
-        text = collapse_whitespace(" ".join(el.itertext()))
-        if len(text) > 200:
+        text = text_up_to(el, 200)  # a long block is read no further than that
+        if text is None:
             continue
         # Figures written on one line: "Tiếp nhận: 312 hồ sơ — Đã giải quyết: 298 — Đúng hạn: 290 (97,3%)".
         inline = set()
