@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 
-from egov_audit.core.text import excerpt, fold, label_slugs, match_label, slug_matches, strip_diacritics
+from egov_audit.core.text import (
+    collapse_whitespace,
+    excerpt,
+    fold,
+    label_slugs,
+    match_label,
+    slug_matches,
+    strip_diacritics,
+)
 
 
 def test_nfc_and_nfd_fold_to_the_same_key() -> None:
@@ -89,3 +97,16 @@ def test_an_article_under_a_section_path_is_not_the_section() -> None:
 def test_excerpt_is_short_single_line() -> None:
     text = excerpt("a\n  b " * 200)
     assert len(text) <= 200 and "\n" not in text
+
+
+def test_collapse_whitespace_equals_the_regular_expression_definition() -> None:
+    import random
+    import re
+    import sys
+
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(r"\s", c)]
+    rng = random.Random(11)
+    alphabet = spaces + list("ab Đường\u200b\u00a0\u2028.")
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 25)))
+        assert collapse_whitespace(text) == re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip(), repr(text)

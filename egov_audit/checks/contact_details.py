@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
+from weakref import WeakKeyDictionary
 
 from lxml import etree
 
 from egov_audit.checks.analysis import SiteAnalysis
+from egov_audit.checks.analysis.site_scope import PerPage
 from egov_audit.core.artifacts import CapturedPage
 from egov_audit.core.text import collapse_whitespace, fold, match_label, nfc, strip_diacritics
 
@@ -33,6 +35,10 @@ PHONE = re.compile(
     r"(?<![\d/.\-])(?:(?:\+|00)84[\s.\-]?\(?0?\)?|\(?0)\d{1,3}\)?(?:(?:[.\-]\s|[\s.\-])?\d){6,9}(?![\d/])"
     r"|(?<!\d)1[89]00[\s.\-]?\d{2,4}(?:[\s.\-]?\d{2,4})?(?![\d/])"
 )
+_PHONE_DIGITS = 6
+"""The fewest digits a match of ``PHONE`` holds: 6 for a 1800/1900 line ("1900 12"), 8 for a number."""
+_DIGIT = re.compile(r"\d")
+_BRACKETS = re.compile(r"[\[({]")
 # Compared with accents (through match_label) so that "Bà" (Mrs) is not "Ba" (three) in "đường Ba Tháng Hai".
 LEADER_CUES = (
     "Chủ tịch", "Phó Chủ tịch", "Bí thư", "Phó Bí thư", "Trưởng phòng", "Phó Trưởng phòng", "Chánh Văn phòng",
@@ -174,62 +180,98 @@ def _valid_email(raw: str) -> bool:
     return raw.lower().rsplit(".", 1)[-1] not in _NOT_EMAIL_TLDS
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """A detail found on a page and where: the region of its element, and whether it came from the text
+    (the boilerplate filter applies to text, never to ``mailto:``/``tel:`` links)."""
+
+    region: str | None
+    in_text: bool
+    found: Found
+
+
+_PAGE_DETAILS: WeakKeyDictionary[SiteAnalysis, PerPage[list[_Placed]]] = WeakKeyDictionary()
+"""Every detail of each page, read once per site: several checks ask for the same page's details with
+different filters (interact.email and interact.hotline, info.contact, info.english, info.leaders)."""
+
+
 def contact_details(analysis: SiteAnalysis, page: CapturedPage, regions: frozenset[str] | None = None,
                     own_only: bool = False, within: list[etree._Element] | None = None) -> list[Found]:
     """Emails, phones and addresses published on a page, restricted to some regions (or to some
     elements: ``within``) if asked."""
-    parsed = analysis.parsed(page)
-    if parsed is None:
+    if analysis not in _PAGE_DETAILS:
+        _PAGE_DETAILS[analysis] = PerPage(lambda p: _page_details(analysis, p))
+    placed = _PAGE_DETAILS[analysis](page)
+    if not placed:
         return []
     skip = analysis.boilerplate_elements(page) if own_only else set()
     inside: set[etree._Element] | None = None
     if within is not None:
         inside = {el for block in within for el in block.iter()}
     found: list[Found] = []
+    for item in placed:
+        el = item.found.element
+        if regions is not None and item.region not in regions:
+            continue
+        if inside is not None and el not in inside:
+            continue
+        if skip and item.in_text and el is not None and any(a in skip for a in [el, *el.iterancestors()]):
+            continue
+        found.append(item.found)
+    return found
+
+
+def _page_details(analysis: SiteAnalysis, page: CapturedPage) -> list[_Placed]:
+    """Every detail of a page, in order: its ``mailto:``/``tel:`` links, then its visible text."""
+    parsed = analysis.parsed(page)
+    if parsed is None:
+        return []
+    found: list[_Placed] = []
     for link in analysis.links(page):
-        if regions is not None and link.region not in regions:
-            continue
-        if inside is not None and link.element not in inside:
-            continue
         href = link.element.get("href", "").strip()
         if href.lower().startswith("mailto:"):
             address = unquote(href[7:].split("?")[0]).strip()
             ctx_text = _owner_context(link.element, link.text or address)
             if EMAIL.fullmatch(address):
-                found.append(Found("email", address, ctx_text, link.element, page, is_leader(ctx_text)))
+                found.append(_Placed(link.region, False,
+                                          Found("email", address, ctx_text, link.element, page, is_leader(ctx_text))))
         elif href.lower().startswith("tel:"):
             number = unquote(href[4:]).strip()
             ctx_text = _owner_context(link.element, link.text or number)
             if _valid_phone(number):
-                found.append(Found("phone", number, ctx_text, link.element, page, is_leader(ctx_text)))
+                found.append(_Placed(link.region, False,
+                                          Found("phone", number, ctx_text, link.element, page, is_leader(ctx_text))))
     for el in parsed.body.iter():
         if not isinstance(el.tag, str) or el in parsed.hidden or el.tag in {"script", "style", "noscript", "template"}:
             continue
-        if regions is not None and parsed.region.get(el) not in regions:
-            continue
-        if inside is not None and el not in inside:
-            continue
-        if skip and any(a in skip for a in [el, *el.iterancestors()]):
-            continue
+        region = parsed.region.get(el)
         # The text directly inside this element, one piece per line (between <br> and inline children).
         pieces = [nfc(collapse_whitespace(t)) for t in [el.text or ""] + [c.tail or "" for c in el]]
         pieces = [t for t in pieces if t]
         for text in pieces:
-            for m in EMAIL.finditer(text):
+            # Each pattern is tried only on text that could hold a match (an "@", a bracket, six
+            # digits): most of a page is prose, and these are tried on every line of every page.
+            emails = EMAIL.finditer(text) if "@" in text else ()
+            obfuscated = OBFUSCATED_EMAIL.finditer(text) if _BRACKETS.search(text) else ()
+            phones = PHONE.finditer(text) if len(_DIGIT.findall(text)) >= _PHONE_DIGITS else ()
+            for m in emails:
                 if _valid_email(m.group(0)):
                     ctx_text = _owner_context(el, m.group(0))
-                    found.append(Found("email", m.group(0), ctx_text, el, page, is_leader(ctx_text)))
-            for m in OBFUSCATED_EMAIL.finditer(text):
+                    found.append(_Placed(region, True,
+                                              Found("email", m.group(0), ctx_text, el, page, is_leader(ctx_text))))
+            for m in obfuscated:
                 address = f"{m.group(1)}@{_DOT_WORD.sub('.', m.group(2))}"
                 if EMAIL.fullmatch(address) and _valid_email(address):
                     ctx_text = _owner_context(el, m.group(0))
-                    found.append(Found("email", address, ctx_text, el, page, is_leader(ctx_text)))
-            for m in PHONE.finditer(text):
+                    found.append(_Placed(region, True,
+                                              Found("email", address, ctx_text, el, page, is_leader(ctx_text))))
+            for m in phones:
                 before = text[max(0, m.start() - 12): m.start()]
                 if _valid_phone(m.group(0)) and not _FAX_CUE.search(before):
                     number = collapse_whitespace(m.group(0))
                     ctx_text = _owner_context(el, number)
-                    found.append(Found("phone", number, ctx_text, el, page, is_leader(ctx_text)))
+                    found.append(_Placed(region, True,
+                                              Found("phone", number, ctx_text, el, page, is_leader(ctx_text))))
             am = _ADDRESS_CUE.search(_split_address(el, text) or text)
             if am:
                 rest = am.group(2).strip()
@@ -237,5 +279,6 @@ def contact_details(analysis: SiteAnalysis, page: CapturedPage, regions: frozens
                 # "Địa chỉ email: ..." and bare form labels are not postal addresses.
                 if (len(rest) >= 10 and not rest_key.startswith(("email", "thu dien tu", "mail"))
                         and _ADDRESS_WORDS.search(rest_key)):
-                    found.append(Found("address", rest[:200], text, el, page, False))
+                    found.append(_Placed(region, True,
+                                              Found("address", rest[:200], text, el, page, False)))
     return found

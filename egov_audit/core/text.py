@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _TONE_SET = frozenset(_TONES)
 _SEPARATORS = re.compile(r"[\-\u2010-\u2015,&/|:;.·•()\[\]{}\"'«»“”‘’…_>›»+*!?]+")
-_SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
 
@@ -29,7 +28,9 @@ def nfc(text: str) -> str:
 
 def collapse_whitespace(text: str) -> str:
     """Single spaces, no leading/trailing space (non-breaking spaces included)."""
-    return _SPACES.sub(" ", text.replace("\xa0", " ")).strip()
+    # str.split() splits on exactly the characters of the regular expression \s (non-breaking space
+    # included) and is several times faster: this runs on every piece of text of every page.
+    return " ".join(text.split())
 
 
 def _fold_tones(word: str) -> str:

@@ -6,6 +6,7 @@ link into a public-service portal = pass; titled but empty, broken or a placehol
 from __future__ import annotations
 
 import re
+from weakref import WeakKeyDictionary
 
 from lxml import etree
 
@@ -21,12 +22,25 @@ from egov_audit.core.text import collapse_whitespace, match_label
 
 _FIGURE = re.compile(r"^(?P<label>[^\d:]{3,60}?)\s*[:：]?\s*(?P<number>\d[\d.,\s]*%?)\s*(?:hồ sơ|hs)?\s*$", re.I)
 _FIGURE_SEPARATOR = re.compile(r"\s+[—–|;·•-]\s+|\s*[;|]\s*")
+_SEPARATOR_CHARS = "—–|;·•-"
+"""One of them is in every match of ``_FIGURE_SEPARATOR``."""
 _FIGURE_TAGS = ("li", "tr", "p", "div", "dt", "dd", "span", "td", "th", "strong", "b")
 _DOSSIER = ("hồ sơ", "dịch vụ công", "thủ tục hành chính", "một cửa")
 
 
+_KINDS: WeakKeyDictionary[SiteAnalysis, dict[str, str | None]] = WeakKeyDictionary()
+"""Each site's labels already judged: the same labels come back on every page (menus, repeated boxes)."""
+
+
 def _figure_kind(analysis: SiteAnalysis, label: str) -> str | None:
     """The kind of a figure's label: the kind whose word matches longest ("Giải quyết đúng hạn" is on time)."""
+    known = _KINDS.setdefault(analysis, {})
+    if label not in known:
+        known[label] = _label_kind(analysis, label)
+    return known[label]
+
+
+def _label_kind(analysis: SiteAnalysis, label: str) -> str | None:
     best: tuple[int, str] | None = None
     for kind, words in analysis.vocabulary.service_figures.items():
         word = match_label(label, words)
@@ -58,7 +72,7 @@ def _figure_kinds(analysis: SiteAnalysis, parsed: ParsedPage) -> dict[etree._Ele
             continue
         # Figures written on one line: "Tiếp nhận: 312 hồ sơ — Đã giải quyết: 298 — Đúng hạn: 290 (97,3%)".
         inline = set()
-        for piece in _FIGURE_SEPARATOR.split(text):
+        for piece in _FIGURE_SEPARATOR.split(text) if any(c in text for c in _SEPARATOR_CHARS) else (text,):
             pm = _FIGURE.match(piece.strip())
             piece_kind = _figure_kind(analysis, pm.group("label")) if pm else None
             if piece_kind:
