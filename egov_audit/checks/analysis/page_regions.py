@@ -183,12 +183,17 @@ def _control_references(body: etree._Element, hidden: set[etree._Element]) -> di
 def _element_targets(el: etree._Element) -> list[str]:
     """The ids one element opens: an "#id" href, aria-controls, data-target, data-tab, rel, or a quoted word of
     its onclick ("ShowTab('tronghuyen')")."""
+    attributes = el.attrib
+    if not attributes:  # most elements of a page: asked three times per element, so answered at once
+        return []
     targets: list[str] = []
     for name in _CONTROL_ATTRIBUTES:
-        value = (el.get(name) or "").strip()
+        value = (attributes.get(name) or "").strip()
         if value.startswith("#") or (value and name != "href"):
             targets.append(value.lstrip("#"))
-    targets += _RE_QUOTED.findall(el.get("onclick") or "")
+    onclick = attributes.get("onclick")
+    if onclick:
+        targets += _RE_QUOTED.findall(onclick)
     return [t for t in targets if t]
 
 

@@ -60,6 +60,31 @@ def _table_figures(analysis: SiteAnalysis, table: etree._Element) -> set[str]:
     return kinds if numbers else set()
 
 
+_TEXT_FIGURES: WeakKeyDictionary[SiteAnalysis, dict[str, tuple[frozenset[str], str | None]]] = WeakKeyDictionary()
+"""Each site's element texts already read for figures (menus and boxes repeat on every page)."""
+
+
+def _text_figures(analysis: SiteAnalysis, text: str) -> tuple[frozenset[str], str | None]:
+    """The kinds of the figures written on one line in ``text``, and the kind of ``text`` as one figure
+    (None when it is none, or longer than 80 characters)."""
+    known = _TEXT_FIGURES.setdefault(analysis, {})
+    if text in known:
+        return known[text]
+    # Figures written on one line: "Tiếp nhận: 312 hồ sơ — Đã giải quyết: 298 — Đúng hạn: 290 (97,3%)".
+    inline = set()
+    for piece in _FIGURE_SEPARATOR.split(text) if any(c in text for c in _SEPARATOR_CHARS) else (text,):
+        pm = _FIGURE.match(piece.strip())
+        piece_kind = _figure_kind(analysis, pm.group("label")) if pm else None
+        if piece_kind:
+            inline.add(piece_kind)
+    kind = None
+    if len(inline) < 2 and len(text) <= 80:
+        m = _FIGURE.match(text)
+        kind = _figure_kind(analysis, m.group("label")) if m else None
+    known[text] = (frozenset(inline), kind)
+    return known[text]
+
+
 def _figure_kinds(analysis: SiteAnalysis, parsed: ParsedPage) -> dict[etree._Element, set[str]]:
     """For each element, the kinds of figure it holds: figures written on one line in it, each figure's
     ancestors a few levels up (the figures of one block share one), and tables heading figure columns."""
@@ -70,20 +95,10 @@ def _figure_kinds(analysis: SiteAnalysis, parsed: ParsedPage) -> dict[etree._Ele
         text = text_up_to(el, 200)  # a long block is read no further than that
         if text is None:
             continue
-        # Figures written on one line: "Tiếp nhận: 312 hồ sơ — Đã giải quyết: 298 — Đúng hạn: 290 (97,3%)".
-        inline = set()
-        for piece in _FIGURE_SEPARATOR.split(text) if any(c in text for c in _SEPARATOR_CHARS) else (text,):
-            pm = _FIGURE.match(piece.strip())
-            piece_kind = _figure_kind(analysis, pm.group("label")) if pm else None
-            if piece_kind:
-                inline.add(piece_kind)
+        inline, kind = _text_figures(analysis, text)
         if len(inline) >= 2:
             kinds_in.setdefault(el, set()).update(inline)
             continue
-        if len(text) > 80:
-            continue
-        m = _FIGURE.match(text)
-        kind = _figure_kind(analysis, m.group("label")) if m else None
         if kind is None:
             continue
         node = el
