@@ -142,6 +142,18 @@ def _owner_context(el: etree._Element, value: str) -> str:
     return line
 
 
+_ADDRESS_CUE_WORDS = ("địa chỉ", "trụ sở", "dia chi", "tru so")
+_FOLDED_ELSEWISE = "ſıİ"
+"""Letters that ``re.I`` matches with s or i but ``str.lower`` does not turn into them."""
+
+
+def _may_hold_address_cue(text: str) -> bool:
+    """Whether ``text`` can hold a match of ``_ADDRESS_CUE`` (and so ``_split_address`` can find one):
+    a quick test of the cue words, as a reader of prose would skim for them."""
+    low = text.lower()
+    return any(w in low for w in _ADDRESS_CUE_WORDS) or any(c in text for c in _FOLDED_ELSEWISE)
+
+
 def _split_address(el: etree._Element, text: str) -> str:
     """An address whose cue and value sit in different inline elements ("<font>Địa chỉ: </font><font>Tổ dân
     phố 3, thị trấn …</font>", a footer pasted from a word processor) or on two lines ("Địa chỉ:<br>Số 12 …"):
@@ -272,7 +284,7 @@ def _page_details(analysis: SiteAnalysis, page: CapturedPage) -> list[_Placed]:
                     ctx_text = _owner_context(el, number)
                     found.append(_Placed(region, True,
                                               Found("phone", number, ctx_text, el, page, is_leader(ctx_text))))
-            am = _ADDRESS_CUE.search(_split_address(el, text) or text)
+            am = _ADDRESS_CUE.search(_split_address(el, text) or text) if _may_hold_address_cue(text) else None
             if am:
                 rest = am.group(2).strip()
                 rest_key = strip_diacritics(fold(rest))
