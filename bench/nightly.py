@@ -168,7 +168,7 @@ def _night(cfg: dict[str, Any]) -> dict[str, Any]:
             "statuses": {s: sum(1 for u in outcome.units if u.crawl_status == s) for s in {u.crawl_status for u in outcome.units}},
             "ip_limit": {"highest": window.highest_limit, "lowest": window.lowest_limit, "end": window.limit,
                          "decreases": window.decreases, "peak": window.peak_in_flight,
-                         "cuts": dict(window.cuts)},
+                         "cuts": dict(window.cuts), "unjudged": window.unjudged},
             "host_peak": max(h.peak_in_flight for h in outcome.politeness.hosts.values()),
             "retired": len(outcome.politeness.retired),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -207,7 +207,8 @@ def _run(name: str, conn: Any, cfg: dict[str, Any]) -> dict[str, Any]:
           f" = {result['pages'] / result['seconds']:6.1f} pages/s, {result['server']['requests']:6d} requests, "
           f"{result['bytes'] / 1e6:7.1f} MB stored; peak in flight: host {result['server']['peak_host']}, "
           f"IP {result['server']['peak_ip']} (limit {result['ip_limit']['lowest']:.0f}–{result['ip_limit']['highest']:.0f}, "
-          f"{result['ip_limit']['decreases']} cuts: {result['ip_limit']['cuts'] or 'none'}); server latency ×{result['server']['latency_factor']:.2f} of idle; "
+          f"{result['ip_limit']['decreases']} cuts: {result['ip_limit']['cuts'] or 'none'}; "
+          f"{result['ip_limit']['unjudged']} answers read late by the audit's own loop not judged); server latency ×{result['server']['latency_factor']:.2f} of idle; "
           f"{result['retired']} hosts retired; {result['statuses']}; RSS {result['peak_rss_mb']:.0f} MB", flush=True)
     pace = result["server"]
     print(f"{'':9} requests arrived: half by {pace['half']:.0f} s, 90 % by {pace['ninety']:.0f} s, last at "

@@ -120,6 +120,62 @@ class _Gate:
                 break  # no room for an ordinary request: none for anyone behind it
 
 
+class LoopLag:
+    """How long this process's event loop was held from running callbacks on time, in total.
+
+    Every answer is read by the event loop: while other work holds it (parsing, checks, a thread holding
+    the interpreter), an answer that already arrived waits, and its time to first byte grows although the
+    server was as fast as ever. A chain of timers, kept going while requests are in flight, measures how
+    late each one fires; a request's own share is the growth of the total during its flight
+    (``since(mark)``), a delay in progress included. It uses the loop's clock, not the limiter's.
+    """
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.total = 0.0
+        self._due: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._users = 0
+
+    def start(self) -> float:
+        """A request begins: keep measuring while it is in flight; its mark for ``since``."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new run, or a test's new loop: what the old one measured is gone
+            self._loop, self._due, self._users = loop, None, 0
+        self._users += 1
+        if self._due is None:
+            self._schedule()
+        return self.now()
+
+    def stop(self) -> None:
+        self._users = max(0, self._users - 1)  # the chain ends at its next timer once nobody is in flight
+
+    def _schedule(self) -> None:
+        assert self._loop is not None
+        self._due = self._loop.time() + self.interval
+        self._loop.call_later(self.interval, self._tick)
+
+    def _tick(self) -> None:
+        if self._due is not None and self._loop is not None:
+            self.total += max(0.0, self._loop.time() - self._due)
+        if self._users > 0:
+            self._schedule()
+        else:
+            self._due = None
+
+    def now(self) -> float:
+        if self._due is None or self._loop is None:
+            return self.total
+        return self.total + max(0.0, self._loop.time() - self._due)
+
+    def since(self, mark: float) -> float:
+        return max(0.0, self.now() - mark)
+
+
+OWN_LAG_FLOOR = 0.05
+"""Seconds of the loop's own delay always tolerated in an answer's latency (timer and scheduling jitter)."""
+
+
 @dataclass(frozen=True)
 class WindowRule:
     """The figures of the adaptive per-IP limit (all settings, see ``CrawlerSettings``)."""
@@ -131,6 +187,7 @@ class WindowRule:
     decrease_factor: float = 0.5
     samples: int = 9
     adaptive: bool = True
+    own_lag_share: float = 0.25
 
 
 class AdaptiveWindow:
@@ -163,6 +220,8 @@ class AdaptiveWindow:
         self.last_answer: dict[str, float] = {}
         """Host → clock of its last answer (a timeout while other hosts answer is that host's trouble)."""
         self.decreases = 0
+        self.unjudged = 0
+        """Answers whose latency was not judged: the audit's own loop was held while they were read."""
         self.cuts: Counter[str] = Counter()
         """Why the limit was cut: ``latency``, ``HTTP 503``, ``timeout``… → how many times."""
         self.lowest = self.highest = float(rule.start)
@@ -239,6 +298,8 @@ class IpStats(SlotStats):
     highest_limit: float
     decreases: int
     cuts: Mapping[str, int] = field(default_factory=dict)
+    unjudged: int = 0
+    """Answers whose latency was not judged (read while the audit's own event loop was held)."""
     """Cuts of the limit by reason (``latency``, ``HTTP 503``, ``timeout``…)."""
 
 
@@ -262,6 +323,8 @@ class Ticket:
     limiter: HostLimiter = field(repr=False)
     started: float = 0.0
     failure: FailureClass | None = None
+    lag_mark: float = 0.0
+    """``LoopLag`` total when the request started."""
 
     def answered(self, latency: float, status: int, sample: str | None = "page") -> None:
         """The exchange got an answer; ``sample`` names its kind for the latency baseline (None: its
@@ -313,6 +376,7 @@ class HostLimiter:
         self._retired: dict[str, str] = {}
         self._armed: set[str] = set()
         """Hosts that start one timeout short of the breaker (``arm_breaker``) and have not answered yet."""
+        self.loop_lag = LoopLag()
 
     @classmethod
     def from_settings(cls, settings: CrawlerSettings) -> HostLimiter:
@@ -321,7 +385,7 @@ class HostLimiter:
             start=start, ceiling=max(start, settings.per_ip_max_concurrency),
             grow_ratio=settings.ip_grow_latency_ratio, shrink_ratio=settings.ip_shrink_latency_ratio,
             decrease_factor=settings.ip_decrease_factor, samples=settings.ip_latency_samples,
-            adaptive=settings.adaptive_ip_concurrency,
+            adaptive=settings.adaptive_ip_concurrency, own_lag_share=settings.ip_latency_own_lag_share,
         )
         return cls(settings.per_host_concurrency, start,
                    adaptive_target_concurrency=settings.adaptive_target_concurrency if settings.adaptive_delay else None,
@@ -403,9 +467,12 @@ class HostLimiter:
             if window is not None:
                 held.append(window.gate)
             self._refuse_if_retired(host)
-            ticket = Ticket(host, ip, window.epoch if window else 0, self, self._clock())
+            ticket = Ticket(host, ip, window.epoch if window else 0, self, self._clock(),
+                            lag_mark=self.loop_lag.start())
             yield ticket
         finally:
+            if ticket is not None:
+                self.loop_lag.stop()
             if ticket is not None and ticket.failure is FailureClass.TIMEOUT and self.abandoned_hold:
                 loop = asyncio.get_running_loop()
                 for gate in reversed(held):
@@ -439,7 +506,13 @@ class HostLimiter:
         self._timeouts_in_a_row.pop(ticket.host, None)
         self._armed.discard(ticket.host)
         if ticket.ip:
-            self.window(ticket.ip).answered(ticket.host, latency, status, ticket.epoch, sample)
+            window = self.window(ticket.ip)
+            held = self.loop_lag.since(ticket.lag_mark)
+            if sample is not None and held > max(OWN_LAG_FLOOR, window.rule.own_lag_share * latency):
+                # The answer waited for our own loop: its latency would read our load as the server's.
+                sample = None
+                window.unjudged += 1
+            window.answered(ticket.host, latency, status, ticket.epoch, sample)
 
     def _failed(self, ticket: Ticket, failure: FailureClass) -> None:
         in_a_row = self._timeouts_in_a_row.get(ticket.host, 0)
@@ -463,7 +536,7 @@ class HostLimiter:
         hosts = {h: SlotStats(g.requests, g.peak, g.in_flight) for h, g in self._hosts.items()}
         ips = {
             ip: IpStats(w.gate.requests, w.gate.peak, w.gate.in_flight, w.limit, w.lowest, w.highest, w.decreases,
-                        MappingProxyType(dict(w.cuts)))
+                        MappingProxyType(dict(w.cuts)), w.unjudged)
             for ip, w in self._ips.items()
         }
         return PolitenessStats(MappingProxyType(hosts), MappingProxyType(ips), MappingProxyType(dict(self._retired)))

@@ -40,6 +40,10 @@ class CrawlerSettings:
                                         "a refused or reset connection or a 429/5xx answer.", above=0, maximum=0.95)
     ip_latency_samples: int = setting(9, "Pages whose median latency (each to its host's fastest page) judges "
                                       "the per-IP limit.", minimum=1, maximum=100)
+    ip_latency_own_lag_share: float = setting(
+        0.25, "An answer read while the audit's own event loop was held (parsing, checks) for more than this "
+        "share of its latency, and over 50 ms, says nothing about the server: its latency is not judged.",
+        minimum=0.01, maximum=10)
     breaker_timeouts: int = setting(3, "A host that times out this many times in a row is retired for the run "
                                     "(its crawl ends partial with `timeout`); 0 = never.", minimum=0, maximum=100)
     abandoned_hold_seconds: float = setting(1.0, "After a request times out, its host and IP slots stay taken this "
