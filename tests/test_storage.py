@@ -426,7 +426,8 @@ def test_long_evidence_and_probe_results_are_stored_once_across_nights(engine: s
                 for n in range(3)]
     findings = [Finding("info.news", Status.PASS, evidence=evidence), Finding("tech.https", Status.FAIL)]
     site = CapturedSite(unit_code="07420", unit_level="commune", portal_url="https://kinhbac.bacninh.gov.vn/")
-    site.probes = {"link_status": {f"https://kinhbac.bacninh.gov.vn/files/{n}.pdf": 200 for n in range(12)}}
+    site.probes = {"link_status": {f"https://kinhbac.bacninh.gov.vn/files/{n}.pdf": 200 for n in range(12)},
+                   "dns": {"ok": True}}
     with session(engine) as s:
         units_repo.upsert_units(s, _units())
         runs = [runs_repo.create_run(s, {}, {}).id for _ in range(2)]
@@ -435,7 +436,9 @@ def test_long_evidence_and_probe_results_are_stored_once_across_nights(engine: s
             runs_repo.finish_unit_crawl(s, run_id, site, [])
     with session(engine) as s:
         assert len(s.exec(select(UrlList)).all()) == 2  # one evidence list, one probes object
-        assert all(c.probes_json.startswith('"sha256:') for c in s.exec(select(UnitCrawl)))
+        # Each long probe result is stored once; a short one (tonight's DNS answer) stays inline.
+        assert all(json.loads(c.probes_json)["link_status"]["$stored"].startswith("sha256:")
+                   and json.loads(c.probes_json)["dns"] == {"ok": True} for c in s.exec(select(UnitCrawl)))
         short = s.exec(select(FindingRow).where(FindingRow.check_id == "tech.https")).all()
         assert {r.evidence_json for r in short} == {"[]"}  # a short value stays inline
         for run_id in runs:
@@ -443,3 +446,22 @@ def test_long_evidence_and_probe_results_are_stored_once_across_nights(engine: s
             assert loaded[0]["evidence"] == [e.to_json() for e in evidence] and loaded[1]["evidence"] == []
             crawl = runs_repo.unit_crawl(s, run_id, "07420")
             assert crawl is not None and runs_repo.probes_of(s, crawl) == site.probes
+
+
+def test_a_probe_result_that_changes_tonight_is_the_only_one_stored_again(engine: sa.Engine) -> None:
+    from egov_audit.storage.models import UrlList
+
+    links = [f"https://kinhbac.bacninh.gov.vn/files/{n}.pdf" for n in range(12)]
+    site = CapturedSite(unit_code="07420", unit_level="commune", portal_url="https://kinhbac.bacninh.gov.vn/")
+    with session(engine) as s:
+        units_repo.upsert_units(s, _units())
+        runs = [runs_repo.create_run(s, {}, {}).id for _ in range(2)]
+        for night, run_id in enumerate(runs):
+            site.probes = {"link_status": {url: 200 for url in links},
+                           "link_status_checked": {url: f"2026-12-0{night + 1}T01:00:00+00:00" for url in links}}
+            runs_repo.finish_unit_crawl(s, run_id, site, [])
+            s.flush()
+            assert len(s.exec(select(UrlList)).all()) == 2 + night  # night 2: the checked times only
+        crawl = runs_repo.unit_crawl(s, runs[0], "07420")
+        assert crawl is not None
+        assert runs_repo.probes_of(s, crawl)["link_status_checked"][links[0]] == "2026-12-01T01:00:00+00:00"

@@ -113,8 +113,8 @@ class UnitCrawl(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     probes_json: str = Field(default="{}", sa_type=sa.Text)
-    """The probes' results: a JSON object, or (when long) a JSON string naming a ``url_list`` row by digest
-    (``storage.shared_json``; read it with ``runs_repo.probes_of``)."""
+    """The probes' results: a JSON object whose long members are ``{"$stored": digest}`` naming a ``url_list``
+    row (``storage.shared_json``; read it with ``runs_repo.probes_of``)."""
     budget_exhausted: bool = False
     robots_txt: str | None = Field(default=None, sa_type=sa.Text)
     sitemap_json: str | None = Field(default=None, sa_type=sa.Text)

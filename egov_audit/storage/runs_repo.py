@@ -107,7 +107,7 @@ def finish_unit_crawl(s: Session, run_id: str, site: CapturedSite, warc_files: l
     crawl.pages = len(site.pages)
     crawl.home_url = site.home_url
     crawl.finished_at = utcnow()
-    crawl.probes_json = shared_json.column_for(s, site.probes)
+    crawl.probes_json = shared_json.members_column_for(s, site.probes)
     crawl.budget_exhausted = site.budget_exhausted
     crawl.robots_txt = site.robots_txt
     crawl.sitemap_json = dumps(site.sitemap) if site.sitemap is not None else None
@@ -119,7 +119,7 @@ def finish_unit_crawl(s: Session, run_id: str, site: CapturedSite, warc_files: l
 
 def probes_of(s: Session, crawl: UnitCrawl) -> dict[str, Any]:
     """A unit crawl's probe results (stored inline or once by digest)."""
-    return shared_json.load_value(s, crawl.probes_json, {})
+    return shared_json.load_members(s, crawl.probes_json)
 
 
 def finished_unit_codes(s: Session, run_id: str) -> set[str]:

@@ -5,8 +5,10 @@ night to the next (and what a check looked at, for many checks of a unit). Store
 night that fetched almost nothing still wrote them all again: most of its bytes. A value longer than
 ``INLINE_CHARS`` is stored once in ``url_list`` (named for its first use: looked-at URL lists) under the
 SHA-256 of its JSON text, and the column holds that digest as a JSON string. A column therefore holds
-either the value itself (a list or an object) or a JSON string naming the stored one; no stored value is
-itself a string, so the two never clash.
+either the value itself (a list or an object) or a JSON string naming the stored one; no value stored
+this way is itself a string, so the two never clash. An object whose members change apart (a unit's
+probes) has each long member stored once instead, as ``{"$stored": digest}``: tonight's link checks are
+then the only part of it a night adds.
 """
 
 from __future__ import annotations
@@ -42,6 +44,31 @@ def column_for(s: Session, value: Any, known: set[str] | None = None) -> str:
         if known is not None:
             known.add(digest)
     return json.dumps(digest)
+
+
+STORED_MEMBER = "$stored"
+"""The key of ``{"$stored": digest}``: an object member stored once (``members_column_for``)."""
+
+
+def members_column_for(s: Session, value: dict[str, Any], known: set[str] | None = None) -> str:
+    """The column text for an object whose members change apart (a unit's probes: tonight's link checks
+    change, its search results do not): each long member stored once, as ``{"$stored": digest}``."""
+    members = {}
+    for key, member in value.items():
+        text = dumps(member)
+        # Members may be strings themselves (when a probe was last asked): only a long one is stored.
+        members[key] = {STORED_MEMBER: json.loads(column_for(s, member, known))} if len(text) > INLINE_CHARS else member
+    return dumps(members)
+
+
+def load_members(s: Session, column: str | None) -> dict[str, Any]:
+    """An object written by ``members_column_for`` (or inline, or stored whole by ``column_for``)."""
+    value = load_value(s, column, {})
+    refs = {key: m[STORED_MEMBER] for key, m in value.items() if isinstance(m, dict) and set(m) == {STORED_MEMBER}}
+    if not refs:
+        return value
+    stored = stored_values(s, [json.dumps(d) for d in refs.values()])
+    return {key: value_of(json.dumps(refs[key]), stored) if key in refs else m for key, m in value.items()}
 
 
 def _insert_ignoring_duplicates(s: Session, digest: str, text: str) -> Any:
