@@ -204,7 +204,8 @@ def test_units_pages_findings_round_trip_and_export(engine: sa.Engine, blobs: Bl
 
     with session(engine) as s:
         loaded = pages_repo.load_site(s, run.id, "07420", blobs)
-    assert list(loaded.pages) == [home, about, legacy, "https://kinhbac.bacninh.gov.vn/mat"]
+    # In the stable order (depth, then URL), not the order they were stored in (CapturedSite.order_pages).
+    assert list(loaded.pages) == [home, legacy, about, "https://kinhbac.bacninh.gov.vn/mat"]
     assert loaded.pages[about].html == unicodedata.normalize("NFC", nfd_html)
     assert loaded.pages[legacy].html == "<p>Hòa Bình</p>"
     assert loaded.pages[home].html == "<html>home</html>"

@@ -124,6 +124,12 @@ class CapturedSite:
     def home(self) -> CapturedPage | None:
         return self.pages.get(self.home_url) if self.home_url else None
 
+    def order_pages(self) -> None:
+        """Put the pages in their stable order: by depth, then URL. Answers arrive in whatever order the
+        network gives, and a check reports the first page that proves it and every page it looked at:
+        the same site must give the same findings, tonight and from the database later."""
+        self.pages = dict(sorted(self.pages.items(), key=lambda item: (item[1].depth, item[0])))
+
 
 @dataclass
 class Evidence:

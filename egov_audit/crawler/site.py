@@ -126,6 +126,7 @@ async def crawl_site(
     finally:
         if own_client:
             await http.aclose()
+    site.order_pages()
     return site
 
 

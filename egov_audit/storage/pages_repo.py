@@ -214,6 +214,7 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
             revisit=row.revisit,
             verified_at=row.verified_at,
         )
+    site.order_pages()
     return site
 
 
