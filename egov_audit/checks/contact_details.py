@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
-from weakref import WeakKeyDictionary
 
 from lxml import etree
 
@@ -202,18 +201,14 @@ class _Placed:
     found: Found
 
 
-_PAGE_DETAILS: WeakKeyDictionary[SiteAnalysis, PerPage[list[_Placed]]] = WeakKeyDictionary()
-"""Every detail of each page, read once per site: several checks ask for the same page's details with
-different filters (interact.email and interact.hotline, info.contact, info.english, info.leaders)."""
-
-
 def contact_details(analysis: SiteAnalysis, page: CapturedPage, regions: frozenset[str] | None = None,
                     own_only: bool = False, within: list[etree._Element] | None = None) -> list[Found]:
     """Emails, phones and addresses published on a page, restricted to some regions (or to some
     elements: ``within``) if asked."""
-    if analysis not in _PAGE_DETAILS:
-        _PAGE_DETAILS[analysis] = PerPage(lambda p: _page_details(analysis, p))
-    placed = _PAGE_DETAILS[analysis](page)
+    # Every detail of each page, read once per site: several checks ask for the same page's details with
+    # different filters (interact.email and interact.hotline, info.contact, info.english, info.leaders).
+    details = analysis.kept("contact_details", lambda: PerPage(lambda p: _page_details(analysis, p)))
+    placed = details(page)
     if not placed:
         return []
     skip = analysis.boilerplate_elements(page) if own_only else set()

@@ -11,6 +11,9 @@ of CRITERIA.md §2 is). Every part caches its answers for the site; none fetches
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from lxml import etree
 
 from egov_audit.checks.analysis.boilerplate import Boilerplate
@@ -24,6 +27,8 @@ from egov_audit.checks.analysis.section_recognition import SectionMatch, Section
 from egov_audit.checks.analysis.site_scope import SiteScope
 from egov_audit.checks.vocabulary import Vocabulary, load_vocabulary
 from egov_audit.core.artifacts import CapturedPage, CapturedSite
+
+T = TypeVar("T")
 
 
 class SiteAnalysis(SiteScope):
@@ -40,6 +45,14 @@ class SiteAnalysis(SiteScope):
         self._navigation = Navigation(self, self._links)
         self._sections = SectionRecognition(self.vocabulary, self, self._navigation, self._links,
                                             self._headings, self._entries, self._parser)
+        self._kept: dict[str, Any] = {}
+
+    def kept(self, name: str, make: Callable[[], T]) -> T:
+        """A check's own cache for this site (made by ``make`` on first use), which lives as long as the
+        analysis: answers a check family computes once per page or per text (``contact_details``)."""
+        if name not in self._kept:
+            self._kept[name] = make()
+        return self._kept[name]  # type: ignore[no-any-return]
 
     # -- one page: its parse, regions and text
     def parsed(self, page: CapturedPage) -> ParsedPage | None:

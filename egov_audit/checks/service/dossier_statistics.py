@@ -6,7 +6,6 @@ link into a public-service portal = pass; titled but empty, broken or a placehol
 from __future__ import annotations
 
 import re
-from weakref import WeakKeyDictionary
 
 from lxml import etree
 
@@ -28,13 +27,10 @@ _FIGURE_TAGS = ("li", "tr", "p", "div", "dt", "dd", "span", "td", "th", "strong"
 _DOSSIER = ("hồ sơ", "dịch vụ công", "thủ tục hành chính", "một cửa")
 
 
-_KINDS: WeakKeyDictionary[SiteAnalysis, dict[str, str | None]] = WeakKeyDictionary()
-"""Each site's labels already judged: the same labels come back on every page (menus, repeated boxes)."""
-
-
 def _figure_kind(analysis: SiteAnalysis, label: str) -> str | None:
     """The kind of a figure's label: the kind whose word matches longest ("Giải quyết đúng hạn" is on time)."""
-    known = _KINDS.setdefault(analysis, {})
+    # The same labels come back on every page (menus, repeated boxes): each judged once per site.
+    known: dict[str, str | None] = analysis.kept("figure_label_kinds", dict)
     if label not in known:
         known[label] = _label_kind(analysis, label)
     return known[label]
@@ -60,14 +56,11 @@ def _table_figures(analysis: SiteAnalysis, table: etree._Element) -> set[str]:
     return kinds if numbers else set()
 
 
-_TEXT_FIGURES: WeakKeyDictionary[SiteAnalysis, dict[str, tuple[frozenset[str], str | None]]] = WeakKeyDictionary()
-"""Each site's element texts already read for figures (menus and boxes repeat on every page)."""
-
-
 def _text_figures(analysis: SiteAnalysis, text: str) -> tuple[frozenset[str], str | None]:
     """The kinds of the figures written on one line in ``text``, and the kind of ``text`` as one figure
     (None when it is none, or longer than 80 characters)."""
-    known = _TEXT_FIGURES.setdefault(analysis, {})
+    # Element texts already read for figures, once per site (menus and boxes repeat on every page).
+    known: dict[str, tuple[frozenset[str], str | None]] = analysis.kept("figure_texts", dict)
     if text in known:
         return known[text]
     # Figures written on one line: "Tiếp nhận: 312 hồ sơ — Đã giải quyết: 298 — Đúng hạn: 290 (97,3%)".
