@@ -122,6 +122,11 @@ def _night(cfg: dict[str, Any]) -> dict[str, Any]:
     settings.crawler.allow_private_networks = True  # the province is on 127.0.0.1
     settings.crawler.hosts_file = cfg["hosts_file"]
     settings.crawler.adaptive_ip_concurrency = cfg["adaptive"]
+    for key, value in cfg.get("settings", {}).items():  # --setting crawler.concurrent_sites=64
+        section, name = key.split(".", 1)
+        part = getattr(settings, section)
+        current = getattr(part, name)
+        setattr(part, name, value.lower() in ("1", "true", "yes", "on") if isinstance(current, bool) else type(current)(value))
     ws = Workspace.open(settings)
     with session(ws.engine) as s:
         units_repo.upsert_units(s, [units_repo.UnitRow(f"B{n:04d}", f"Xã {n}", "commune", PROVINCE, None, url)
@@ -265,6 +270,10 @@ def main() -> None:
                         help="nights 1 and 2 only (a quick look: no speed ratio against the fixed limit)")
     parser.add_argument("--profile", metavar="DIR", help="write a cProfile of each night's audit here "
                         "(slower: figures are then only for finding where the time goes)")
+    parser.add_argument("--setting", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                        help="a setting other than its default, for every night (to compare one against another)")
+    parser.add_argument("--nights", choices=("both", "first"), default="both",
+                        help="first: the first night only (a quick look at the first night's speed)")
     parser.add_argument("--night", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.night:
@@ -284,7 +293,8 @@ def main() -> None:
           f"pages), think ~{args.think:g} s, server capacity {args.capacity} in flight; work dir {work}", flush=True)
     parent.send(("idle",))
     idle = parent.recv()
-    common = {"hosts_file": str(hosts), "urls": urls}
+    common = {"hosts_file": str(hosts), "urls": urls,
+              "settings": dict(item.split("=", 1) for item in args.setting)}
     profiles = Path(args.profile) if args.profile else None
     if profiles:
         profiles.mkdir(parents=True, exist_ok=True)
@@ -295,6 +305,9 @@ def main() -> None:
     baseline = None if args.no_baseline else _run("baseline", parent, {**common, "data_dir": str(work / "baseline"),
                                                                         "adaptive": False, **profile("baseline")})
     first = _run("night 1", parent, {**common, "data_dir": str(work / "nights"), "adaptive": True, **profile("night1")})
+    if args.nights == "first":
+        parent.send(("stop",))
+        return
     parent.send(("change", args.change))
     print(f"          {parent.recv()} pages changed", flush=True)
     second = _run("night 2", parent, {**common, "data_dir": str(work / "nights"), "adaptive": True, **profile("night2")})
