@@ -280,10 +280,16 @@ class HostingServer:
             for key, value in headers:
                 handler.send_header(key, value)
             handler.send_header("Content-Length", str(len(body)))
+            with_body = method != "HEAD" and status != 304 and bool(body)
+            if not with_body:
+                # The headers are then the last write (a HEAD, a 304): the client has its answer as soon as
+                # they are sent and may send its next request before this thread runs again.
+                self._leave(host)
+                inside = False
             handler.end_headers()
-            self._leave(host)  # the last write is not "in flight" (see the module docstring)
-            inside = False
-            if method != "HEAD" and status != 304 and body:
+            if with_body:
+                self._leave(host)  # the last write is not "in flight" (see the module docstring)
+                inside = False
                 handler.wfile.write(body)
         except OSError:
             pass
