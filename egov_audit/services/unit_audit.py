@@ -216,9 +216,8 @@ def _store_pages_not_fetched(ws: Workspace, run_id: str, unit_code: str, site: C
     if not carried and not rendered:
         return
     with session(ws.engine) as s:
-        for page in carried:
-            if prior.run_id:
-                pages_repo.copy_page(s, prior.run_id, run_id, unit_code, page)
+        if carried and prior.run_id:
+            pages_repo.copy_pages(s, prior.run_id, run_id, unit_code, carried)
         for page in rendered:
             pages_repo.record_page(s, run_id, unit_code, page, None, ws.blobs, None)
 
