@@ -257,6 +257,26 @@ def _verdict(baseline: dict | None, first: dict, second: dict, idle: float, args
               f"~{t1 / 3600:.1f} h{fixed}, next nights ~{t1 * time_share / 3600:.1f} h")
 
 
+def _check_settings(parser: argparse.ArgumentParser, items: list[str]) -> None:
+    """Refuse a --setting that names no setting or is not SECTION.NAME=VALUE, before any night runs."""
+    from egov_audit.services.settings import Settings
+
+    settings = Settings()
+    for item in items:
+        key, sep, value = item.partition("=")
+        section, dot, name = key.partition(".")
+        part = getattr(settings, section, None) if dot else None
+        if not sep or part is None or not hasattr(part, name):
+            parser.error(f"--setting {item!r}: expected SECTION.NAME=VALUE naming a setting "
+                         "(see docs/SETTINGS.md), e.g. crawler.concurrent_sites=64")
+        current = getattr(part, name)
+        if not isinstance(current, bool):
+            try:
+                type(current)(value)
+            except (TypeError, ValueError):
+                parser.error(f"--setting {item!r}: {value!r} is not a {type(current).__name__}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--portals", type=int, default=200)
@@ -282,6 +302,7 @@ def main() -> None:
     if args.night:
         print(json.dumps(_night(json.loads(sys.stdin.read()))))
         return
+    _check_settings(parser, args.setting)
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.Process(target=_serve, args=(vars(args), child), daemon=True)
     server.start()

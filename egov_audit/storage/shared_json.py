@@ -35,15 +35,18 @@ def column_for(s: Session, value: Any, known: set[str] | None = None) -> str:
     """The column text for ``value`` (a list or an object): the JSON itself when short, else the digest of
     its ``url_list`` row, written now unless it is already in ``known`` (digests this transaction wrote)."""
     text = dumps(value)
-    if len(text) <= INLINE_CHARS:
-        return text
+    return text if len(text) <= INLINE_CHARS else json.dumps(_store(s, text, known))
+
+
+def _store(s: Session, text: str, known: set[str] | None) -> str:
+    """Store a JSON text once (unless ``known`` says this transaction already did); its digest."""
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     if known is None or digest not in known:
         # Another worker may store the same value at the same moment: the first one wins, both refer to it.
         s.execute(_insert_ignoring_duplicates(s, digest, text))
         if known is not None:
             known.add(digest)
-    return json.dumps(digest)
+    return digest
 
 
 STORED_MEMBER = "$stored"
@@ -57,7 +60,7 @@ def members_column_for(s: Session, value: dict[str, Any], known: set[str] | None
     for key, member in value.items():
         text = dumps(member)
         # Members may be strings themselves (when a probe was last asked): only a long one is stored.
-        members[key] = {STORED_MEMBER: json.loads(column_for(s, member, known))} if len(text) > INLINE_CHARS else member
+        members[key] = {STORED_MEMBER: _store(s, text, known)} if len(text) > INLINE_CHARS else member
     return dumps(members)
 
 
