@@ -466,3 +466,87 @@ def test_a_probe_result_that_changes_tonight_is_the_only_one_stored_again(engine
         crawl = runs_repo.unit_crawl(s, runs[0], "07420")
         assert crawl is not None
         assert runs_repo.probes_of(s, crawl)["link_status_checked"][links[0]] == "2026-12-01T01:00:00+00:00"
+
+
+
+def test_link_check_times_grouped_by_night_store_only_tonights_group_again(engine: sa.Engine) -> None:
+    from egov_audit.storage.models import UrlList
+
+    links = [f"https://kinhbac.bacninh.gov.vn/files/{n}.pdf" for n in range(40)]
+    site = CapturedSite(unit_code="07420", unit_level="commune", portal_url="https://kinhbac.bacninh.gov.vn/")
+
+    def checked(tonight: int) -> dict[str, dict[str, str]]:
+        # Links of groups 0-6; tonight's group was asked tonight, the others on earlier nights.
+        return {str(g): {u: f"2026-12-0{tonight + 1 if g == tonight else 1}T01:00:00+00:00"
+                         for n, u in enumerate(links) if n % 7 == g} for g in range(7)}
+
+    with session(engine) as s:
+        units_repo.upsert_units(s, _units())
+        runs = [runs_repo.create_run(s, {}, {}).id for _ in range(2)]
+        counts = []
+        for night, run_id in enumerate(runs, start=1):
+            site.probes = {"link_status": {url: 200 for url in links}, "link_status_checked": checked(night)}
+            runs_repo.finish_unit_crawl(s, run_id, site, [])
+            s.flush()
+            counts.append(len(s.exec(select(UrlList)).all()))
+        # Night 1: the statuses and seven groups; night 2 changes group 2 only (group 1 is back to earlier).
+        assert counts == [8, 10]
+        for night, run_id in enumerate(runs, start=1):
+            crawl = runs_repo.unit_crawl(s, run_id, "07420")
+            assert crawl is not None and runs_repo.probes_of(s, crawl)["link_status_checked"] == checked(night)
+
+def test_pages_carried_over_refer_to_the_row_holding_their_content(engine: sa.Engine, blobs: BlobStore) -> None:
+    from egov_audit.storage import metrics_repo
+
+    home, gone = "https://kinhbac.bacninh.gov.vn/", "https://kinhbac.bacninh.gov.vn/cu"
+    with session(engine) as s:
+        units_repo.upsert_units(s, _units())
+        runs = [runs_repo.create_run(s, {}, {}).id for _ in range(3)]
+        pages_repo.record_page(s, runs[0], "07420", _page(home, depth=0, referrer=None), {"ETag": '"v1"'}, blobs,
+                               b"<html><h1>UBND</h1></html>")
+        pages_repo.record_page(s, runs[0], "07420", _page(gone, status=404), None, blobs, b"not found")
+        # Night 2 answers 304 for the home page and carries the other; night 3 copies night 2's copies.
+        for night in (1, 2):
+            tonight = [_page(home, depth=0, referrer=None, revisit="not_modified", ttfb_seconds=0.05 * night),
+                       _page(gone, status=404, revisit="carried", depth=2, link_text="Trang cũ")]
+            pages_repo.copy_pages(s, runs[night - 1], runs[night], "07420", tonight)
+    with session(engine) as s:
+        source = {r.url: r for r in pages_repo.unit_pages(s, runs[0], "07420")}
+        raw = s.exec(select(Page).where(Page.run_id == runs[2])).all()
+        # What a copy stores: a reference to the fetched row (never to a copy), not the content again.
+        assert {r.copy_of for r in raw} == {source[home].id, source[gone].id}
+        assert all(r.body_digest is None and r.etag is None and r.final_url == "" for r in raw)
+        for run_id in runs[1:]:
+            rows = {r.url: r for r in pages_repo.unit_pages(s, run_id, "07420")}
+            for url in (home, gone):
+                for name in pages_repo.CONTENT_COLUMNS:
+                    assert getattr(rows[url], name) == getattr(source[url], name), (run_id, url, name)
+                assert rows[url].carried_from == runs[0]
+            assert rows[gone].depth == 2 and rows[gone].link_text == "Trang cũ"  # tonight's place in the crawl
+            assert rows[home].etag == '"v1"' and rows[home].revisit == "not_modified"
+            assert pages_repo.get_page(s, rows[home].id).body_digest == source[home].body_digest
+            site = pages_repo.load_site(s, run_id, "07420", blobs)
+            assert site.pages[home].html == "<html><h1>UBND</h1></html>" and site.pages[gone].status == 404
+            # Column queries read a copy's content too: its failures and figures count for tonight.
+            assert pages_repo.page_failures(s, run_id) == {"07420": {"http_status": 1}}
+            assert sorted(metrics_repo.page_figures(s, run_id), key=str) == sorted(
+                metrics_repo.page_figures(s, runs[0]), key=str)
+        assert pages_repo.unit_pages(s, runs[2], "07420")[0].ttfb_seconds == 0.1  # its own
+        # Reading a copy never writes the content into it.
+        s.flush()
+        assert all(r.body_digest is None for r in s.exec(select(Page).where(Page.run_id == runs[2])))
+    with session(engine) as s:
+        # The fetched row deleted (a resumed crawl fetching it again): its copies keep their content.
+        assert pages_repo.forget_pages(s, runs[0], "07420", [home]) == 1
+    with session(engine) as s:
+        for run_id in runs[1:]:
+            row = next(r for r in pages_repo.unit_pages(s, run_id, "07420") if r.url == home)
+            assert row.body_digest == source[home].body_digest and row.carried_from == runs[0]
+        # A copy recorded again (its DOM after scripts) becomes a row of its own.
+        copy = next(r for r in pages_repo.unit_pages(s, runs[2], "07420") if r.url == gone)
+        page = pages_repo.load_site(s, runs[2], "07420", blobs).pages[gone]
+        page.rendered_html = "<html>rendered</html>"
+        pages_repo.record_page(s, runs[2], "07420", page, None, blobs, None)
+        row = s.get(Page, copy.id)
+        assert row.copy_of is None and row.status == 404 and row.body_digest == source[gone].body_digest
+        assert row.carried_from == runs[0] and row.rendered_digest is not None

@@ -26,7 +26,7 @@ from egov_audit.reports.labels import CRAWL_LABELS, RUN_STATUS_LABELS, STATUS_LA
 from egov_audit.services.decisions import DecisionError, unit_exclusion
 from egov_audit.storage import decisions_repo, pages_repo
 from egov_audit.storage.blobs import BlobStore
-from egov_audit.storage.models import AuditRun, Page, UnitCrawl
+from egov_audit.storage.models import AuditRun, UnitCrawl
 
 __all__ = ["DecisionError", "NotFound", "label", "fmt_time", "anchor_for", "value_text", "list_runs", "run_units",
            "page_snapshot", "screenshot_png", "stored_png"]
@@ -146,7 +146,7 @@ def run_units(s: Session, run_id: str) -> dict[str, Any]:
 def page_snapshot(s: Session, blobs: BlobStore, page_id: int, rendered: bool = False) -> dict[str, Any]:
     """A fetched page as its response headers and source text (the body as fetched, or the DOM Chromium
     rendered), for showing as escaped text: stored HTML is never handed to a browser as HTML."""
-    page = s.get(Page, page_id)
+    page = pages_repo.get_page(s, page_id)
     if page is None:
         raise NotFound(str(page_id))
     headers = pages_repo.page_headers(blobs, page) if page.headers_digest and blobs.exists(page.headers_digest) else None

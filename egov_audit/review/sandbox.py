@@ -103,7 +103,8 @@ class _Resolver:
     """Maps a URL written in a stored page to a sandbox URL of the same crawl's stored copy, or None."""
 
     def __init__(self, s: Session, page: Page, signer: Signer) -> None:
-        rows = s.exec(select(Page.id, Page.url, Page.final_url, Page.content_type, Page.body_digest)
+        columns = (Page.id, Page.url, *(pages_repo.content_of(c) for c in ("final_url", "content_type", "body_digest")))
+        rows = s.exec(pages_repo.with_sources(select(*columns))
                       .where(Page.run_id == page.run_id, Page.unit_code == page.unit_code))
         self.by_url: dict[str, tuple[int, str]] = {}
         for page_id, url, final_url, content_type, digest in rows:
@@ -226,7 +227,7 @@ def rewrite_html(html: str, base_url: str, resolver: _Resolver) -> str:
 
 def sandbox_document(s: Session, blobs: BlobStore, signer: Signer, cap: Capability) -> tuple[str, str] | None:
     """(body, content type) of a stored page for the sandbox, or None when there is nothing to show."""
-    page = s.get(Page, cap.page_id)
+    page = pages_repo.get_page(s, cap.page_id)
     if page is None:
         return None
     text = None
@@ -244,7 +245,7 @@ def sandbox_document(s: Session, blobs: BlobStore, signer: Signer, cap: Capabili
 
 def sandbox_resource(s: Session, blobs: BlobStore, signer: Signer, cap: Capability) -> tuple[bytes, str] | None:
     """(bytes, content type) of a stored image, stylesheet or font, or None."""
-    page = s.get(Page, cap.page_id)
+    page = pages_repo.get_page(s, cap.page_id)
     if page is None or not page.body_digest or not blobs.exists(page.body_digest):
         return None
     media = _media_type(page.content_type)

@@ -40,6 +40,7 @@ from egov_audit.storage import (
     decisions_repo,
     disputes_repo,
     findings_repo,
+    pages_repo,
     retests_repo,
     runs_repo,
     scores_repo,
@@ -262,7 +263,7 @@ def _run_labels(s: Session, unit_code: str) -> dict[str, str]:
 
 
 def _page_ids(s: Session, run_id: str, unit_code: str) -> tuple[dict[str, int], list[Page]]:
-    pages = list(s.exec(select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code).order_by(Page.id)))
+    pages = pages_repo.unit_pages(s, run_id, unit_code)
     ids: dict[str, int] = {}
     for page in pages:
         if page.body_digest and page.id is not None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from egov_audit import checks
 from egov_audit.core.artifacts import CapturedSite, Need
 from egov_audit.crawler import Sender
-from egov_audit.crawler.revisit import RevisitPlan
+from egov_audit.crawler.revisit import RevisitPlan, night_of
 from egov_audit.services.judging import off_loop
 from egov_audit.services.workspace import log
 
@@ -24,7 +24,22 @@ if TYPE_CHECKING:
     from egov_audit.checks.analysis import SiteAnalysis
 
 LINK_CHECKED = "link_status_checked"
-"""``probes`` key: URL → when its status was last asked (ISO time), the revisit bound of link statuses."""
+"""``probes`` key: when each link's status was last asked (ISO time), the revisit bound of link statuses:
+``{night of the interval: {URL: time}}``, grouped by the night each link is due (``crawler.revisit.night_of``)
+so that a night changes only its own group and the stored groups of the other nights are shared
+(``storage.shared_json``). Written flat (URL → time) before; both are read."""
+
+
+def _last_checked(probes: dict[str, Any]) -> dict[str, str]:
+    """URL → when its status was last asked, from either shape of ``probes[LINK_CHECKED]``."""
+    checked = probes.get(LINK_CHECKED) or {}
+    flat: dict[str, str] = {}
+    for key, value in checked.items():
+        if isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
 SEARCH_CHECKED = "search_checked"
 """``probes`` key: when the search form was last submitted (ISO time)."""
 
@@ -45,7 +60,7 @@ async def _link_statuses(site: CapturedSite, sender: Sender, prior: dict[str, An
 
     urls = await off_loop(_links_to_check, site, analysis)
     known = prior.get(Need.LINK_STATUS.value) or {}
-    checked = prior.get(LINK_CHECKED) or {}
+    checked = _last_checked(prior)
 
     def checked_at(url: str) -> datetime | None:
         when = checked.get(url)
@@ -54,10 +69,11 @@ async def _link_statuses(site: CapturedSite, sender: Sender, prior: dict[str, An
     reuse = {u: known[u] for u in urls if u in known and not plan.link_due(u, known[u], checked_at(u))}
     site.probes[Need.LINK_STATUS.value] = await probes.link_status_probe(site, urls, sender, reuse=reuse)
     now = datetime.now(UTC).isoformat()
-    site.probes[LINK_CHECKED] = {
-        u: (checked.get(u) or (prior_at.isoformat() if prior_at else now)) if u in reuse else now
-        for u in site.probes[Need.LINK_STATUS.value]
-    }
+    groups: dict[str, dict[str, str]] = {}
+    for u in site.probes[Need.LINK_STATUS.value]:
+        when = (checked.get(u) or (prior_at.isoformat() if prior_at else now)) if u in reuse else now
+        groups.setdefault(str(night_of(u, plan.interval_days)), {})[u] = when
+    site.probes[LINK_CHECKED] = {night: groups[night] for night in sorted(groups, key=int)}
 
 
 async def _search(site: CapturedSite, sender: Sender, search: Any, prior: dict[str, Any], prior_at: datetime | None,

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from egov_audit.storage.columns import dumps
 from egov_audit.storage.models import Page, RunMetrics, utcnow
+from egov_audit.storage.pages_repo import content_of, with_sources
 
 
 def save_metrics(s: Session, run_id: str, metrics: dict[str, Any]) -> None:
@@ -31,6 +32,6 @@ def load_metrics(s: Session, run_id: str) -> dict[str, Any] | None:
 
 def page_figures(s: Session, run_id: str) -> list[tuple[str, int | None, str | None, int | None, float | None]]:
     """(unit code, HTTP status, error, size in bytes, elapsed seconds) of every page of a run."""
-    query = select(Page.unit_code, Page.status, Page.error, Page.size_bytes, Page.elapsed_seconds).where(
-        Page.run_id == run_id)
+    query = with_sources(select(Page.unit_code, content_of("status"), content_of("error"), content_of("size_bytes"),
+                                content_of("elapsed_seconds"))).where(Page.run_id == run_id)
     return list(s.exec(query))

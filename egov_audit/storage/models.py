@@ -157,7 +157,13 @@ class Page(SQLModel, table=True):
     revisit: str | None = None
     """None (fetched), ``not_modified`` (304), ``unchanged`` (same body again) or ``carried`` (not asked)."""
     carried_from: str | None = None
-    """The run whose stored row this one copies (``not_modified`` and ``carried`` rows)."""
+    """The run whose stored row this one copies (``not_modified`` and ``carried`` rows); on a row written as a
+    reference (``copy_of``) it is the run of the row referred to, filled in when read."""
+    # Migration y_page_copies: a copy refers to the row holding its content instead of repeating it.
+    copy_of: int | None = None
+    """For ``not_modified`` and ``carried`` rows: the id of the row holding the content (URL answered, status,
+    type, digests, validators, timings of the fetch), whose columns are then left empty here. Read page rows
+    through ``storage.pages_repo`` (``unit_pages``, ``get_page``, ``content_of``), which fills them in."""
 
 
 class FindingRow(SQLModel, table=True):

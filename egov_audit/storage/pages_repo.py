@@ -7,7 +7,10 @@ import unicodedata
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from egov_audit.core.artifacts import CapturedPage, CapturedSite, CrawlStatus, PriorCapture
@@ -20,6 +23,16 @@ from egov_audit.storage.models import (
 )
 from egov_audit.storage.runs_repo import probes_of, unit_crawl
 from egov_audit.storage.units_repo import nested_scopes
+
+CONTENT_COLUMNS = ("final_url", "status", "error", "content_type", "encoding", "legacy_font_encoding",
+                   "headers_digest", "body_digest", "size_bytes", "redirects_json", "elapsed_seconds", "fetched_at",
+                   "rendered_digest", "etag", "last_modified", "changed_at")
+"""The columns a copied row (``not_modified``, ``carried``) shares with the row it copies: what the fetch got.
+A copy holds the id of that row (``Page.copy_of``) and leaves these empty; tonight's place in the crawl
+(depth, referrer, link text), confirmation time, time to first byte and how it was got are its own."""
+
+_EMPTY_CONTENT = {name: None for name in CONTENT_COLUMNS} | {"final_url": "", "redirects_json": "[]"}
+"""What a copy stores in the content columns (two of them may not be NULL)."""
 
 
 def _header(headers: dict[str, str] | None, name: str) -> str | None:
@@ -72,6 +85,13 @@ def record_page(
     row.verified_at = page.verified_at or page.fetched_at
     row.revisit = page.revisit
     row.changed_at = changed_at if changed_at is not None else row.changed_at
+    if row.copy_of is not None:  # a copy becomes a row of its own (its DOM after scripts, set after its exchange)
+        source = s.get(Page, row.copy_of)
+        row.carried_from = row.carried_from or (source.carried_from or source.run_id if source else None)
+        for name in ("headers_digest", "etag", "last_modified", "rendered_digest", "changed_at"):
+            if getattr(row, name) is None and source is not None:
+                setattr(row, name, getattr(source, name))
+        row.copy_of = None
     s.add(row)
     s.flush()
     return row
@@ -116,18 +136,73 @@ def copy_pages(s: Session, from_run: str, run_id: str, unit_code: str, pages: li
 
 
 def _copy_row(old: Page, row: Page | None, run_id: str, unit_code: str, page: CapturedPage, from_run: str) -> Page:
+    """Tonight's row for a page copied from ``old``: a reference to the row holding the content (``old``
+    itself, or the row ``old`` refers to), not a copy of it. Stored whole, the rows of the pages an
+    incremental night carries over or sees answered 304 were most of what such a night wrote."""
     if row is None:
-        row = Page(run_id=run_id, unit_code=unit_code, url=page.url, final_url=old.final_url)
-    for name in ("final_url", "status", "error", "content_type", "encoding", "legacy_font_encoding", "headers_digest",
-                 "body_digest", "size_bytes", "redirects_json", "elapsed_seconds", "fetched_at", "rendered_digest",
-                 "etag", "last_modified", "changed_at"):
-        setattr(row, name, getattr(old, name))
+        row = Page(run_id=run_id, unit_code=unit_code, url=page.url, final_url="")
+    for name, empty in _EMPTY_CONTENT.items():
+        setattr(row, name, empty)
+    row.copy_of = old.copy_of if old.copy_of is not None else old.id
     row.ttfb_seconds = page.ttfb_seconds if page.ttfb_seconds is not None else old.ttfb_seconds
     row.depth, row.referrer, row.link_text = page.depth, page.referrer, page.link_text
     row.verified_at = page.verified_at or old.verified_at or old.fetched_at
     row.revisit = page.revisit
-    row.carried_from = old.carried_from or from_run
+    # Rows written whole before copies referred to their source name the run they copy; a reference's
+    # run is that of the row it names (filled in when read).
+    row.carried_from = old.carried_from if old.copy_of is None and old.carried_from else None
     return row
+
+
+def with_content(s: Session, rows: Iterable[Page]) -> list[Page]:
+    """``rows`` with the content of those that are copies filled in from the rows they refer to.
+
+    A copy comes back as a new, detached ``Page`` (same id): filling in the session's own object would
+    write the content back into the copy at the next flush."""
+    rows = list(rows)
+    wanted = sorted({row.copy_of for row in rows if row.copy_of is not None})
+    sources: dict[int, Page] = {}
+    for start in range(0, len(wanted), URLS_PER_QUERY):
+        query = select(Page).where(Page.id.in_(wanted[start:start + URLS_PER_QUERY]))  # type: ignore[union-attr]
+        sources.update({source.id: source for source in s.exec(query) if source.id is not None})
+    result = []
+    for row in rows:
+        source = sources.get(row.copy_of) if row.copy_of is not None else None
+        if source is None:
+            result.append(row)
+            continue
+        view = Page(**{name: getattr(row, name) for name in Page.model_fields})
+        for name in CONTENT_COLUMNS:
+            setattr(view, name, getattr(source, name))
+        view.carried_from = row.carried_from or source.carried_from or source.run_id
+        result.append(view)
+    return result
+
+
+def unit_pages(s: Session, run_id: str, unit_code: str) -> list[Page]:
+    """The page rows of a unit in a run, in the order they were stored, copies filled in."""
+    query = select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code).order_by(Page.id)
+    return with_content(s, s.exec(query))
+
+
+def get_page(s: Session, page_id: int) -> Page | None:
+    """One page row by id, filled in if it is a copy."""
+    row = s.get(Page, page_id)
+    return with_content(s, [row])[0] if row is not None else None
+
+
+_SOURCE = aliased(Page, name="page_copied")
+
+
+def content_of(name: str) -> Any:
+    """A content column for column queries, read from the row a copy refers to (``with_sources``)."""
+    assert name in CONTENT_COLUMNS, name
+    return sa.func.coalesce(getattr(_SOURCE, name), getattr(Page, name)).label(name)
+
+
+def with_sources(query: Any) -> Any:
+    """``query`` (over ``Page``) joined with the rows copies refer to, for ``content_of``."""
+    return query.outerjoin(_SOURCE, _SOURCE.id == Page.copy_of)
 
 
 def prior_captures(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> dict[str, PriorCapture]:
@@ -135,8 +210,8 @@ def prior_captures(s: Session, run_id: str, unit_code: str, blobs: BlobStore) ->
     crawl wants them (``crawler.revisit``): URL → page, validators, confirmation and change times."""
     from egov_audit.core.bodies import payload_digest
 
-    site = load_site(s, run_id, unit_code, blobs)
-    rows = s.exec(select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code))
+    rows = unit_pages(s, run_id, unit_code)
+    site = load_site(s, run_id, unit_code, blobs, rows=rows)
     captures: dict[str, PriorCapture] = {}
     for row in rows:
         page = site.pages.get(row.url)
@@ -194,8 +269,10 @@ def is_textual(content_type: str | None) -> bool:
     return content_type is None or any(t in content_type.lower() for t in ("html", "xml", "text/"))
 
 
-def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> CapturedSite:
-    """Rebuild the ``CapturedSite`` of a unit in a run from the database and the blob store."""
+def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore, *,
+              rows: list[Page] | None = None) -> CapturedSite:
+    """Rebuild the ``CapturedSite`` of a unit in a run from the database and the blob store (``rows``: its
+    page rows, when the caller has read them already)."""
     unit = s.get(Unit, unit_code)
     if unit is None:
         raise KeyError(f"unknown unit {unit_code}")
@@ -213,10 +290,7 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
         site.probes = probes_of(s, crawl)
         site.audited_at = crawl.started_at
     site.other_unit_scopes = nested_scopes(s, unit)
-    rows = s.exec(
-        select(Page).where(Page.run_id == run_id, Page.unit_code == unit_code).order_by(Page.id)
-    ).all()
-    for row in rows:
+    for row in rows if rows is not None else unit_pages(s, run_id, unit_code):
         html = page_source(blobs, row)
         rendered = None
         if row.rendered_digest and blobs.exists(row.rendered_digest):
@@ -249,7 +323,8 @@ def load_site(s: Session, run_id: str, unit_code: str, blobs: BlobStore) -> Capt
 
 def page_failures(s: Session, run_id: str, unit_codes: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
     """Per unit, how many pages of a run failed, by failure class (4xx/5xx answers count as http_status)."""
-    query = select(Page.unit_code, Page.error, Page.status).where(Page.run_id == run_id)
+    query = with_sources(select(Page.unit_code, content_of("error"), content_of("status"))).where(
+        Page.run_id == run_id)
     if unit_codes is not None:
         query = query.where(Page.unit_code.in_(list(unit_codes)))
     result: dict[str, dict[str, int]] = {}
@@ -295,7 +370,27 @@ def forget_pages(s: Session, run_id: str, unit_code: str, urls: Iterable[str]) -
                                      Page.url.in_(wanted)))  # type: ignore[attr-defined]
     count = 0
     for row in rows:
+        _detach_copies_of(s, row)
         s.delete(row)
         count += 1
     s.flush()
     return count
+
+
+def _detach_copies_of(s: Session, row: Page) -> None:
+    """Before ``row`` is deleted: rows referring to it get its content (and the first of them becomes the
+    row the others refer to)."""
+    copies = list(s.exec(select(Page).where(Page.copy_of == row.id).order_by(Page.id)))
+    if not copies:
+        return
+    keeper, *others = copies
+    for name in CONTENT_COLUMNS:
+        setattr(keeper, name, getattr(row, name))
+    keeper.carried_from = keeper.carried_from or row.carried_from or row.run_id
+    keeper.copy_of = None
+    s.add(keeper)
+    s.flush()
+    for other in others:
+        other.copy_of = keeper.id
+        other.carried_from = other.carried_from or keeper.carried_from
+        s.add(other)

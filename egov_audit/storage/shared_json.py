@@ -55,23 +55,45 @@ STORED_MEMBER = "$stored"
 
 def members_column_for(s: Session, value: dict[str, Any], known: set[str] | None = None) -> str:
     """The column text for an object whose members change apart (a unit's probes: tonight's link checks
-    change, its search results do not): each long member stored once, as ``{"$stored": digest}``."""
+    change, its search results do not): each long member stored once, as ``{"$stored": digest}``. A member
+    that is itself an object of objects (when the link statuses were last asked, grouped by night of the
+    revisit interval) is split the same way one level down: only tonight's group is new."""
     members = {}
     for key, member in value.items():
-        text = dumps(member)
-        # Members may be strings themselves (when a probe was last asked): only a long one is stored.
-        members[key] = {STORED_MEMBER: _store(s, text, known)} if len(text) > INLINE_CHARS else member
+        if isinstance(member, dict) and member and all(isinstance(m, dict) for m in member.values()):
+            members[key] = {k: _member(s, m, known) for k, m in member.items()}
+        else:
+            members[key] = _member(s, member, known)
     return dumps(members)
+
+
+def _member(s: Session, member: Any, known: set[str] | None) -> Any:
+    text = dumps(member)
+    # Members may be strings themselves (when a probe was last asked): only a long one is stored.
+    return {STORED_MEMBER: _store(s, text, known)} if len(text) > INLINE_CHARS else member
+
+
+def _stored_ref(member: Any) -> str | None:
+    return member[STORED_MEMBER] if isinstance(member, dict) and set(member) == {STORED_MEMBER} else None
 
 
 def load_members(s: Session, column: str | None) -> dict[str, Any]:
     """An object written by ``members_column_for`` (or inline, or stored whole by ``column_for``)."""
     value = load_value(s, column, {})
-    refs = {key: m[STORED_MEMBER] for key, m in value.items() if isinstance(m, dict) and set(m) == {STORED_MEMBER}}
-    if not refs:
+    refs = [_stored_ref(m) for m in value.values()]
+    refs += [_stored_ref(sub) for m in value.values() if isinstance(m, dict) and _stored_ref(m) is None
+             for sub in m.values()]
+    wanted = [json.dumps(d) for d in refs if d is not None]
+    if not wanted:
         return value
-    stored = stored_values(s, [json.dumps(d) for d in refs.values()])
-    return {key: value_of(json.dumps(refs[key]), stored) if key in refs else m for key, m in value.items()}
+    stored = stored_values(s, wanted)
+
+    def resolved(member: Any) -> Any:
+        ref = _stored_ref(member)
+        return value_of(json.dumps(ref), stored) if ref is not None else member
+
+    return {key: resolved(m) if _stored_ref(m) is not None or not isinstance(m, dict)
+            else {k: resolved(sub) for k, sub in m.items()} for key, m in value.items()}
 
 
 def _insert_ignoring_duplicates(s: Session, digest: str, text: str) -> Any:
