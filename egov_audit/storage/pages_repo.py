@@ -129,13 +129,13 @@ def copy_pages(s: Session, from_run: str, run_id: str, unit_code: str, pages: li
         old = olds.get(page.url)
         if old is None:
             continue
-        copied[page.url] = _copy_row(old, existing.get(page.url), run_id, unit_code, page, from_run)
+        copied[page.url] = _copy_row(old, existing.get(page.url), run_id, unit_code, page)
         s.add(copied[page.url])
     s.flush()
     return copied
 
 
-def _copy_row(old: Page, row: Page | None, run_id: str, unit_code: str, page: CapturedPage, from_run: str) -> Page:
+def _copy_row(old: Page, row: Page | None, run_id: str, unit_code: str, page: CapturedPage) -> Page:
     """Tonight's row for a page copied from ``old``: a reference to the row holding the content (``old``
     itself, or the row ``old`` refers to), not a copy of it. Stored whole, the rows of the pages an
     incremental night carries over or sees answered 304 were most of what such a night wrote."""
